@@ -125,7 +125,7 @@ final class HeavyAnalysis {
             correlation.put("neurons", r.keptNeurons());
             correlation.put("order", r.order());
             if (r.keptNeurons().length <= MAX_LOGGED_CORRELATION) {
-                correlation.put("matrix", r.matrix());
+                correlation.put("matrix", r.correlationMatrix());
             }
             detail.put("correlation", correlation);
         }

@@ -1,0 +1,104 @@
+package dev.noether.examples;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.EasyTrain;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import dev.noether.core.NoetherConfig;
+import dev.noether.djl.NoetherListener;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+/** {@code djl-mlp}: a DJL (PyTorch engine, CPU) MLP learns a teacher, with live Noether metrics. */
+@Command(name = "djl-mlp", mixinStandardHelpOptions = true,
+        description = "Train a DJL MLP (PyTorch engine, CPU) on a generated teacher-student task with live metrics.")
+final class DjlMlpCommand implements Callable<Integer> {
+    @Mixin
+    TrainingOptions options = new TrainingOptions();
+
+    @Override
+    public Integer call() throws Exception {
+        try {
+            options.validate();
+        } catch (IllegalArgumentException e) {
+            System.err.println("djl-mlp: " + e.getMessage());
+            return 2;
+        }
+        System.setProperty("ai.djl.offline", "true"); // never call home
+        TeacherStudentData data = TeacherStudentData.generate(options.samples, options.seed);
+        try (DemoSession session = new DemoSession(options, System.out);
+             Model model = Model.newInstance("djl-mlp")) {
+            Engine.getInstance().setRandomSeed((int) options.seed);
+            model.setBlock(network());
+            NoetherListener noether = NoetherListener.builder()
+                    .registry(session.registry())
+                    .config(NoetherConfig.builder().analysisEvery(options.every).build())
+                    .addListener(session.eventLogListener())
+                    .build();
+            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
+                    .optOptimizer(optimizer())
+                    .addTrainingListeners(noether);
+            try (Trainer trainer = model.newTrainer(config)) {
+                trainer.initialize(new Shape(options.batch, TeacherStudentData.INPUTS));
+                NDManager manager = trainer.getManager();
+                NDArray x = manager.create(data.x, new Shape(data.samples, TeacherStudentData.INPUTS));
+                NDArray y = manager.create(data.y, new Shape(data.samples, TeacherStudentData.OUTPUTS));
+                ArrayDataset dataset = new ArrayDataset.Builder().setData(x).optLabels(y)
+                        .setSampling(options.batch, true, true).build();
+                long step = 0;
+                while (step < options.steps) {
+                    for (Batch batch : trainer.iterateDataset(dataset)) {
+                        try (batch) {
+                            EasyTrain.trainBatch(trainer, batch);
+                            trainer.step();
+                        }
+                        session.progress(step);
+                        if (++step >= options.steps) {
+                            break;
+                        }
+                    }
+                }
+            }
+            session.finish();
+        }
+        return 0;
+    }
+
+    private SequentialBlock network() {
+        SequentialBlock net = new SequentialBlock();
+        for (int i = 0; i < options.depth; i++) {
+            net.add(Linear.builder().setUnits(options.width).build());
+            switch (options.activation) {
+                case relu -> net.add(Activation.reluBlock());
+                case tanh -> net.add(Activation.tanhBlock());
+                case identity -> { }
+            }
+        }
+        net.add(Linear.builder().setUnits(TeacherStudentData.OUTPUTS).build());
+        return net;
+    }
+
+    private Optimizer optimizer() {
+        Tracker lr = Tracker.fixed((float) options.lr);
+        float wd = (float) options.weightDecay;
+        return switch (options.optimizer) {
+            case sgd -> Optimizer.sgd().setLearningRateTracker(lr).optWeightDecays(wd).build();
+            case momentum -> Optimizer.sgd().setLearningRateTracker(lr).optMomentum(0.9f).optWeightDecays(wd).build();
+            case adam -> Optimizer.adam().optLearningRateTracker(lr).optWeightDecays(wd).build();
+        };
+    }
+}

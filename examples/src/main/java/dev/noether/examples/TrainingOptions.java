@@ -1,0 +1,76 @@
+package dev.noether.examples;
+
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** The flags every training subcommand shares, with the defaults of the quick start. */
+final class TrainingOptions {
+    enum Act { relu, tanh, identity }
+
+    enum Opt { sgd, momentum, adam }
+
+    @Option(names = "--samples", description = "Generated training samples (default: ${DEFAULT-VALUE}).")
+    int samples = 4096;
+
+    @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
+    int steps = 3000;
+
+    @Option(names = "--lr", description = "Learning rate η (default: ${DEFAULT-VALUE}).")
+    double lr = 0.05;
+
+    @Option(names = "--batch", description = "Minibatch size; equal to --samples means full-batch GD (default: ${DEFAULT-VALUE}).")
+    int batch = 64;
+
+    @Option(names = "--weight-decay", description = "L2 weight decay γ on every parameter (default: ${DEFAULT-VALUE}).")
+    double weightDecay = 1e-4;
+
+    @Option(names = "--width", description = "Hidden-layer width (default: ${DEFAULT-VALUE}).")
+    int width = 64;
+
+    @Option(names = "--depth", description = "Number of hidden layers (default: ${DEFAULT-VALUE}).")
+    int depth = 2;
+
+    @Option(names = "--activation", description = "relu, tanh or identity (default: ${DEFAULT-VALUE}).")
+    Act activation = Act.relu;
+
+    @Option(names = "--optimizer", description = "sgd, momentum or adam (default: ${DEFAULT-VALUE}).")
+    Opt optimizer = Opt.sgd;
+
+    @Option(names = "--every", description = "Heavy-analysis stride N in steps (default: ${DEFAULT-VALUE}).")
+    int every = 50;
+
+    @Option(names = "--port", description = "Metrics port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port = 9464;
+
+    @Option(names = "--events", description = "Write the JSONL event log here (default: none).")
+    Path events;
+
+    @Option(names = "--seed", description = "Random seed for data and initialization (default: ${DEFAULT-VALUE}).")
+    long seed = 42;
+
+    @Option(names = "--hold", description = "Keep serving metrics after training until Ctrl-C.")
+    boolean hold;
+
+    @Option(names = "--progress-every", description = "Print a progress line every this many steps (default: ${DEFAULT-VALUE}).")
+    int progressEvery = 250;
+
+    /** Checks the combination of flags and says what is wrong. */
+    void validate() {
+        require(samples > 0, "--samples must be positive");
+        require(steps > 0, "--steps must be positive");
+        require(batch > 0 && batch <= samples, "--batch must be between 1 and --samples (" + samples + ")");
+        require(lr > 0, "--lr must be positive");
+        require(weightDecay >= 0, "--weight-decay must not be negative");
+        require(width > 0 && depth > 0, "--width and --depth must be positive");
+        require(every > 0, "--every must be positive");
+        require(port >= 0 && port <= 65535, "--port must be 0..65535");
+        require(progressEvery > 0, "--progress-every must be positive");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}
