@@ -156,7 +156,6 @@ public final class NoetherListener implements TrainingListener {
                 .engine("DJL/" + trainer.getManager().getEngine().getEngineName()).build();
         reportListeners.forEach(m::addListener);
         new NoetherMetrics(m).bindTo(registry);
-        monitor = m;
         LOG.log(System.Logger.Level.INFO, "Noether watches " + network.description().summary());
         if (mappingError != null) {
             m.recordError("adapter", mappingError);
@@ -173,6 +172,7 @@ public final class NoetherListener implements TrainingListener {
         if (network.chain() != null && !network.dense().isEmpty()) {
             startProbe(trainer, batchData, network, m);
         }
+        monitor = m; // last: a start that failed half-way is not retried (see fail)
     }
 
     private void startProbe(Trainer trainer, BatchData batchData, MappedNetwork network, NoetherMonitor m) {
@@ -227,7 +227,11 @@ public final class NoetherListener implements TrainingListener {
         NoetherMonitor m = monitor;
         if (m != null) {
             m.recordError("adapter", e);
-        } else if (failuresBeforeStart.getAndIncrement() == 0) {
+            return;
+        }
+        // no monitor to count it: give up on this run rather than retry the start on every batch
+        stopped = true;
+        if (failuresBeforeStart.getAndIncrement() == 0) {
             LOG.log(System.Logger.Level.WARNING, "Noether could not start watching this training run; "
                     + "training continues without it", e);
         }

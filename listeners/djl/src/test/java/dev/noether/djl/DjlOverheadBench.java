@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * machine load affects both alike; each step (trainBatch + step) is timed and the median and mean per-step
  * times are reported. The mean includes the probe every N steps; the median shows the every-step tier.
  *
- * <p>Arguments (all optional): blocks (default 20), steps per block (default 100), warm-up steps (default 200).
+ * <p>Arguments (all optional): blocks (default 20), steps per block (default 100), warm-up steps (default 200),
+ * analysis stride N (default 50, the default of {@link NoetherConfig}; a huge N isolates the every-step tier).
  */
 public final class DjlOverheadBench {
     private static final int BATCH = 128;
@@ -26,10 +27,11 @@ public final class DjlOverheadBench {
         int blocks = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int perBlock = args.length > 1 ? Integer.parseInt(args[1]) : 100;
         int warmUp = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+        int every = args.length > 3 ? Integer.parseInt(args[3]) : NoetherConfig.defaults().analysisEvery();
         TeacherStudent data = TeacherStudent.generate(4096, 784, 10, 7);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         NoetherListener listener = NoetherListener.builder().registry(registry)
-                .config(NoetherConfig.defaults()).build();
+                .config(NoetherConfig.builder().analysisEvery(every).build()).build();
         try (DjlRun plain = new DjlRun(Mlp.relu(256, 256, 10), data, sgd(), 3);
              DjlRun watched = new DjlRun(Mlp.relu(256, 256, 10), data, sgd(), 3, listener)) {
             time(plain, warmUp);
@@ -44,8 +46,8 @@ public final class DjlOverheadBench {
             double medianB = median(b);
             double meanA = mean(a);
             double meanB = mean(b);
-            System.out.printf(Locale.ROOT, "784-256-256-10 MLP, batch %d, %d x %d steps each, interleaved%n",
-                    BATCH, blocks, perBlock);
+            System.out.printf(Locale.ROOT, "784-256-256-10 MLP, batch %d, N = %d, %d x %d steps each, interleaved%n",
+                    BATCH, every, blocks, perBlock);
             System.out.printf(Locale.ROOT, "without listener: median %.3f ms, mean %.3f ms per step%n", medianA, meanA);
             System.out.printf(Locale.ROOT, "with listener:    median %.3f ms, mean %.3f ms per step%n", medianB, meanB);
             System.out.printf(Locale.ROOT, "overhead: median %+.1f%%, mean %+.1f%%%n",

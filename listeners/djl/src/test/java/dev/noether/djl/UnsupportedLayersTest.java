@@ -16,10 +16,14 @@ import dev.noether.core.NoetherMonitor;
 import dev.noether.core.UnsupportedLayer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.config.MeterFilterReply;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -89,6 +93,29 @@ class UnsupportedLayersTest {
                 assertThat(monitor.errors("probe")).isPositive();
                 assertThat(monitor.value("charge", "pair", "01Linear:03Linear", "symmetry", "rescaling")).isPresent();
             }
+        }
+    }
+
+    @Test
+    void aListenerThatCannotStartLeavesTrainingAlone() {
+        SimpleMeterRegistry broken = new SimpleMeterRegistry();
+        broken.config().meterFilter(new MeterFilter() {
+            @Override
+            public MeterFilterReply accept(Meter.Id id) {
+                throw new IllegalStateException("registry refuses meters");
+            }
+        });
+        NoetherListener listener = NoetherListener.builder().registry(broken).config(OFTEN).build();
+        List<float[]> without;
+        try (DjlRun run = new DjlRun(Mlp.relu(16, 4), DATA, sgd(), 3)) {
+            run.steps(10, 16);
+            without = run.parameters();
+        }
+        try (DjlRun run = new DjlRun(Mlp.relu(16, 4), DATA, sgd(), 3, listener)) {
+            run.steps(10, 16);
+            assertThat(listener.monitor()).isEmpty();
+            assertThat(listener.failuresBeforeStart()).isEqualTo(1);
+            assertThat(run.parameters()).usingRecursiveComparison().isEqualTo(without);
         }
     }
 }
