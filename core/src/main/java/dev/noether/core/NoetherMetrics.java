@@ -62,6 +62,9 @@ public final class NoetherMetrics implements MeterBinder {
         bindTier(registry, "step", monitor.stepTime());
         bindTier(registry, "probe", monitor.probeTime());
         bindTier(registry, "heavy", monitor.heavyTime());
+        Gauge.builder(NoetherMetric.LAST_STEP_TIMESTAMP.meterName(), monitor, NoetherMonitor::lastStepEpochSeconds)
+                .tags(modelTags).description(NoetherMetric.LAST_STEP_TIMESTAMP.description()).baseUnit("seconds")
+                .register(registry);
         Gauge.builder("noether.monitor.overhead", monitor, NoetherMonitor::overheadRatio)
                 .tags(modelTags).description(NoetherMetric.MONITOR_OVERHEAD.description()).register(registry);
         NoetherReport step = monitor.latestStep();
