@@ -134,10 +134,17 @@ final class HeavyAnalysis {
         if (ha == null || gb == null || hb == null) {
             return;
         }
+        // Wide layers: principal submatrices over a fixed neuron sample (see NeuronSample)
+        int[] outs = NeuronSample.of(m, config.exactDimensionLimit(), config.seed());
+        int[] ins = NeuronSample.of(layer.inputs(), config.exactDimensionLimit(), config.seed() + 1);
+        DMatrixRMaj wIn = NeuronSample.columns(w, ins);
         // Z_a = WᵀW, Z_b = WWᵀ, G_a = Wᵀ G_b W, computed once and shared by CRH, PAH and FDT
-        DMatrixRMaj za = CrhAlignments.inputGram(w);
-        DMatrixRMaj zb = CrhAlignments.outputGram(w);
-        DMatrixRMaj ga = CrhAlignments.inputGradientMoment(w, gb);
+        DMatrixRMaj za = CrhAlignments.inputGram(wIn);
+        DMatrixRMaj zb = CrhAlignments.outputGram(NeuronSample.rows(w, outs));
+        DMatrixRMaj ga = CrhAlignments.inputGradientMoment(wIn, gb);
+        ha = NeuronSample.principal(ha, ins);
+        hb = NeuronSample.principal(hb, outs);
+        gb = NeuronSample.principal(gb, outs);
         CrhAlignments alignments = CrhAlignments.fromMoments(ha, ga, za, hb, gb, zb, config.seed());
         for (CrhSide side : CrhSide.values()) {
             for (CrhRelation relation : CrhRelation.values()) {

@@ -80,7 +80,8 @@ public final class NoetherMetrics implements MeterBinder {
     private void bindErrors(MeterRegistry registry, String stage, AtomicLong counter) {
         FunctionCounter.builder("noether.errors", counter, AtomicLong::get)
                 .tags(modelTags).tag("stage", stage)
-                .description("Failures inside Noether, by stage; never propagated to training")
+                // the same help text as the exporter's counters of this name: Prometheus keeps one per name
+                .description("Failures inside Noether, by stage; training continued")
                 .register(registry);
     }
 

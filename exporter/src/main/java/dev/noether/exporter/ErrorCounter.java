@@ -11,7 +11,12 @@ final class ErrorCounter {
 
     private ErrorCounter() {}
 
+    /**
+     * The counter of {@code stage}. Core counts its own stages per model under the same name, and Prometheus
+     * wants one set of label names per metric: the exporter's counters carry {@code model=""} (not tied to
+     * one model; Prometheus treats an empty label as absent).
+     */
     static Counter forStage(MeterRegistry registry, String stage) {
-        return Counter.builder(NAME).description(DESCRIPTION).tag("stage", stage).register(registry);
+        return Counter.builder(NAME).description(DESCRIPTION).tag("model", "").tag("stage", stage).register(registry);
     }
 }

@@ -61,7 +61,7 @@ class NoetherExporterHttpTest {
                 .contains("noether_analysis_seconds_count{model=\"mlp\",run=\"r1\",tier=\"heavy\",worker=\"0\"} 1")
                 .contains("noether_info{engine=\"djl\"")
                 // registered at zero with the event log, so alerts see 0 rather than an absent series
-                .contains("noether_errors_total{run=\"r1\",stage=\"eventlog\",worker=\"0\"} 0.0");
+                .contains("noether_errors_total{model=\"\",run=\"r1\",stage=\"eventlog\",worker=\"0\"} 0.0");
 
         Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
         promtool.getOutputStream().write(r.body().getBytes(StandardCharsets.UTF_8));
