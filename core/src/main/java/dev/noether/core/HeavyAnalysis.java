@@ -82,7 +82,7 @@ final class HeavyAnalysis {
         String[] tag = {"layer", layer.name()};
         double[] singular = Spectrum.singularValues(w, config.exactDimensionLimit());
         out.put(NoetherMetric.LAYER_EFFECTIVE_RANK, Spectrum.effectiveRank(singular), tag);
-        out.put(NoetherMetric.LAYER_STABLE_RANK, stableRank(w, singular), tag);
+        out.put(NoetherMetric.LAYER_STABLE_RANK, Spectrum.stableRank(singular), tag);
 
         DenseLayer next = description.next(layer);
         boolean hidden = next != null && weights[next.index()] != null;
@@ -134,7 +134,18 @@ final class HeavyAnalysis {
         if (ha == null || gb == null || hb == null) {
             return;
         }
-        CrhAlignments alignments = CrhAlignments.compute(w, ha, gb, hb, config.seed());
+        // Wide layers: principal submatrices over a fixed neuron sample (see NeuronSample)
+        int[] outs = NeuronSample.of(m, config.exactDimensionLimit(), config.seed());
+        int[] ins = NeuronSample.of(layer.inputs(), config.exactDimensionLimit(), config.seed() + 1);
+        DMatrixRMaj wIn = NeuronSample.columns(w, ins);
+        // Z_a = WᵀW, Z_b = WWᵀ, G_a = Wᵀ G_b W, computed once and shared by CRH, PAH and FDT
+        DMatrixRMaj za = CrhAlignments.inputGram(wIn);
+        DMatrixRMaj zb = CrhAlignments.outputGram(NeuronSample.rows(w, outs));
+        DMatrixRMaj ga = CrhAlignments.inputGradientMoment(wIn, gb);
+        ha = NeuronSample.principal(ha, ins);
+        hb = NeuronSample.principal(hb, outs);
+        gb = NeuronSample.principal(gb, outs);
+        CrhAlignments alignments = CrhAlignments.fromMoments(ha, ga, za, hb, gb, zb, config.seed());
         for (CrhSide side : CrhSide.values()) {
             for (CrhRelation relation : CrhRelation.values()) {
                 String[] tags = {"layer", layer.name(), "side", side.tag(), "relation", relation.tag()};
@@ -150,16 +161,10 @@ final class HeavyAnalysis {
         if (predicted.isPresent()) {
             out.put(NoetherMetric.PAH_EXPONENT_PREDICTED, predicted.getAsDouble(), "layer", layer.name(), "side", "b");
         }
-        DMatrixRMaj ga = new DMatrixRMaj(layer.inputs(), layer.inputs());
-        DMatrixRMaj gw = new DMatrixRMaj(layer.inputs(), m);
-        CommonOps_DDRM.multTransA(w, gb, gw);
-        CommonOps_DDRM.mult(gw, w, ga);
         Map<String, Object> pah = new LinkedHashMap<>();
         pah(layer, "a", ha, ga, out, pah);
         pah(layer, "b", hb, gb, out, pah);
         detail.put("pah", pah);
-        DMatrixRMaj zb = new DMatrixRMaj(m, m);
-        CommonOps_DDRM.multTransB(w, w, zb);
         out.put(NoetherMetric.FDT_RESIDUAL, FluctuationDissipation.residual(zb, gb, hb),
                 "layer", layer.name(), "side", "b");
     }
@@ -173,14 +178,6 @@ final class HeavyAnalysis {
         points.put("log_lambda_g", fit.x());
         points.put("log_lambda_h", fit.y());
         detail.put(side, points);
-    }
-
-    /** ‖W‖²_F / σ_max², from the singular values already at hand. */
-    private static double stableRank(DMatrixRMaj w, double[] singular) {
-        if (singular.length == 0 || singular[0] == 0) {
-            return Double.NaN;
-        }
-        return frobenius(w) * frobenius(w) / (singular[0] * singular[0]);
     }
 
     private static double square(double x) {

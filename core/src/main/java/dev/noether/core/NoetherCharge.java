@@ -24,6 +24,7 @@ final class NoetherCharge {
 
     private final Window current = new Window();
     private Window completed;
+    private long windowStart = Long.MIN_VALUE;
 
     NoetherCharge(SymmetryPair pair, int window) {
         this.pair = pair;
@@ -85,10 +86,13 @@ final class NoetherCharge {
         previousStep = step;
         previousCharge = q;
         previousScale = scale;
-        current.steps++;
-        if (current.steps >= window) {
+        if (windowStart == Long.MIN_VALUE) {
+            windowStart = step;
+        }
+        if (step - windowStart + 1 >= window) {
             completed = current.copy();
             current.clear();
+            windowStart = step + 1;
         }
 
         String[] tags = {"pair", pair.tag(), "symmetry", pair.symmetry().tag()};
@@ -142,9 +146,8 @@ final class NoetherCharge {
         return x * x;
     }
 
-    /** Accumulates the per-step rates of one window of {@code analysisEvery} steps. */
+    /** Accumulates the per-step rates observed in one window of {@code analysisEvery} training steps. */
     private static final class Window {
-        int steps;
         int rates;
         double rateSum;
         int predictions;
@@ -187,7 +190,6 @@ final class NoetherCharge {
 
         Window copy() {
             Window w = new Window();
-            w.steps = steps;
             w.rates = rates;
             w.rateSum = rateSum;
             w.predictions = predictions;
@@ -199,7 +201,6 @@ final class NoetherCharge {
         }
 
         void clear() {
-            steps = 0;
             rates = 0;
             rateSum = 0;
             predictions = 0;

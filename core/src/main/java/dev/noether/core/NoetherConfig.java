@@ -13,6 +13,7 @@ import java.util.Objects;
  */
 public final class NoetherConfig {
     private final int analysisEvery;
+    private final int observeEvery;
     private final Duration minAnalysisInterval;
     private final double alignmentThreshold;
     private final double alignmentHysteresis;
@@ -25,6 +26,7 @@ public final class NoetherConfig {
 
     private NoetherConfig(Builder b) {
         this.analysisEvery = b.analysisEvery;
+        this.observeEvery = b.observeEvery;
         this.minAnalysisInterval = b.minAnalysisInterval;
         this.alignmentThreshold = b.alignmentThreshold;
         this.alignmentHysteresis = b.alignmentHysteresis;
@@ -49,6 +51,7 @@ public final class NoetherConfig {
     public Builder toBuilder() {
         Builder b = new Builder();
         b.analysisEvery = analysisEvery;
+        b.observeEvery = observeEvery;
         b.minAnalysisInterval = minAnalysisInterval;
         b.alignmentThreshold = alignmentThreshold;
         b.alignmentHysteresis = alignmentHysteresis;
@@ -64,6 +67,20 @@ public final class NoetherConfig {
     /** N: the heavy analysis runs at most every N steps (default 50). */
     public int analysisEvery() {
         return analysisEvery;
+    }
+
+    /**
+     * K: the every-step tier observes the two consecutive steps t, t+1 with t a multiple of K (default 25), so
+     * that the exact one-step charge identity is still checked while the training thread pays for 2 steps in K.
+     * 1 observes every step. Counters, the loss and the last-step timestamp are updated on every step.
+     */
+    public int observeEvery() {
+        return observeEvery;
+    }
+
+    /** True when step {@code step} is one of the pair of steps the every-step tier observes. */
+    public boolean observes(long step) {
+        return observeEvery == 1 || Math.floorMod(step, observeEvery) <= 1;
     }
 
     /** The time floor between two heavy analyses (default 2 s). */
@@ -114,6 +131,7 @@ public final class NoetherConfig {
     /** Builds a {@link NoetherConfig}. */
     public static final class Builder {
         private int analysisEvery = 50;
+        private int observeEvery = 25;
         private Duration minAnalysisInterval = Duration.ofSeconds(2);
         private double alignmentThreshold = 0.7;
         private double alignmentHysteresis = 0.05;
@@ -131,6 +149,14 @@ public final class NoetherConfig {
                 throw new IllegalArgumentException("analysisEvery must be at least 1 step, got " + steps);
             }
             this.analysisEvery = steps;
+            return this;
+        }
+
+        public Builder observeEvery(int steps) {
+            if (steps < 1) {
+                throw new IllegalArgumentException("observeEvery must be at least 1 step, got " + steps);
+            }
+            this.observeEvery = steps;
             return this;
         }
 

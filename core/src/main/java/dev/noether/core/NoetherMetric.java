@@ -53,16 +53,17 @@ enum NoetherMetric {
     REPRESENTATION_EFFECTIVE_RANK("representation.effective.rank",
             "Effective rank of the pre-activation second moment H_b on the probe batch"),
     CRH_ALIGNMENT("crh.alignment", "CRH alignment: Pearson correlation of the entries of two matrices "
-            + "(rga: H with G, rwa: H with Z, gwa: G with Z; side a = input, b = output)"),
+            + "(rga: H with G, rwa: H with Z, gwa: G with Z; side a = input, b = output); layers wider than "
+            + "exactDimensionLimit (1024) use the principal submatrices over a fixed random sample of that many neurons"),
     CRH_ALIGNMENT_BASELINE("crh.alignment.baseline", "The same alignment against a random orthogonal rotation "
             + "Q B Q^T of the second matrix: the chance level"),
     CRH_PHASE("crh.phase", "CRH phase of the layer (talk Table 1) as a state set: 1 for the current phase"),
     PAH_EXPONENT("pah.exponent", "Polynomial alignment exponent: least-squares slope of log lambda_H on log lambda_G "
-            + "in the eigenbasis of G"),
+            + "in the eigenbasis of G (wide layers: on the sampled principal submatrices, see crh.alignment)"),
     PAH_EXPONENT_PREDICTED("pah.exponent.predicted", "Exponent kappa_b the current CRH phase predicts (0 = flat)"),
     PAH_FIT_R2("pah.fit.r2", "R^2 of the polynomial alignment fit"),
     FDT_RESIDUAL("fdt.residual", "Fluctuation-dissipation residual min_{c1,c2>=0} ||W W^T + c1 G_b - c2 H_b||_F / "
-            + "||W W^T||_F; 0 at equilibrium");
+            + "||W W^T||_F; 0 at equilibrium (wide layers: on the sampled principal submatrices)");
 
     private final String name;
     private final String description;

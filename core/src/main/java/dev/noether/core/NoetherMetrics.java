@@ -62,6 +62,9 @@ public final class NoetherMetrics implements MeterBinder {
         bindTier(registry, "step", monitor.stepTime());
         bindTier(registry, "probe", monitor.probeTime());
         bindTier(registry, "heavy", monitor.heavyTime());
+        Gauge.builder(NoetherMetric.LAST_STEP_TIMESTAMP.meterName(), monitor, NoetherMonitor::lastStepEpochSeconds)
+                .tags(modelTags).description(NoetherMetric.LAST_STEP_TIMESTAMP.description()).baseUnit("seconds")
+                .register(registry);
         Gauge.builder("noether.monitor.overhead", monitor, NoetherMonitor::overheadRatio)
                 .tags(modelTags).description(NoetherMetric.MONITOR_OVERHEAD.description()).register(registry);
         NoetherReport step = monitor.latestStep();
@@ -77,7 +80,8 @@ public final class NoetherMetrics implements MeterBinder {
     private void bindErrors(MeterRegistry registry, String stage, AtomicLong counter) {
         FunctionCounter.builder("noether.errors", counter, AtomicLong::get)
                 .tags(modelTags).tag("stage", stage)
-                .description("Failures inside Noether, by stage; never propagated to training")
+                // the same help text as the exporter's counters of this name: Prometheus keeps one per name
+                .description("Failures inside Noether, by stage; training continued")
                 .register(registry);
     }
 

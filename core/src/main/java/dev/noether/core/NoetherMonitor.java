@@ -56,6 +56,7 @@ public final class NoetherMonitor implements AutoCloseable {
     private volatile NoetherReport latestAnalysis;
     private volatile StepSnapshot latestSnapshot;
     private volatile String optimizerName = "unknown";
+    private volatile long lastStepMillis = Long.MIN_VALUE;
 
     private final AtomicLong steps = new AtomicLong();
     private final AtomicLong skippedBusy = new AtomicLong();
@@ -122,15 +123,22 @@ public final class NoetherMonitor implements AutoCloseable {
      * O(parameters); never throws.
      */
     public void onStep(StepSnapshot snapshot) {
-        onStep(() -> snapshot);
+        onStep(snapshot == null ? -1 : snapshot.step(), () -> snapshot);
     }
 
     /**
-     * Like {@link #onStep(StepSnapshot)}, with the adapter's copy from the engine inside the monitor's time
-     * budget (so {@code noether.monitor.overhead} includes it) and its failures counted as stage "adapter".
+     * Like {@link #onStep(StepSnapshot)}, for adapters: call it on every step; {@code source} (the copy from the
+     * engine) is called only on the steps the every-step tier observes ({@link NoetherConfig#observes}), inside
+     * the monitor's time budget (so {@code noether.monitor.overhead} includes it), with its failures counted as
+     * stage "adapter".
      */
-    public void onStep(StepSource source) {
+    public void onStep(long step, StepSource source) {
         long start = System.nanoTime();
+        steps.incrementAndGet();
+        lastStepMillis = clock.millis();
+        if (!config.observes(step)) {
+            return;
+        }
         try {
             StepSnapshot snapshot;
             try {
@@ -142,7 +150,6 @@ public final class NoetherMonitor implements AutoCloseable {
             optimizerName = snapshot.optimizer().name();
             NoetherReport report = stepTier.observe(snapshot, clock.instant(), this::countNonFinite);
             latestSnapshot = snapshot;
-            steps.incrementAndGet();
             ScrapeConsistency.publish(() -> latestStep = report);
             notifyListeners(report);
         } catch (Throwable e) {
@@ -168,7 +175,8 @@ public final class NoetherMonitor implements AutoCloseable {
         boolean reserved = false;
         try {
             StepSnapshot weights = latestSnapshot;
-            if (weights == null || step < nextAnalysisStep) {
+            // analyse only a step the every-step tier observed, so weights and probes belong together
+            if (weights == null || weights.step() != step || step < nextAnalysisStep) {
                 return false;
             }
             nextAnalysisStep = step + config.analysisEvery();
@@ -289,9 +297,15 @@ public final class NoetherMonitor implements AutoCloseable {
         return handOff.isBusy();
     }
 
-    /** Observed steps. */
+    /** Training steps seen (observed or not). */
     public long steps() {
         return steps.get();
+    }
+
+    /** Wall-clock time of the last step in Unix epoch seconds, NaN before the first. */
+    public double lastStepEpochSeconds() {
+        long millis = lastStepMillis;
+        return millis == Long.MIN_VALUE ? Double.NaN : millis / 1000.0;
     }
 
     /** Skipped analyses for {@code reason} "busy" or "rate_limited". */

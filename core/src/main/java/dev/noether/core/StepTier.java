@@ -16,6 +16,7 @@ final class StepTier {
     private final boolean[] firstOfPair;
     private final boolean[] secondOfPair;
     private final float[][] previousWeights;
+    private long previousStep = Long.MIN_VALUE;
     private double[][] lastNeuronCharges;
 
     StepTier(NetworkDescription description, int window) {
@@ -46,15 +47,17 @@ final class StepTier {
         OptimizerSettings optimizer = snapshot.optimizer();
         out.put(NoetherMetric.LOSS, snapshot.loss());
         out.put(NoetherMetric.LEARNING_RATE, optimizer.learningRate());
-        out.put(NoetherMetric.LAST_STEP_TIMESTAMP, now.toEpochMilli() / 1000.0);
 
+        // the update ratio is per step: only against the weights of the step just before
+        boolean consecutive = previousStep == snapshot.step() - 1;
+        previousStep = snapshot.step();
         LayerMoments[] moments = new LayerMoments[layers.size()];
         for (DenseLayer layer : layers) {
             int i = layer.index();
             LayerSnapshot s = snapshot.layer(i);
             s.checkShape(layer);
             LayerMoments t = LayerMoments.of(s, layer.outputs(), layer.inputs(), firstOfPair[i], secondOfPair[i],
-                    previousWeights[i]);
+                    consecutive ? previousWeights[i] : null);
             String[] tag = {"layer", layer.name()};
             out.put(NoetherMetric.LAYER_NEURONS, layer.outputs(), tag);
             out.put(NoetherMetric.LAYER_INPUTS, layer.inputs(), tag);

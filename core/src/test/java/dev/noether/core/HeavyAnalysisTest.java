@@ -159,6 +159,73 @@ class HeavyAnalysisTest {
         assertThat(report.value("crh.alignment", "layer", "hidden", "side", "a", "relation", "rga")).isEmpty();
     }
 
+    @Test
+    void wideLayersAreAlignedOnAFixedNeuronSampleWithExactEntries() {
+        int d = 8;
+        Random r = new Random(5);
+        float[] w = gaussian(r, d * d);
+        float[] ha = spd(r, d);
+        float[] hb = spd(r, d);
+        float[] gb = spd(r, d);
+        NoetherConfig config = NoetherConfig.builder().exactDimensionLimit(4).build();
+        NetworkDescription net = NetworkDescription.builder("m").dense("wide", d, d, false).build();
+        HeavyAnalysis heavy = new HeavyAnalysis(net, config, i -> { }, () -> new double[0][]);
+        LayerProbe probe = LayerProbe.builder(0).inputMoment(ha).outputMoment(hb).outputGradientMoment(gb).build();
+        NoetherReport report = heavy.analyze(StepSnapshot.builder(0).layer(LayerSnapshot.ofWeights(w, null)).build(),
+                List.of(probe), Instant.EPOCH);
+
+        int[] outs = NeuronSample.of(d, 4, config.seed());
+        assertThat(outs).hasSize(4).isSorted();
+        // (W Wᵀ)[S, S] by explicit sums over all d inputs, against H_b[S, S]
+        double[] zb = new double[16];
+        double[] hbS = new double[16];
+        for (int a = 0; a < 4; a++) {
+            for (int b = 0; b < 4; b++) {
+                double v = 0;
+                for (int j = 0; j < d; j++) {
+                    v += (double) w[outs[a] * d + j] * w[outs[b] * d + j];
+                }
+                zb[a * 4 + b] = v;
+                hbS[a * 4 + b] = hb[outs[a] * d + outs[b]];
+            }
+        }
+        assertThat(report.value("crh.alignment", "layer", "wide", "side", "b", "relation", "rwa").getAsDouble())
+                .isCloseTo(pearson(hbS, zb), within(1e-9));
+    }
+
+    private static double pearson(double[] a, double[] b) {
+        double ma = 0;
+        double mb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ma += a[i] / a.length;
+            mb += b[i] / b.length;
+        }
+        double ab = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ab += (a[i] - ma) * (b[i] - mb);
+            aa += (a[i] - ma) * (a[i] - ma);
+            bb += (b[i] - mb) * (b[i] - mb);
+        }
+        return ab / Math.sqrt(aa * bb);
+    }
+
+    private static float[] spd(Random r, int d) {
+        float[] x = gaussian(r, d * d);
+        float[] s = new float[d * d];
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                double v = 0;
+                for (int k = 0; k < d; k++) {
+                    v += (double) x[i * d + k] * x[j * d + k];
+                }
+                s[i * d + j] = (float) v;
+            }
+        }
+        return s;
+    }
+
     private static StepSnapshot step(float[] a, float[] b) {
         return StepSnapshot.builder(0).layer(LayerSnapshot.ofWeights(a, null)).layer(LayerSnapshot.ofWeights(b, null)).build();
     }

@@ -11,11 +11,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class MonitorBehaviourTest {
     private static final NoetherConfig EVERY_STEP =
-            NoetherConfig.builder().analysisEvery(1).minAnalysisInterval(Duration.ZERO).build();
+            NoetherConfig.builder().analysisEvery(1).observeEvery(1).minAnalysisInterval(Duration.ZERO).build();
 
     @Test
     void theHandOffNeverBlocksAndCountsSkipsUnderASlowAnalysis() throws Exception {
@@ -62,7 +63,7 @@ class MonitorBehaviourTest {
     void theTimeFloorSkipsAnalysesThatComeTooSoon() {
         PlainSgdMlp net = new PlainSgdMlp(new int[] {4, 8, 2}, true, PlainSgdMlp.Act.RELU, 0.05, 0, 1);
         double[][][] data = PlainSgdMlp.teacherData(16, 4, 2, 2);
-        NoetherConfig config = NoetherConfig.builder().analysisEvery(5).minAnalysisInterval(Duration.ofHours(1)).build();
+        NoetherConfig config = NoetherConfig.builder().analysisEvery(5).observeEvery(1).minAnalysisInterval(Duration.ofHours(1)).build();
         try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("m", Activation.RELU)).config(config).build()) {
             int handed = 0;
             for (int t = 0; t < 20; t++) {
@@ -95,9 +96,9 @@ class MonitorBehaviourTest {
     @Test
     void badInputIsCountedAsAnErrorAndNeverThrown() {
         PlainSgdMlp net = new PlainSgdMlp(new int[] {4, 8, 2}, true, PlainSgdMlp.Act.RELU, 0.05, 0, 1);
-        try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("m", Activation.RELU)).build()) {
+        try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("m", Activation.RELU)).config(EVERY_STEP).build()) {
             monitor.onStep(StepSnapshot.builder(0).layer(LayerSnapshot.ofWeights(new float[3], null)).build());
-            monitor.onStep(() -> {
+            monitor.onStep(0, () -> {
                 throw new IllegalStateException("engine closed");
             });
             monitor.onStep((StepSnapshot) null);
@@ -109,7 +110,7 @@ class MonitorBehaviourTest {
             double[][][] data = PlainSgdMlp.teacherData(16, 4, 2, 2);
             monitor.onStep(net.snapshot(1, net.backward(data[0], data[1]), net.sgd()));
             assertThat(monitor.errors("listener")).isEqualTo(1);
-            assertThat(monitor.steps()).isEqualTo(1);
+            assertThat(monitor.steps()).isEqualTo(4); // every call is a training step, even a bad one
         }
     }
 
@@ -125,7 +126,7 @@ class MonitorBehaviourTest {
                 monitor.onStep(net.snapshot(t, net.backward(data[0], data[1]), net.sgd()));
                 net.update();
             }
-            monitor.analyze(5, List::of);
+            monitor.analyze(4, List::of);
             waitUntil(() -> monitor.latestAnalysis() != null);
 
             Gauge drift = registry.find("noether.charge.drift").tags("model", "mlp", "pair", "fc1:fc2").gauge();
@@ -133,6 +134,8 @@ class MonitorBehaviourTest {
             assertThat(drift.value()).isEqualTo(monitor.value("charge.drift", "pair", "fc1:fc2", "symmetry", "rescaling").getAsDouble());
             assertThat(drift.getId().getDescription()).contains("C_i(t0)");
             assertThat(registry.find("noether.steps").functionCounter().count()).isEqualTo(5);
+            assertThat(registry.find("noether.last.step.timestamp").gauge().value())
+                    .isCloseTo(System.currentTimeMillis() / 1000.0, within(60.0));
             assertThat(registry.find("noether.info").tags("engine", "test", "optimizer", "sgd").gauge()).isNotNull();
             assertThat(registry.find("noether.layer.effective.rank").tags("layer", "fc2").gauge()).isNotNull();
             assertThat(registry.find("noether.neurons.dead").tags("layer", "fc1").gauge().value()).isZero();
@@ -142,6 +145,32 @@ class MonitorBehaviourTest {
             registry.getMeters().forEach(m -> m.getId().getTags().forEach(tag ->
                     assertThat(tag.getKey()).isIn("model", "layer", "pair", "symmetry", "side", "relation", "phase",
                             "tier", "reason", "stage", "version", "engine", "optimizer", "unsupported")));
+        }
+    }
+
+    @Test
+    void onlyTwoConsecutiveStepsInKAreCapturedButEveryStepIsCounted() {
+        PlainSgdMlp net = new PlainSgdMlp(new int[] {4, 8, 2}, true, PlainSgdMlp.Act.RELU, 0.05, 0.01, 1);
+        double[][][] data = PlainSgdMlp.teacherData(16, 4, 2, 2);
+        NoetherConfig config = NoetherConfig.builder().observeEvery(10).analysisEvery(10).build();
+        AtomicInteger captures = new AtomicInteger();
+        try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("m", Activation.RELU)).config(config).build()) {
+            for (int t = 0; t < 40; t++) {
+                double loss = net.backward(data[0], data[1]);
+                long step = t;
+                monitor.onStep(step, () -> {
+                    captures.incrementAndGet();
+                    return net.snapshot(step, loss, net.sgd());
+                });
+                net.update();
+            }
+            assertThat(captures.get()).isEqualTo(8); // steps 0, 1, 10, 11, 20, 21, 30, 31
+            assertThat(monitor.steps()).isEqualTo(40);
+            assertThat(monitor.latestStep().step()).isEqualTo(31);
+            // the one-step identity is still checked on the observed pairs
+            assertThat(monitor.value("charge.residual", "pair", "fc1:fc2", "symmetry", "rescaling").getAsDouble())
+                    .isLessThan(1e-5);
+            assertThat(monitor.value("layer.update.ratio", "layer", "fc1")).isPresent();
         }
     }
 

@@ -46,7 +46,8 @@ public class StepTierBenchmark {
                 d.activation(Activation.RELU);
             }
         }
-        monitor = NoetherMonitor.builder(d.build()).build();
+        // observe every step: this measures the cost of one observed step
+        monitor = NoetherMonitor.builder(d.build()).config(NoetherConfig.builder().observeEvery(1).build()).build();
         Random r = new Random(1);
         int layers = WIDTHS.length - 1;
         // two alternating parameter sets so the update ratio sees a real difference

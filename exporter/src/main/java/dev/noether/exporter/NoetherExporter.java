@@ -1,0 +1,250 @@
+package dev.noether.exporter;
+
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Noether's built-in exporter: a Prometheus endpoint over a {@link PrometheusMeterRegistry}, an optional
+ * JSONL {@link EventLog} and optional pushes to a Prometheus Pushgateway.
+ *
+ * <pre>{@code
+ * try (NoetherExporter exporter = NoetherExporter.builder()
+ *         .port(9464)                                   // 0: any free port, see url()
+ *         .commonTags("run", "r1", "worker", "0")
+ *         .eventLog(Path.of("noether.jsonl"))
+ *         .start()) {
+ *     binder.bindTo(exporter.registry());
+ *     train();
+ * }
+ * }</pre>
+ *
+ * <p>HTTP paths: {@code GET /metrics} (Prometheus text 0.0.4, or OpenMetrics 1.0.0 when the Accept
+ * header prefers {@code application/openmetrics-text}), {@code GET /healthz} ({@code ok}) and {@code /}
+ * (reserved for a web page). Unknown paths answer 404, methods other than GET and HEAD 405.
+ *
+ * <p>The endpoint binds 127.0.0.1 unless {@link Builder#host(String)} says otherwise; to let a
+ * Prometheus on another machine scrape it, set {@code host("0.0.0.0")} (all interfaces) or the address of
+ * one interface, and protect the port with a firewall or a reverse proxy: there is no authentication.
+ *
+ * <p>Every scrape and push reads the registry under {@code ScrapeConsistency.read}, so it shows whole
+ * reports only.
+ */
+public final class NoetherExporter implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(NoetherExporter.class.getName());
+    /** Default port; 9464 is the port OpenTelemetry and Micrometer examples use for Prometheus. */
+    public static final int DEFAULT_PORT = 9464;
+    public static final String DEFAULT_HOST = "127.0.0.1";
+
+    private final PrometheusMeterRegistry registry;
+    private final boolean ownsRegistry;
+    private final HttpEndpoint http;
+    private final EventLog eventLog; // null when none
+    private final PushGatewayClient pushGateway; // null when none
+    private final ScheduledExecutorService pushScheduler; // null unless periodic pushes
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private NoetherExporter(PrometheusMeterRegistry registry, boolean ownsRegistry, HttpEndpoint http,
+            EventLog eventLog, PushGatewayClient pushGateway, ScheduledExecutorService pushScheduler) {
+        this.registry = registry;
+        this.ownsRegistry = ownsRegistry;
+        this.http = http;
+        this.eventLog = eventLog;
+        this.pushGateway = pushGateway;
+        this.pushScheduler = pushScheduler;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The registry behind the endpoint: bind Noether's meters (and any others) to it. */
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** The bound base URL, e.g. {@code http://127.0.0.1:9464/}, with the real port when 0 was asked for. */
+    public URI url() {
+        InetSocketAddress address = http.address();
+        return URI.create("http://" + HttpEndpoint.hostPort(address.getAddress().getHostAddress(), address.getPort()) + "/");
+    }
+
+    /** The event log, if {@link Builder#eventLog(Path)} was set. */
+    public Optional<EventLog> eventLog() {
+        return Optional.ofNullable(eventLog);
+    }
+
+    /**
+     * Stops periodic pushes, pushes a last time (if a Pushgateway is set), closes the event log after
+     * writing what is queued, stops the HTTP endpoint, and closes the registry if the exporter created
+     * it. Never throws; calling it again does nothing.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        if (pushScheduler != null) {
+            pushScheduler.shutdownNow();
+            try {
+                pushScheduler.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (pushGateway != null) pushGateway.push(); // the final push: what a short job leaves behind
+        if (eventLog != null) eventLog.close();
+        http.close();
+        if (ownsRegistry) registry.close();
+    }
+
+    // The web page (a later issue) replaces this route; until then "/" says where the metrics are.
+    private static EndpointResponse rootPage() {
+        return EndpointResponse.text(200, "Noether exporter\n/metrics  Prometheus metrics\n/healthz  liveness\n");
+    }
+
+    /** Immutable settings of the exporter, fixed by {@link #start()}. */
+    public static final class Builder {
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private PrometheusMeterRegistry registry;
+        private Tags commonTags = Tags.empty();
+        private Path eventLogPath;
+        private EventLogOptions eventLogOptions = EventLogOptions.defaults();
+        private String pushAddress;
+        private String pushJob;
+        private Duration pushEvery;
+
+        private Builder() {}
+
+        /**
+         * The address to listen on (default {@code 127.0.0.1}, loopback only). {@code "0.0.0.0"} listens on
+         * all interfaces: only do that behind a firewall, the endpoint has no authentication.
+         */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /** The port to listen on (default 9464); 0 picks a free one, reported by {@link NoetherExporter#url()}. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535: " + port);
+            this.port = port;
+            return this;
+        }
+
+        /** Serves this registry instead of a new one; the exporter will not close it. */
+        public Builder registry(PrometheusMeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Tags put on every meter of the registry, e.g. {@code "run", "r1", "worker", "0"} for distributed
+         * runs; they are also the Pushgateway grouping key. Meters registered before {@link #start()} do
+         * not get them, so bind meters afterwards.
+         */
+        public Builder commonTags(String... keyValues) {
+            if (keyValues.length % 2 != 0) {
+                throw new IllegalArgumentException("commonTags needs key, value pairs; got " + keyValues.length + " strings");
+            }
+            this.commonTags = Tags.of(keyValues);
+            return this;
+        }
+
+        /** Writes a JSONL event log at {@code path} with default options (64 MiB per file, 10 files). */
+        public Builder eventLog(Path path) {
+            return eventLog(path, EventLogOptions.defaults());
+        }
+
+        /** Writes a JSONL event log; lost records are counted in the exporter's registry unless the options name one. */
+        public Builder eventLog(Path path, EventLogOptions options) {
+            this.eventLogPath = Objects.requireNonNull(path, "path");
+            this.eventLogOptions = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * Pushes the metrics to the Pushgateway at {@code address} ({@code host:port} or a base URL) under
+         * {@code job} when the exporter closes, and periodically with {@link #pushEvery(Duration)}.
+         */
+        public Builder pushGateway(String address, String job) {
+            this.pushAddress = Objects.requireNonNull(address, "address");
+            this.pushJob = Objects.requireNonNull(job, "job");
+            if (job.isEmpty()) throw new IllegalArgumentException("job must not be empty");
+            return this;
+        }
+
+        /** Also pushes every {@code period} while running (needs {@link #pushGateway(String, String)}). */
+        public Builder pushEvery(Duration period) {
+            if (period.isNegative() || period.isZero()) throw new IllegalArgumentException("pushEvery must be positive: " + period);
+            this.pushEvery = period;
+            return this;
+        }
+
+        /**
+         * Starts the exporter.
+         *
+         * @throws ExporterStartException if the address cannot be bound (port in use: the message says how to pick another)
+         */
+        public NoetherExporter start() {
+            if (pushEvery != null && pushAddress == null) {
+                throw new IllegalStateException("pushEvery(...) needs pushGateway(address, job)");
+            }
+            boolean ownsRegistry = registry == null;
+            PrometheusMeterRegistry reg = ownsRegistry ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : registry;
+            reg.config().commonTags(commonTags);
+
+            Map<String, Route> routes = new LinkedHashMap<>();
+            routes.put("/metrics", headers -> metrics(reg, headers.getFirst("Accept")));
+            routes.put("/healthz", headers -> EndpointResponse.text(200, "ok\n"));
+            routes.put("/", headers -> rootPage());
+            HttpEndpoint http;
+            try {
+                http = HttpEndpoint.start(host, port, routes);
+            } catch (RuntimeException e) {
+                if (ownsRegistry) reg.close();
+                throw e;
+            }
+
+            EventLog log = eventLogPath == null ? null : EventLog.open(eventLogPath, eventLogOptions.withDefaultRegistry(reg));
+            PushGatewayClient push = null;
+            ScheduledExecutorService scheduler = null;
+            if (pushAddress != null) {
+                Map<String, String> groupingKey = new LinkedHashMap<>();
+                for (Tag tag : commonTags) groupingKey.put(tag.getKey(), tag.getValue());
+                push = new PushGatewayClient(pushAddress, pushJob, groupingKey,
+                        () -> Exposition.scrape(reg, Exposition.PROMETHEUS_TEXT), reg);
+                if (pushEvery != null) {
+                    scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "noether-push");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    PushGatewayClient client = push;
+                    long millis = pushEvery.toMillis();
+                    scheduler.scheduleWithFixedDelay(client::push, millis, millis, TimeUnit.MILLISECONDS);
+                }
+            }
+            NoetherExporter exporter = new NoetherExporter(reg, ownsRegistry, http, log, push, scheduler);
+            LOG.log(System.Logger.Level.INFO, "Noether metrics at {0}metrics", exporter.url());
+            return exporter;
+        }
+
+        private static EndpointResponse metrics(PrometheusMeterRegistry registry, String accept) {
+            String contentType = Exposition.negotiate(accept);
+            return new EndpointResponse(200, contentType, Exposition.scrape(registry, contentType));
+        }
+    }
+}
