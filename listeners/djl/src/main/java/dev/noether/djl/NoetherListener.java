@@ -103,7 +103,7 @@ public final class NoetherListener implements TrainingListener {
             }
             NoetherMonitor m = monitor;
             long s = step++;
-            m.onStep(() -> snapshot(m, trainer, batchData, s));
+            m.onStep(s, () -> snapshot(m, trainer, batchData, s)); // copies only on the steps core observes
             m.analyze(s, probe == null ? null : () -> probe.compute(trainer));
         } catch (Throwable e) {
             fail(e);

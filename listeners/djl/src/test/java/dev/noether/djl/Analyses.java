@@ -6,13 +6,22 @@ import dev.noether.core.NoetherMonitor;
 final class Analyses {
     private Analyses() {}
 
-    /** Waits for any running analysis, then analyses the latest step's weights (no probe) and waits again. */
-    static void finalAnalysis(NoetherMonitor monitor, long step) throws InterruptedException {
+    /**
+     * Trains {@code steps} steps (indices 0 .. steps − 1), waits for the analysis thread, then trains the step
+     * with index {@code steps}, which must be both observed and due (a multiple of K and N): its analysis cannot
+     * be skipped as busy, so the heavy-tier values afterwards are those of the final weights.
+     */
+    static NoetherMonitor trainAndAnalyseLastStep(DjlRun run, NoetherListener listener, int steps, int batch)
+            throws InterruptedException {
+        run.steps(steps, batch);
+        NoetherMonitor monitor = listener.monitor().orElseThrow();
         awaitIdle(monitor);
-        if (!monitor.analyze(step + 1_000_000, null)) {
-            throw new IllegalStateException("the final analysis was not started");
+        run.steps(1, batch);
+        awaitIdle(monitor);
+        if (monitor.latestAnalysis() == null || monitor.latestAnalysis().step() != steps) {
+            throw new IllegalStateException("step " + steps + " was not analysed; is it a multiple of K and N?");
         }
-        awaitIdle(monitor);
+        return monitor;
     }
 
     static void awaitIdle(NoetherMonitor monitor) throws InterruptedException {

@@ -21,9 +21,10 @@ class ChargePhysicsTest {
             {"pair", "01Linear:03Linear", "symmetry", "rescaling"},
             {"pair", "03Linear:05Linear", "symmetry", "rescaling"}};
 
-    private static NoetherListener listener(List<NoetherReport> steps) {
+    private static NoetherListener listener(List<NoetherReport> steps, int observeEvery) {
         return NoetherListener.builder().registry(new SimpleMeterRegistry())
-                .config(NoetherConfig.builder().analysisEvery(50).minAnalysisInterval(Duration.ZERO).build())
+                .config(NoetherConfig.builder().observeEvery(observeEvery).analysisEvery(50)
+                        .minAnalysisInterval(Duration.ZERO).build())
                 .addListener(r -> {
                     if (r.kind() == NoetherReport.Kind.STEP) {
                         steps.add(r);
@@ -39,30 +40,53 @@ class ChargePhysicsTest {
     /** §9.2: plain SGD with weight decay follows the exact discrete identity: residual ≤ 1e-5 at every step. */
     @Test
     void chargeResidualStaysAtRoundOffUnderPlainSgdWithWeightDecay() {
+        List<NoetherReport> steps = residualRun(1);
+        assertThat(steps).hasSize(200);
+        assertThat(checkResiduals(steps)).isEqualTo(2 * 199);
+    }
+
+    /** The same with the default stride: every observed pair (t, t+1) checks the identity. */
+    @Test
+    void chargeResidualHoldsAtEveryReportWithTheDefaultObservationStride() {
+        int k = NoetherConfig.defaults().observeEvery();
+        List<NoetherReport> steps = residualRun(k);
+        assertThat(steps).extracting(NoetherReport::step).allMatch(t -> t % k <= 1);
+        assertThat(checkResiduals(steps)).isEqualTo(2 * (200 / k));
+    }
+
+    private static List<NoetherReport> residualRun(int observeEvery) {
         TeacherStudent data = TeacherStudent.generate(512, 8, 4, 1);
         List<NoetherReport> steps = new ArrayList<>();
-        NoetherListener listener = listener(steps);
+        NoetherListener listener = listener(steps, observeEvery);
         try (DjlRun run = new DjlRun(Mlp.relu(32, 32, 4), data, sgd(0.05f, 0.01f), 11, listener)) {
             run.steps(200, 16);
             NoetherMonitor monitor = listener.monitor().orElseThrow();
             assertThat(monitor.optimizer()).isEqualTo("sgd");
             assertThat(monitor.value("learning.rate").getAsDouble()).isEqualTo((double) 0.05f);
             assertThat(monitor.errors("adapter")).isZero();
+            assertThat(monitor.steps()).isEqualTo(200);
         }
-        assertThat(steps).hasSize(200);
+        return steps;
+    }
+
+    /** Asserts every residual present (a report whose previous step was observed too); returns their count. */
+    private static int checkResiduals(List<NoetherReport> steps) {
         int checked = 0;
+        long previous = Long.MIN_VALUE;
         for (NoetherReport r : steps) {
             for (String[] pair : PAIRS) {
                 OptionalDouble residual = r.value("charge.residual", pair);
-                if (r.step() > 0) {
+                if (r.step() == previous + 1) {
                     assertThat(residual).as("residual of %s at step %d", pair[1], r.step()).isPresent();
-                    assertThat(residual.getAsDouble()).as("residual of %s at step %d", pair[1], r.step()).isLessThanOrEqualTo(1e-5);
+                    assertThat(residual.getAsDouble()).as("residual of %s at step %d", pair[1], r.step())
+                            .isLessThanOrEqualTo(1e-5);
                     assertThat(r.value("symmetry.violation", pair).getAsDouble()).isLessThan(1e-4);
                     checked++;
                 }
             }
+            previous = r.step();
         }
-        assertThat(checked).isEqualTo(2 * 199);
+        return checked;
     }
 
     /** §9.1: small-step full-batch GD conserves the charge; large-step minibatch SGD makes it drift. */
@@ -77,7 +101,7 @@ class ChargePhysicsTest {
 
     private static double drift(TeacherStudent data, float eta, int batch) {
         List<NoetherReport> steps = new ArrayList<>();
-        NoetherListener listener = listener(steps);
+        NoetherListener listener = listener(steps, NoetherConfig.defaults().observeEvery());
         try (DjlRun run = new DjlRun(Mlp.relu(32, 32, 4), data, sgd(eta, 0f), 12, listener)) {
             run.steps(500, batch);
             double drift = 0;

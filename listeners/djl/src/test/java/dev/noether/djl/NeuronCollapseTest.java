@@ -17,7 +17,7 @@ class NeuronCollapseTest {
 
     private static final int WIDTH = 96;
     private static final float WEIGHT_DECAY = 0.05f;
-    private static final int STEPS = 3000;
+    private static final int STEPS = 3000; // a multiple of K = 25 and N = 500
 
     @Test
     void weightDecayLeavesFewerDistinctNeuronsInAWideReluLayer() throws InterruptedException {
@@ -35,9 +35,7 @@ class NeuronCollapseTest {
                 .build();
         Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).optWeightDecays(gamma).build();
         try (DjlRun run = new DjlRun(Mlp.relu(WIDTH, 4), data, sgd, 5, listener)) {
-            run.steps(STEPS, 32);
-            NoetherMonitor monitor = listener.monitor().orElseThrow();
-            Analyses.finalAnalysis(monitor, STEPS);
+            NoetherMonitor monitor = Analyses.trainAndAnalyseLastStep(run, listener, STEPS, 32);
             return monitor.value("neurons.distinct", HIDDEN).getAsDouble();
         }
     }
