@@ -24,7 +24,7 @@ class ChargePhysicsTest {
     private static NoetherListener listener(List<NoetherReport> steps, int observeEvery) {
         return NoetherListener.builder().registry(new SimpleMeterRegistry())
                 .config(NoetherConfig.builder().observeEvery(observeEvery).analysisEvery(50)
-                        .minAnalysisInterval(Duration.ZERO).build())
+                        .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build())
                 .addListener(r -> {
                     if (r.kind() == NoetherReport.Kind.STEP) {
                         steps.add(r);
