@@ -366,14 +366,22 @@ public final class NoetherMonitor implements AutoCloseable {
         handOff.close();
     }
 
-    /** Accumulated time of one tier, read by a Micrometer FunctionTimer. */
+    /** Time spent in one tier, forwarded to the Micrometer timers bound to it. */
     static final class TierTime {
         private final AtomicLong count = new AtomicLong();
         private final AtomicLong nanos = new AtomicLong();
+        private final List<io.micrometer.core.instrument.Timer> timers = new CopyOnWriteArrayList<>();
 
         void add(long spent) {
             count.incrementAndGet();
             nanos.addAndGet(spent);
+            for (io.micrometer.core.instrument.Timer t : timers) {
+                t.record(spent, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        void bind(io.micrometer.core.instrument.Timer timer) {
+            timers.add(timer);
         }
 
         long count() {

@@ -168,7 +168,7 @@ class MonitorBehaviourTest {
             assertThat(registry.find("noether.layer.effective.rank").tags("layer", "fc2").gauge()).isNotNull();
             assertThat(registry.find("noether.neurons.dead").tags("layer", "fc1").gauge().value()).isZero();
             assertThat(registry.find("noether.last.step.timestamp").gauge().getId().getBaseUnit()).isEqualTo("seconds");
-            assertThat(registry.find("noether.analysis").tags("tier", "heavy").functionTimer().count()).isEqualTo(1);
+            assertThat(registry.find("noether.analysis").tags("tier", "heavy").timer().count()).isEqualTo(1);
             // no per-neuron series: every meter's tags come from the bounded set of §7
             registry.getMeters().forEach(m -> m.getId().getTags().forEach(tag ->
                     assertThat(tag.getKey()).isIn("model", "layer", "pair", "symmetry", "side", "relation", "phase",

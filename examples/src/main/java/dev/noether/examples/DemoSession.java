@@ -92,7 +92,7 @@ final class DemoSession implements AutoCloseable {
     }
 
     private static double count(Search s) {
-        io.micrometer.core.instrument.FunctionTimer t = s.functionTimer();
+        io.micrometer.core.instrument.Timer t = s.timer();
         return t == null ? Double.NaN : t.count();
     }
 

@@ -3,7 +3,7 @@ package dev.noether.djl;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.noether.core.NoetherConfig;
-import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.util.Arrays;
@@ -56,9 +56,9 @@ public final class DjlOverheadBench {
                     "monitor: %d steps, analyses skipped busy=%d rate_limited=%d, errors adapter=%d probe=%d%n",
                     m.steps(), m.skipped("busy"), m.skipped("rate_limited"), m.errors("adapter"), m.errors("probe")));
             for (String tier : new String[] {"step", "probe", "heavy"}) {
-                FunctionTimer t = registry.find("noether.analysis").tag("tier", tier).functionTimer();
+                Timer t = registry.find("noether.analysis").tag("tier", tier).timer();
                 if (t != null && t.count() > 0) {
-                    System.out.printf(Locale.ROOT, "tier %-5s: %5.0f calls, mean %.3f ms%n", tier, t.count(),
+                    System.out.printf(Locale.ROOT, "tier %-5s: %5d calls, mean %.3f ms%n", tier, t.count(),
                             t.totalTime(TimeUnit.MILLISECONDS) / t.count());
                 }
             }

@@ -3,7 +3,7 @@ package dev.noether.djl;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.noether.core.NoetherConfig;
-import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +36,7 @@ class TrainingUnchangedTest {
             run.steps(STEPS, 16);
             with = run.parameters();
         }
-        FunctionTimer probes = registry.find("noether.analysis").tag("tier", "probe").functionTimer();
+        Timer probes = registry.find("noether.analysis").tag("tier", "probe").timer();
         assertThat(probes.count()).as("probes run during training").isGreaterThanOrEqualTo(3);
         assertThat(listener.monitor().orElseThrow().errors("adapter")).isZero();
         assertThat(with).as("training moved the parameters").usingRecursiveComparison().isNotEqualTo(initial);
