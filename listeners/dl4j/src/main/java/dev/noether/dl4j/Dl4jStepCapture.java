@@ -37,11 +37,16 @@ final class Dl4jStepCapture {
         return s.build();
     }
 
-    /** The batch-mean gradient from DL4J's sum, divided in float as DL4J's updater does. */
+    /**
+     * The batch-mean gradient from DL4J's sum. Multiplying by 1/B (exact for the usual power-of-two batch
+     * sizes, within one ulp otherwise) vectorizes where a division loop does not, and costs more than the
+     * copy itself.
+     */
     private static float[] mean(float[] sum, float divisor) {
         if (divisor != 1) {
+            float scale = 1f / divisor;
             for (int i = 0; i < sum.length; i++) {
-                sum[i] /= divisor;
+                sum[i] *= scale;
             }
         }
         return sum;
