@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * A DL4J network seen as the chain Noether models: its {@link NetworkDescription} and the layers behind it,
- * in forward order, with the model-specific ways to read the current batch and run an inference pass.
+ * in forward order, with the model-specific ways to read the current batch and the iteration counter.
  * A {@code ComputationGraph} that is not a simple chain has a description naming it unsupported and no
  * elements.
  */

@@ -4,7 +4,6 @@ import dev.noether.core.NoetherConfig;
 import dev.noether.core.NoetherMonitor;
 import dev.noether.core.NoetherReport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;

@@ -16,10 +16,12 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.List;
+import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -39,10 +41,10 @@ class Dl4jProbeTest {
         for (int t = 0; t < 5; t++) {
             net.fit(data); // moves batch norm's running statistics away from their initial values
         }
-        INDArray x = data.getFeatures().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, SAMPLES),
-                org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
-        INDArray y = data.getLabels().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, SAMPLES),
-                org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+        INDArray x = data.getFeatures().get(NDArrayIndex.interval(0, SAMPLES),
+                NDArrayIndex.all()).dup();
+        INDArray y = data.getLabels().get(NDArrayIndex.interval(0, SAMPLES),
+                NDArrayIndex.all()).dup();
         INDArray paramsBefore = net.params().dup();
         Dl4jChain chain = Dl4jNetworkMapper.map(net, "probe");
         List<LayerProbe> probes = Dl4jProbe.compute(chain, x, y);
@@ -52,7 +54,7 @@ class Dl4jProbeTest {
         List<INDArray> activations = net.feedForward(x, false);
         int[] inputIndex = {0, 2, 5}; // fc1 sees x, fc2 the batch norm output, out the dropout output
         String[] layers = {"fc1", "fc2", "out"};
-        for (int l = 2; l >= 0; l--) {
+        for (int l = 0; l < 3; l++) {
             int layerIndex = net.getLayerWiseConfigurations().getConfs().stream()
                     .map(c -> c.getLayer().getLayerName()).toList().indexOf(layers[l]);
             double[][] ha = activations.get(inputIndex[l]).toDoubleMatrix();
@@ -77,7 +79,6 @@ class Dl4jProbeTest {
                     layers[l] + " G_b");
         }
         // fc1 is ReLU: the active fraction counts positive pre-activations
-        double[][] z1 = new double[SAMPLES][];
         float[] active = ProbeAccess.activeFraction(probes.get(0));
         double[][] post = activations.get(1).toDoubleMatrix();
         for (int i = 0; i < active.length; i++) {
@@ -126,7 +127,7 @@ class Dl4jProbeTest {
     }
 
     private static DataSet classification(int samples, long seed) {
-        java.util.Random r = new java.util.Random(seed);
+        Random r = new Random(seed);
         double[][] x = new double[samples][5];
         double[][] y = new double[samples][3];
         for (int s = 0; s < samples; s++) {

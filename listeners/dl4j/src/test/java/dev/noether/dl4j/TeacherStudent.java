@@ -77,8 +77,4 @@ final class TeacherStudent {
         net.init();
         return net;
     }
-
-    static INDArray params(MultiLayerNetwork net) {
-        return net.params().dup();
-    }
 }
