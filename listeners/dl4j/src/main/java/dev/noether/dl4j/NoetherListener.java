@@ -88,7 +88,8 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
                 return;
             }
             Dl4jChain chain = b.chain;
-            b.monitor.onStep(() -> Dl4jStepCapture.capture(chain, optimizer != null ? optimizer
+            // the copy runs only on the steps the monitor observes (two consecutive steps in K)
+            b.monitor.onStep(chain.iteration(), () -> Dl4jStepCapture.capture(chain, optimizer != null ? optimizer
                     : Dl4jOptimizerReader.read(chain.dense(), chain.iteration(), chain.epoch())));
         } catch (Throwable e) {
             failed(b, e);

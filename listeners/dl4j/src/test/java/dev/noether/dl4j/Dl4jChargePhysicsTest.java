@@ -83,7 +83,7 @@ class Dl4jChargePhysicsTest {
 
     private static NoetherListener listener(List<NoetherReport> steps) {
         return NoetherListener.builder().registry(new SimpleMeterRegistry()).modelName("physics")
-                .config(NoetherConfig.builder().analysisEvery(50).build())
+                .config(NoetherConfig.builder().analysisEvery(50).observeEvery(1).build())
                 .addListener(r -> {
                     if (r.kind() == NoetherReport.Kind.STEP) {
                         steps.add(r);

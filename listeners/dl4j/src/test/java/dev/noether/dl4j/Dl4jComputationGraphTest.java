@@ -38,7 +38,7 @@ class Dl4jComputationGraphTest {
         graph.init();
         List<NoetherReport> steps = new ArrayList<>();
         NoetherListener listener = NoetherListener.builder().registry(new SimpleMeterRegistry()).modelName("graph")
-                .config(NoetherConfig.builder().analysisEvery(10).minAnalysisInterval(Duration.ZERO).build())
+                .config(NoetherConfig.builder().analysisEvery(10).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build())
                 .addListener(r -> {
                     if (r.kind() == NoetherReport.Kind.STEP) {
                         steps.add(r);
@@ -77,7 +77,7 @@ class Dl4jComputationGraphTest {
         graph.init();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         NoetherListener listener = NoetherListener.builder().registry(registry).modelName("branches")
-                .config(NoetherConfig.builder().analysisEvery(2).minAnalysisInterval(Duration.ZERO).build()).build();
+                .config(NoetherConfig.builder().analysisEvery(2).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
         graph.addListeners(listener);
         DataSet data = TeacherStudent.data(64, 6, 3, 5);
         for (int t = 0; t < 6; t++) {

@@ -49,7 +49,7 @@ class Dl4jNormBalanceTest {
         INDArray x = TeacherStudent.data(128, 6, 3, 11).getFeatures();
         DataSet data = new DataSet(x, net.output(x).add(orthogonalNoise(x, 3, 2.0, 3)));
         NoetherListener listener = NoetherListener.builder().registry(new SimpleMeterRegistry()).modelName("linear")
-                .config(NoetherConfig.builder().analysisEvery(1000).build()).build();
+                .config(NoetherConfig.builder().analysisEvery(1000).observeEvery(1).build()).build();
         net.addListeners(listener);
         double[] out = new double[2];
         for (int t = 0; t < STEPS; t++) {

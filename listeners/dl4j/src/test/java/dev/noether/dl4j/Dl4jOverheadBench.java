@@ -1,7 +1,7 @@
 package dev.noether.dl4j;
 
 import dev.noether.core.NoetherConfig;
-import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -104,10 +104,10 @@ public final class Dl4jOverheadBench {
         }
         // Noether's own account of its time on the training thread (default variant)
         for (String tier : List.of("step", "probe")) {
-            FunctionTimer t = noetherMeters.find("noether.analysis").tag("tier", tier).functionTimer();
+            Timer t = noetherMeters.find("noether.analysis").tag("tier", tier).timer();
             System.out.printf("noether %-6s tier: %6d calls, mean %.3f ms%n", tier, (long) t.count(), t.mean(TimeUnit.MILLISECONDS));
         }
-        FunctionTimer heavy = noetherMeters.find("noether.analysis").tag("tier", "heavy").functionTimer();
+        Timer heavy = noetherMeters.find("noether.analysis").tag("tier", "heavy").timer();
         System.out.printf("noether heavy tier (background thread): %d analyses, mean %.0f ms; skipped busy %.0f, rate-limited %.0f%n",
                 (long) heavy.count(), heavy.mean(TimeUnit.MILLISECONDS),
                 noetherMeters.find("noether.analysis.skipped").tag("reason", "busy").functionCounter().count(),

@@ -2,7 +2,7 @@ package dev.noether.dl4j;
 
 import dev.noether.core.NoetherConfig;
 import dev.noether.core.NoetherMonitor;
-import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -32,13 +32,13 @@ class Dl4jTrainingUnchangedTest {
         float[] without = train(data, null);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         NoetherListener listener = NoetherListener.builder().registry(registry).modelName("same")
-                .config(NoetherConfig.builder().analysisEvery(5).minAnalysisInterval(Duration.ZERO).build()).build();
+                .config(NoetherConfig.builder().analysisEvery(5).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
         float[] with = train(data, listener);
 
         assertThat(with).containsExactly(without);
         NoetherMonitor monitor = listener.monitor().orElseThrow();
         assertThat(monitor.steps()).isEqualTo(ITERATIONS);
-        FunctionTimer probes = registry.find("noether.analysis").tag("tier", "probe").functionTimer();
+        Timer probes = registry.find("noether.analysis").tag("tier", "probe").timer();
         assertThat(probes.count()).as("probe passes that ran between the updates").isGreaterThanOrEqualTo(3);
         assertThat(monitor.errors("adapter") + monitor.errors("probe") + monitor.errors("step")).isZero();
         listener.close();
