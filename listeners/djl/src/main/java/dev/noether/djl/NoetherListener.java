@@ -5,17 +5,14 @@ import ai.djl.ndarray.NDList;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.listener.TrainingListener;
+import dev.noether.core.ListenerBuilder;
+import dev.noether.core.ListenerSettings;
 import dev.noether.core.NetworkDescription;
 import dev.noether.core.NoetherConfig;
-import dev.noether.core.NoetherMetrics;
 import dev.noether.core.NoetherMonitor;
-import dev.noether.core.NoetherReportListener;
 import dev.noether.core.OptimizerSettings;
 import dev.noether.core.StepSnapshot;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -48,14 +45,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NoetherListener implements TrainingListener {
     private static final System.Logger LOG = System.getLogger("dev.noether.djl");
 
-    private final MeterRegistry registry;
-    private final String modelName;
-    private final NoetherConfig config;
-    private final OptimizerSettings optimizerOverride;
+    private final ListenerSettings settings;
     private final int probeSamples;
     private final NDList probeInputs;
     private final NDList probeLabels;
-    private final List<NoetherReportListener> reportListeners;
 
     private volatile NoetherMonitor monitor;
     private StepCapture capture;
@@ -67,14 +60,10 @@ public final class NoetherListener implements TrainingListener {
     private final AtomicLong failuresBeforeStart = new AtomicLong();
 
     private NoetherListener(Builder b) {
-        this.registry = b.registry;
-        this.modelName = b.modelName;
-        this.config = b.config;
-        this.optimizerOverride = b.optimizer;
+        this.settings = b.settings();
         this.probeSamples = b.probeSamples;
         this.probeInputs = b.probeInputs;
         this.probeLabels = b.probeLabels;
-        this.reportListeners = List.copyOf(b.reportListeners);
     }
 
     /** Starts a listener with the defaults: global registry, DJL model name, N = 50, 256 probe samples. */
@@ -141,7 +130,7 @@ public final class NoetherListener implements TrainingListener {
     }
 
     private void start(Trainer trainer, BatchData batchData) {
-        String model = modelName != null ? modelName : trainer.getModel().getName();
+        String model = settings.modelName(trainer.getModel().getName());
         MappedNetwork network;
         RuntimeException mappingError = null;
         try {
@@ -152,16 +141,12 @@ public final class NoetherListener implements TrainingListener {
                     .unsupported(trainer.getModel().getBlock().getClass().getSimpleName(), "mapping failed: " + e)
                     .build(), List.of(), null);
         }
-        NoetherMonitor m = NoetherMonitor.builder(network.description()).config(config)
-                .engine("DJL/" + trainer.getManager().getEngine().getEngineName()).build();
-        reportListeners.forEach(m::addListener);
-        new NoetherMetrics(m).bindTo(registry);
-        LOG.log(System.Logger.Level.INFO, "Noether watches " + network.description().summary());
+        NoetherMonitor m = settings.start(network.description(), "DJL/" + trainer.getManager().getEngine().getEngineName());
         if (mappingError != null) {
             m.recordError("adapter", mappingError);
         }
         capture = new StepCapture(network.dense());
-        if (optimizerOverride == null && !network.dense().isEmpty()) {
+        if (settings.optimizer().isEmpty() && !network.dense().isEmpty()) {
             try {
                 optimizerReader = OptimizerReader.of(trainer, network.dense().get(0).weight().getId());
             } catch (ReflectiveOperationException | RuntimeException e) {
@@ -208,8 +193,8 @@ public final class NoetherListener implements TrainingListener {
     }
 
     private OptimizerSettings optimizerSettings(NoetherMonitor m) {
-        if (optimizerOverride != null) {
-            return optimizerOverride;
+        if (settings.optimizer().isPresent()) {
+            return settings.optimizer().get();
         }
         if (optimizerReader == null) {
             return OptimizerSettings.unknown();
@@ -237,43 +222,16 @@ public final class NoetherListener implements TrainingListener {
         }
     }
 
-    /** Builds a {@link NoetherListener}. */
-    public static final class Builder {
-        private MeterRegistry registry = Metrics.globalRegistry;
-        private String modelName;
-        private NoetherConfig config = NoetherConfig.defaults();
-        private OptimizerSettings optimizer;
+    /** Builds a {@link NoetherListener}: the options every Noether listener has, and the probe batch. */
+    public static final class Builder extends ListenerBuilder<Builder> {
         private int probeSamples = 256;
         private NDList probeInputs;
         private NDList probeLabels;
-        private final List<NoetherReportListener> reportListeners = new ArrayList<>();
 
         private Builder() {}
 
-        /** Where the meters go (default: Micrometer's global registry). */
-        public Builder registry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "registry");
-            return this;
-        }
-
-        /** The {@code model} tag (default: the DJL model's name). */
-        public Builder modelName(String modelName) {
-            this.modelName = Objects.requireNonNull(modelName, "modelName");
-            return this;
-        }
-
-        /** Monitor settings: analysis stride N, time floor, thresholds (default {@link NoetherConfig#defaults()}). */
-        public Builder config(NoetherConfig config) {
-            this.config = Objects.requireNonNull(config, "config");
-            return this;
-        }
-
-        /**
-         * States the optimizer instead of reading it from DJL, e.g. {@code OptimizerSettings.plainSgd(η, γ, γ)}
-         * for a custom loop, or {@code OptimizerSettings.other("adam", η)}. Used for every step.
-         */
-        public Builder optimizer(OptimizerSettings optimizer) {
-            this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+        @Override
+        protected Builder self() {
             return this;
         }
 
@@ -294,12 +252,6 @@ public final class NoetherListener implements TrainingListener {
         public Builder probe(NDList inputs, NDList labels) {
             this.probeInputs = Objects.requireNonNull(inputs, "inputs");
             this.probeLabels = labels;
-            return this;
-        }
-
-        /** Receives every report (for an event log or a web page); see {@link NoetherReportListener}. */
-        public Builder addListener(NoetherReportListener listener) {
-            reportListeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 

@@ -1,17 +1,14 @@
 package dev.noether.dl4j;
 
+import dev.noether.core.ListenerBuilder;
+import dev.noether.core.ListenerSettings;
 import dev.noether.core.NoetherConfig;
-import dev.noether.core.NoetherMetrics;
 import dev.noether.core.NoetherMonitor;
-import dev.noether.core.NoetherReportListener;
 import dev.noether.core.OptimizerSettings;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,13 +32,12 @@ import java.util.Optional;
 public final class NoetherListener implements TrainingListener, AutoCloseable {
     /** The value of the {@code engine} tag of {@code noether_info}. */
     static final String ENGINE = "DL4J/ND4J";
+    /** DL4J networks have no name: the {@code model} tag unless the builder names one. */
+    static final String DEFAULT_MODEL_NAME = "dl4j";
 
-    private final MeterRegistry registry;
-    private final String modelName;
-    private final NoetherConfig config;
+    private final ListenerSettings settings;
     private final OptimizerSettings optimizer;
     private final ProbeBatch probe;
-    private final List<NoetherReportListener> reportListeners;
 
     private volatile Binding binding;
 
@@ -59,13 +55,10 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
     }
 
     private NoetherListener(Builder b) {
-        this.registry = b.registry;
-        this.modelName = b.modelName;
-        this.config = b.config;
-        this.optimizer = b.optimizer;
+        this.settings = b.settings();
+        this.optimizer = settings.optimizer().orElse(null);
         this.probe = b.probeFeatures == null ? null
                 : ProbeBatch.copyOf(b.probeFeatures, b.probeLabels, Integer.MAX_VALUE);
-        this.reportListeners = List.copyOf(b.reportListeners);
     }
 
     public static Builder builder() {
@@ -172,14 +165,12 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
         Dl4jChain chain;
         RuntimeException mappingError = null;
         try {
-            chain = Dl4jNetworkMapper.map(model, modelName);
+            chain = Dl4jNetworkMapper.map(model, settings.modelName(DEFAULT_MODEL_NAME));
         } catch (RuntimeException e) {
             mappingError = e;
-            chain = Dl4jNetworkMapper.unmapped(model, modelName, e);
+            chain = Dl4jNetworkMapper.unmapped(model, settings.modelName(DEFAULT_MODEL_NAME), e);
         }
-        NoetherMonitor monitor = NoetherMonitor.builder(chain.description()).config(config).engine(ENGINE).build();
-        reportListeners.forEach(monitor::addListener);
-        new NoetherMetrics(monitor).bindTo(registry);
+        NoetherMonitor monitor = settings.start(chain.description(), ENGINE);
         if (mappingError != null) {
             monitor.recordError("adapter", mappingError);
         }
@@ -194,42 +185,15 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
         }
     }
 
-    /** Configures a {@link NoetherListener}; every setting has a default. */
-    public static final class Builder {
-        private MeterRegistry registry = Metrics.globalRegistry;
-        private String modelName = "dl4j";
-        private NoetherConfig config = NoetherConfig.defaults();
-        private OptimizerSettings optimizer;
+    /** Configures a {@link NoetherListener}: the options every Noether listener has, and the probe batch. */
+    public static final class Builder extends ListenerBuilder<Builder> {
         private INDArray probeFeatures;
         private INDArray probeLabels;
-        private final List<NoetherReportListener> reportListeners = new ArrayList<>();
 
         private Builder() {}
 
-        /** Where the meters go (default: Micrometer's global registry). */
-        public Builder registry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "registry");
-            return this;
-        }
-
-        /** The {@code model} tag of every meter (default "dl4j"); give each watched network its own. */
-        public Builder modelName(String name) {
-            this.modelName = Objects.requireNonNull(name, "modelName");
-            return this;
-        }
-
-        /** Analysis schedule and thresholds (default {@link NoetherConfig#defaults()}). */
-        public Builder config(NoetherConfig config) {
-            this.config = Objects.requireNonNull(config, "config");
-            return this;
-        }
-
-        /**
-         * Overrides what is read from the layers' updaters and regularizations, e.g. when a custom
-         * updater is plain SGD in disguise. Default: read from DL4J at every iteration.
-         */
-        public Builder optimizer(OptimizerSettings settings) {
-            this.optimizer = Objects.requireNonNull(settings, "optimizer");
+        @Override
+        protected Builder self() {
             return this;
         }
 
@@ -240,12 +204,6 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
         public Builder probe(INDArray features, INDArray labels) {
             this.probeFeatures = Objects.requireNonNull(features, "features");
             this.probeLabels = labels;
-            return this;
-        }
-
-        /** Also sends every report to {@code listener} (event logs, web pages). */
-        public Builder addListener(NoetherReportListener listener) {
-            reportListeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 
