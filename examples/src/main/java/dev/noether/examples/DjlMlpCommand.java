@@ -32,10 +32,7 @@ final class DjlMlpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try {
-            options.validate();
-        } catch (IllegalArgumentException e) {
-            System.err.println("djl-mlp: " + e.getMessage());
+        if (!options.isValid("djl-mlp")) {
             return 2;
         }
         System.setProperty("ai.djl.offline", "true"); // never call home

@@ -35,10 +35,7 @@ final class Dl4jIrisCommand implements Callable<Integer> {
         if (options.batch > 150) {
             options.batch = 150;
         }
-        try {
-            options.validate();
-        } catch (IllegalArgumentException e) {
-            System.err.println("dl4j-iris: " + e.getMessage());
+        if (!options.isValid("dl4j-iris")) {
             return 2;
         }
         DataSet iris = load();

@@ -18,10 +18,7 @@ final class Dl4jMlpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try {
-            options.validate();
-        } catch (IllegalArgumentException e) {
-            System.err.println("dl4j-mlp: " + e.getMessage());
+        if (!options.isValid("dl4j-mlp")) {
             return 2;
         }
         TeacherStudentData data = TeacherStudentData.generate(options.samples, options.seed);

@@ -55,6 +55,17 @@ final class TrainingOptions {
     @Option(names = "--progress-every", description = "Print a progress line every this many steps (default: ${DEFAULT-VALUE}).")
     int progressEvery = 250;
 
+    /** True when the flags fit together; otherwise says on stderr what is wrong, prefixed by the command. */
+    boolean isValid(String command) {
+        try {
+            validate();
+            return true;
+        } catch (IllegalArgumentException e) {
+            System.err.println(command + ": " + e.getMessage());
+            return false;
+        }
+    }
+
     /** Checks the combination of flags and says what is wrong. */
     void validate() {
         require(samples > 0, "--samples must be positive");
