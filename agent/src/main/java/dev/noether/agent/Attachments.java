@@ -99,6 +99,7 @@ final class Attachments implements NoetherHooks.Receiver {
                 try {
                     session = MonitorSession.start(options, config);
                 } catch (Throwable t) {
+                    if (t instanceof InterruptedException) Thread.currentThread().interrupt();
                     unmonitored = true;
                     AgentLog.say("cannot start the metrics endpoint on " + options.host() + ":" + options.port() + " ("
                             + AgentLog.describe(t) + "); the application runs unmonitored");

@@ -35,7 +35,7 @@ public final class MonitorSession {
      *
      * @throws RuntimeException when the endpoint cannot start (typically: the port is taken)
      */
-    static MonitorSession start(AgentOptions options, NoetherConfig config) {
+    static MonitorSession start(AgentOptions options, NoetherConfig config) throws InterruptedException {
         // The agent speaks in single "noether:" lines; the library's INFO logs (two lines each through the JDK's
         // default logging) would repeat them. Warnings still show.
         NOETHER_LOG.setLevel(Level.WARNING);
@@ -43,11 +43,34 @@ public final class MonitorSession {
         String[] tags = options.commonTags();
         if (tags.length > 0) builder.commonTags(tags);
         options.eventLog().ifPresent(builder::eventLog);
-        NoetherExporter exporter = builder.start();
+        NoetherExporter exporter = startOnDaemonThread(builder);
         Runtime.getRuntime().addShutdownHook(new Thread(exporter::close, "noether-agent-shutdown"));
         AgentLog.say("metrics at " + exporter.url() + "metrics"
                 + options.eventLog().map(p -> ", events in " + p).orElse(""));
         return new MonitorSession(exporter, config, options.model());
+    }
+
+    /**
+     * The JDK's HTTP server runs its dispatcher on a thread that inherits daemon status from the thread that
+     * starts it: started from the application's main thread it would keep the JVM alive after {@code main}
+     * returns, and a finished training program would never exit.
+     */
+    private static NoetherExporter startOnDaemonThread(NoetherExporter.Builder builder) throws InterruptedException {
+        NoetherExporter[] started = new NoetherExporter[1];
+        Throwable[] failed = new Throwable[1];
+        Thread starter = new Thread(() -> {
+            try {
+                started[0] = builder.start();
+            } catch (Throwable t) {
+                failed[0] = t;
+            }
+        }, "noether-agent-start");
+        starter.setDaemon(true);
+        starter.start();
+        starter.join();
+        if (failed[0] instanceof RuntimeException) throw (RuntimeException) failed[0];
+        if (failed[0] instanceof Error) throw (Error) failed[0];
+        return started[0];
     }
 
     /** The registry behind the endpoint. */
