@@ -15,6 +15,7 @@ public final class NoetherConfig {
     private final int analysisEvery;
     private final int observeEvery;
     private final Duration minAnalysisInterval;
+    private final double maxAnalysisShare;
     private final double alignmentThreshold;
     private final double alignmentHysteresis;
     private final double deadAbsolute;
@@ -28,6 +29,7 @@ public final class NoetherConfig {
         this.analysisEvery = b.analysisEvery;
         this.observeEvery = b.observeEvery;
         this.minAnalysisInterval = b.minAnalysisInterval;
+        this.maxAnalysisShare = b.maxAnalysisShare;
         this.alignmentThreshold = b.alignmentThreshold;
         this.alignmentHysteresis = b.alignmentHysteresis;
         this.deadAbsolute = b.deadAbsolute;
@@ -53,6 +55,7 @@ public final class NoetherConfig {
         b.analysisEvery = analysisEvery;
         b.observeEvery = observeEvery;
         b.minAnalysisInterval = minAnalysisInterval;
+        b.maxAnalysisShare = maxAnalysisShare;
         b.alignmentThreshold = alignmentThreshold;
         b.alignmentHysteresis = alignmentHysteresis;
         b.deadAbsolute = deadAbsolute;
@@ -72,7 +75,8 @@ public final class NoetherConfig {
     /**
      * K: the every-step tier observes the two consecutive steps t, t+1 with t a multiple of K (default 25), so
      * that the exact one-step charge identity is still checked while the training thread pays for 2 steps in K.
-     * 1 observes every step. Counters, the loss and the last-step timestamp are updated on every step.
+     * 1 observes every step. The step counter and the last-step timestamp move on every step; the loss and the
+     * other every-step metrics on observed steps.
      */
     public int observeEvery() {
         return observeEvery;
@@ -86,6 +90,15 @@ public final class NoetherConfig {
     /** The time floor between two heavy analyses (default 2 s). */
     public Duration minAnalysisInterval() {
         return minAnalysisInterval;
+    }
+
+    /**
+     * The largest share of wall time the background analysis may take (default 0.25): after an analysis of d
+     * seconds the next waits d(1/share − 1) seconds, so on a machine with few cores it never competes with
+     * training for more than this. Skips for this reason are counted as "rate_limited".
+     */
+    public double maxAnalysisShare() {
+        return maxAnalysisShare;
     }
 
     /** τ: a CRH relation holds when its alignment is at least τ (default 0.7). */
@@ -133,6 +146,7 @@ public final class NoetherConfig {
         private int analysisEvery = 50;
         private int observeEvery = 25;
         private Duration minAnalysisInterval = Duration.ofSeconds(2);
+        private double maxAnalysisShare = 0.25;
         private double alignmentThreshold = 0.7;
         private double alignmentHysteresis = 0.05;
         private double deadAbsolute = 1e-6;
@@ -166,6 +180,14 @@ public final class NoetherConfig {
                 throw new IllegalArgumentException("minAnalysisInterval must not be negative, got " + interval);
             }
             this.minAnalysisInterval = interval;
+            return this;
+        }
+
+        public Builder maxAnalysisShare(double share) {
+            if (!(share > 0 && share <= 1)) {
+                throw new IllegalArgumentException("maxAnalysisShare must be in (0, 1], got " + share);
+            }
+            this.maxAnalysisShare = share;
             return this;
         }
 

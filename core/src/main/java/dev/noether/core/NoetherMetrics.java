@@ -1,10 +1,10 @@
 package dev.noether.core;
 
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 import java.util.List;
@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
@@ -86,12 +85,12 @@ public final class NoetherMetrics implements MeterBinder {
     }
 
     private void bindTier(MeterRegistry registry, String tier, NoetherMonitor.TierTime time) {
-        FunctionTimer.builder("noether.analysis", time, NoetherMonitor.TierTime::count,
-                        NoetherMonitor.TierTime::totalSeconds, TimeUnit.SECONDS)
+        // a real Timer (not a FunctionTimer) so that the exposition has a max besides count and sum
+        time.bind(Timer.builder("noether.analysis")
                 .tags(modelTags).tag("tier", tier)
                 .description("Time Noether spent per tier: step (every step, training thread), probe (engine "
                         + "work on the training thread), heavy (background analysis)")
-                .register(registry);
+                .register(registry));
     }
 
     private void registerNewSeries(NoetherReport report) {

@@ -70,6 +70,8 @@ public final class NoetherMonitor implements AutoCloseable {
 
     private long nextAnalysisStep = Long.MIN_VALUE;
     private long lastAnalysisNanos = Long.MIN_VALUE;
+    /** Set by the analysis thread: no new analysis before this, to keep its CPU share (see maxAnalysisShare). */
+    private volatile long quietUntilNanos = Long.MIN_VALUE;
 
     private NoetherMonitor(Builder b) {
         this.description = b.description;
@@ -163,7 +165,8 @@ public final class NoetherMonitor implements AutoCloseable {
 
     /**
      * Offers a heavy analysis at {@code step}. When one is due (every {@link NoetherConfig#analysisEvery()}
-     * steps, no sooner than {@link NoetherConfig#minAnalysisInterval()} after the last) and the analysis thread
+     * steps, no sooner than {@link NoetherConfig#minAnalysisInterval()} after the last, and late enough that the
+     * analysis thread stays within {@link NoetherConfig#maxAnalysisShare()} of the wall time) and the analysis thread
      * is free, {@code probes} is called here on the training thread (the engine work), and the O(d³) analysis
      * of the latest step's weights is handed to the background thread. A due analysis that finds the thread
      * busy, or comes too soon, is skipped and counted, never queued. Never throws.
@@ -181,7 +184,8 @@ public final class NoetherMonitor implements AutoCloseable {
             }
             nextAnalysisStep = step + config.analysisEvery();
             if (lastAnalysisNanos != Long.MIN_VALUE
-                    && start - lastAnalysisNanos < config.minAnalysisInterval().toNanos()) {
+                    && (start - lastAnalysisNanos < config.minAnalysisInterval().toNanos()
+                    || (quietUntilNanos != Long.MIN_VALUE && start - quietUntilNanos < 0))) {
                 skippedRateLimited.incrementAndGet();
                 return false;
             }
@@ -227,7 +231,11 @@ public final class NoetherMonitor implements AutoCloseable {
         } catch (Throwable e) {
             recordError("analysis", e);
         } finally {
-            heavyTime.add(System.nanoTime() - start);
+            long end = System.nanoTime();
+            heavyTime.add(end - start);
+            // an analysis of d seconds is followed by d(1/share − 1) seconds without one
+            double share = config.maxAnalysisShare();
+            quietUntilNanos = end + (long) ((end - start) * (1 / share - 1));
         }
     }
 
@@ -358,14 +366,22 @@ public final class NoetherMonitor implements AutoCloseable {
         handOff.close();
     }
 
-    /** Accumulated time of one tier, read by a Micrometer FunctionTimer. */
+    /** Time spent in one tier, forwarded to the Micrometer timers bound to it. */
     static final class TierTime {
         private final AtomicLong count = new AtomicLong();
         private final AtomicLong nanos = new AtomicLong();
+        private final List<io.micrometer.core.instrument.Timer> timers = new CopyOnWriteArrayList<>();
 
         void add(long spent) {
             count.incrementAndGet();
             nanos.addAndGet(spent);
+            for (io.micrometer.core.instrument.Timer t : timers) {
+                t.record(spent, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        void bind(io.micrometer.core.instrument.Timer timer) {
+            timers.add(timer);
         }
 
         long count() {

@@ -13,7 +13,7 @@ class ChargePhysicsTest {
 
     private static NoetherMonitor monitor(NetworkDescription d) {
         return NoetherMonitor.builder(d)
-                .config(NoetherConfig.builder().analysisEvery(10).observeEvery(1).minAnalysisInterval(Duration.ZERO).build())
+                .config(NoetherConfig.builder().analysisEvery(10).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build())
                 .build();
     }
 

@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class MonitorBehaviourTest {
     private static final NoetherConfig EVERY_STEP =
-            NoetherConfig.builder().analysisEvery(1).observeEvery(1).minAnalysisInterval(Duration.ZERO).build();
+            NoetherConfig.builder().analysisEvery(1).observeEvery(1).minAnalysisInterval(Duration.ZERO)
+                    .maxAnalysisShare(1).build();
 
     @Test
     void theHandOffNeverBlocksAndCountsSkipsUnderASlowAnalysis() throws Exception {
@@ -72,6 +73,33 @@ class MonitorBehaviourTest {
             }
             assertThat(handed).isEqualTo(1);                      // step 0
             assertThat(monitor.skipped("rate_limited")).isEqualTo(3); // steps 5, 10, 15
+        }
+    }
+
+    @Test
+    void aLongAnalysisIsFollowedByAQuietPeriodThatKeepsItsShareOfWallTime() throws Exception {
+        PlainSgdMlp net = new PlainSgdMlp(new int[] {4, 8, 2}, true, PlainSgdMlp.Act.RELU, 0.05, 0, 1);
+        double[][][] data = PlainSgdMlp.teacherData(16, 4, 2, 2);
+        NoetherMonitor.Analysis slow = (weights, probes, now) -> {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return NoetherReport.builder(NoetherReport.Kind.ANALYSIS, "m", weights.step(), now).build();
+        };
+        NoetherConfig config = NoetherConfig.builder().analysisEvery(1).observeEvery(1)
+                .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(0.1).build();
+        try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("m", Activation.RELU))
+                .config(config).analysis(slow).build()) {
+            monitor.onStep(net.snapshot(0, net.backward(data[0], data[1]), net.sgd()));
+            assertThat(monitor.analyze(0, List::of)).isTrue();
+            waitUntil(() -> !monitor.isAnalysisRunning());
+            // 1 s of analysis at a 10% share: the next 9 s are quiet
+            monitor.onStep(net.snapshot(1, net.backward(data[0], data[1]), net.sgd()));
+            assertThat(monitor.analyze(1, List::of)).isFalse();
+            assertThat(monitor.skipped("rate_limited")).isEqualTo(1);
+            assertThat(monitor.skipped("busy")).isZero();
         }
     }
 
@@ -140,7 +168,7 @@ class MonitorBehaviourTest {
             assertThat(registry.find("noether.layer.effective.rank").tags("layer", "fc2").gauge()).isNotNull();
             assertThat(registry.find("noether.neurons.dead").tags("layer", "fc1").gauge().value()).isZero();
             assertThat(registry.find("noether.last.step.timestamp").gauge().getId().getBaseUnit()).isEqualTo("seconds");
-            assertThat(registry.find("noether.analysis").tags("tier", "heavy").functionTimer().count()).isEqualTo(1);
+            assertThat(registry.find("noether.analysis").tags("tier", "heavy").timer().count()).isEqualTo(1);
             // no per-neuron series: every meter's tags come from the bounded set of §7
             registry.getMeters().forEach(m -> m.getId().getTags().forEach(tag ->
                     assertThat(tag.getKey()).isIn("model", "layer", "pair", "symmetry", "side", "relation", "phase",

@@ -51,7 +51,7 @@ final class DemoSession implements AutoCloseable {
         String firstHiddenLayer = firstDead == null ? "-" : firstDead.getId().getTag("layer");
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         out.printf(Locale.ROOT, "step %d/%d  loss %s  charge.drift %s  residual %s  dead %s/%s  distinct %s  "
-                        + "phase[%s] %s  skipped %s  %.0f steps/s%n",
+                        + "phase[%s] %s  analyses %s (skipped %s)  %.0f steps/s%n",
                 step + 1, options.steps,
                 fmt(value(r.find("noether.loss"))),
                 fmt(max(r.find("noether.charge.drift"))),
@@ -60,6 +60,7 @@ final class DemoSession implements AutoCloseable {
                 whole(value(r.find("noether.layer.neurons").tag("layer", firstHiddenLayer))),
                 whole(value(r.find("noether.neurons.distinct").tag("layer", firstHiddenLayer))),
                 firstHiddenLayer, phase(r, firstHiddenLayer),
+                whole(count(r.find("noether.analysis").tag("tier", "heavy"))),
                 whole(r.find("noether.analysis.skipped").functionCounters().stream()
                         .mapToDouble(c -> c.count()).sum()),
                 (step + 1) / Math.max(seconds, 1e-9));
@@ -88,6 +89,11 @@ final class DemoSession implements AutoCloseable {
             }
         }
         return "-";
+    }
+
+    private static double count(Search s) {
+        io.micrometer.core.instrument.Timer t = s.timer();
+        return t == null ? Double.NaN : t.count();
     }
 
     private static double value(Search s) {

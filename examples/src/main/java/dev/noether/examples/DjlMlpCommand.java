@@ -39,6 +39,12 @@ final class DjlMlpCommand implements Callable<Integer> {
             return 2;
         }
         System.setProperty("ai.djl.offline", "true"); // never call home
+        // A small MLP runs fastest on one libtorch thread; more threads oversubscribe small machines badly.
+        // -Dai.djl.pytorch.num_threads=N on the command line wins.
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", "1");
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
         TeacherStudentData data = TeacherStudentData.generate(options.samples, options.seed);
         try (DemoSession session = new DemoSession(options, System.out);
              Model model = Model.newInstance("djl-mlp")) {

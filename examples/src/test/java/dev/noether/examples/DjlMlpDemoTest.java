@@ -1,0 +1,60 @@
+package dev.noether.examples;
+
+import dev.noether.exporter.EventLogReader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The quick-start demo, run in-process: it trains, prints progress, logs events and exits 0. */
+class DjlMlpDemoTest {
+
+    @Test
+    void trainsWithLiveMetricsAndExitsZero(@TempDir Path dir) throws Exception {
+        Path events = dir.resolve("run.jsonl");
+        String out = captureStdout(() -> assertThat(NoetherDemo.run("djl-mlp", "--steps", "400", "--samples", "512",
+                "--every", "50", "--port", "0", "--progress-every", "200", "--events", events.toString())).isZero());
+        assertThat(out).contains("Noether metrics at http://127.0.0.1:").contains("step 200/400").contains("step 400/400")
+                .contains("Training done.");
+        List<Map<String, Object>> records = EventLogReader.readAll(events);
+        assertThat(records).isNotEmpty();
+        assertThat(records).anySatisfy(r -> assertThat(r.get("type")).isEqualTo("analysis"));
+        assertThat(records).anySatisfy(r -> assertThat(r.get("type")).isEqualTo("step"));
+    }
+
+    @Test
+    void badFlagsGiveAClearMessageAndExitCode2() throws Exception {
+        PrintStream err = System.err;
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(NoetherDemo.run("djl-mlp", "--batch", "0")).isEqualTo(2);
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("--batch must be between 1 and --samples");
+    }
+
+    private static String captureStdout(ThrowingRunnable body) throws Exception {
+        PrintStream out = System.out;
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+        try {
+            body.run();
+        } finally {
+            System.setOut(out);
+        }
+        return buffer.toString(StandardCharsets.UTF_8);
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+}

@@ -1,0 +1,310 @@
+package dev.noether.djl;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.listener.TrainingListener;
+import dev.noether.core.NetworkDescription;
+import dev.noether.core.NoetherConfig;
+import dev.noether.core.NoetherMetrics;
+import dev.noether.core.NoetherMonitor;
+import dev.noether.core.NoetherReportListener;
+import dev.noether.core.OptimizerSettings;
+import dev.noether.core.StepSnapshot;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A DJL {@link TrainingListener} that watches the model learn and publishes Noether's metrics to Micrometer.
+ *
+ * <pre>{@code
+ * DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
+ *         .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).build())
+ *         .addTrainingListeners(NoetherListener.builder().registry(meterRegistry).build());
+ * }</pre>
+ *
+ * On the first training batch (when the parameters are initialized) it maps the model's {@code SequentialBlock}
+ * to Noether's network description, starts a {@link NoetherMonitor} and binds its meters to the registry. Then,
+ * in every {@code onTrainingBatch} (after backward, before {@code trainer.step()}):
+ * <ul>
+ *   <li>the weights, biases and batch-mean gradients of every {@code Linear}, the batch loss (the trainer's
+ *       loss on the predictions it passed to its listeners) and the optimizer's η and γ go to the every-step
+ *       tier;</li>
+ *   <li>every {@link NoetherConfig#analysisEvery()} steps, the probe batch runs through the blocks on detached
+ *       parameters to measure activations and per-sample gradients for the heavy tier.</li>
+ * </ul>
+ * It never changes what training computes and never throws into the training loop: its own failures are
+ * counted in {@code noether_errors_total{stage="adapter"}} and logged at a limited rate. One listener watches
+ * one training run; it stops its monitor in {@code onTrainingEnd} (when the trainer is closed), and the last
+ * values stay readable.
+ */
+public final class NoetherListener implements TrainingListener {
+    private static final System.Logger LOG = System.getLogger("dev.noether.djl");
+
+    private final MeterRegistry registry;
+    private final String modelName;
+    private final NoetherConfig config;
+    private final OptimizerSettings optimizerOverride;
+    private final int probeSamples;
+    private final NDList probeInputs;
+    private final NDList probeLabels;
+    private final List<NoetherReportListener> reportListeners;
+
+    private volatile NoetherMonitor monitor;
+    private StepCapture capture;
+    private OptimizerReader optimizerReader;
+    private ProbeBatch probeBatch;
+    private ProbeRunner probe;
+    private long step;
+    private boolean stopped;
+    private final AtomicLong failuresBeforeStart = new AtomicLong();
+
+    private NoetherListener(Builder b) {
+        this.registry = b.registry;
+        this.modelName = b.modelName;
+        this.config = b.config;
+        this.optimizerOverride = b.optimizer;
+        this.probeSamples = b.probeSamples;
+        this.probeInputs = b.probeInputs;
+        this.probeLabels = b.probeLabels;
+        this.reportListeners = List.copyOf(b.reportListeners);
+    }
+
+    /** Starts a listener with the defaults: global registry, DJL model name, N = 50, 256 probe samples. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The monitor, once the first training batch has started it; empty before. */
+    public Optional<NoetherMonitor> monitor() {
+        return Optional.ofNullable(monitor);
+    }
+
+    /** Failures before a monitor existed to count them (the monitor counts all later ones). */
+    long failuresBeforeStart() {
+        return failuresBeforeStart.get();
+    }
+
+    @Override
+    public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+        if (stopped) {
+            return;
+        }
+        try {
+            if (monitor == null) {
+                start(trainer, batchData);
+            }
+            NoetherMonitor m = monitor;
+            long s = step++;
+            m.onStep(s, () -> snapshot(m, trainer, batchData, s)); // copies only on the steps core observes
+            m.analyze(s, probe == null ? null : () -> probe.compute(trainer));
+        } catch (Throwable e) {
+            fail(e);
+        }
+    }
+
+    @Override
+    public void onTrainingBegin(Trainer trainer) {
+        // Parameters are not initialized yet (Trainer calls this from its constructor): start on the first batch.
+    }
+
+    @Override
+    public void onEpoch(Trainer trainer) {
+        // nothing per epoch
+    }
+
+    @Override
+    public void onValidationBatch(Trainer trainer, BatchData batchData) {
+        // validation does not change the parameters
+    }
+
+    @Override
+    public void onTrainingEnd(Trainer trainer) {
+        stopped = true;
+        try {
+            if (probeBatch != null) {
+                probeBatch.close();
+            }
+            if (monitor != null) {
+                monitor.close();
+            }
+        } catch (Throwable e) {
+            fail(e);
+        }
+    }
+
+    private void start(Trainer trainer, BatchData batchData) {
+        String model = modelName != null ? modelName : trainer.getModel().getName();
+        MappedNetwork network;
+        RuntimeException mappingError = null;
+        try {
+            network = new DjlNetworkMapper(trainer.getManager()).map(model, trainer.getModel().getBlock());
+        } catch (RuntimeException e) {
+            mappingError = e;
+            network = new MappedNetwork(NetworkDescription.builder(model)
+                    .unsupported(trainer.getModel().getBlock().getClass().getSimpleName(), "mapping failed: " + e)
+                    .build(), List.of(), null);
+        }
+        NoetherMonitor m = NoetherMonitor.builder(network.description()).config(config)
+                .engine("DJL/" + trainer.getManager().getEngine().getEngineName()).build();
+        reportListeners.forEach(m::addListener);
+        new NoetherMetrics(m).bindTo(registry);
+        LOG.log(System.Logger.Level.INFO, "Noether watches " + network.description().summary());
+        if (mappingError != null) {
+            m.recordError("adapter", mappingError);
+        }
+        capture = new StepCapture(network.dense());
+        if (optimizerOverride == null && !network.dense().isEmpty()) {
+            try {
+                optimizerReader = OptimizerReader.of(trainer, network.dense().get(0).weight().getId());
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                m.recordError("adapter", new IllegalStateException("cannot read the DJL optimizer (η, γ); pass "
+                        + "NoetherListener.builder().optimizer(OptimizerSettings...) to name it", e));
+            }
+        }
+        if (network.chain() != null && !network.dense().isEmpty()) {
+            startProbe(trainer, batchData, network, m);
+        }
+        monitor = m; // last: a start that failed half-way is not retried (see fail)
+    }
+
+    private void startProbe(Trainer trainer, BatchData batchData, MappedNetwork network, NoetherMonitor m) {
+        NDList inputs = probeInputs;
+        NDList labels = probeLabels;
+        if (inputs == null) {
+            Batch batch = batchData == null ? null : batchData.getBatch();
+            if (batch == null) {
+                m.recordError("probe", new IllegalStateException("the training loop passes no batch to its "
+                        + "listeners and no probe was given; activation metrics stay absent"));
+                return;
+            }
+            inputs = batch.getData();
+            labels = batch.getLabels();
+        }
+        try {
+            Device device = network.dense().get(0).weight().getArray().getDevice();
+            probeBatch = ProbeBatch.copyOf(inputs, labels, probeSamples, trainer.getManager(), device);
+            probe = new ProbeRunner(network, probeBatch);
+        } catch (RuntimeException e) {
+            m.recordError("probe", e);
+        }
+    }
+
+    private StepSnapshot snapshot(NoetherMonitor m, Trainer trainer, BatchData batchData, long s) {
+        double loss = Double.NaN;
+        try {
+            loss = capture.loss(trainer, batchData);
+        } catch (RuntimeException e) {
+            m.recordError("adapter", e);
+        }
+        return capture.capture(s, loss, optimizerSettings(m));
+    }
+
+    private OptimizerSettings optimizerSettings(NoetherMonitor m) {
+        if (optimizerOverride != null) {
+            return optimizerOverride;
+        }
+        if (optimizerReader == null) {
+            return OptimizerSettings.unknown();
+        }
+        try {
+            return optimizerReader.next();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            optimizerReader = null;
+            m.recordError("adapter", e);
+            return OptimizerSettings.unknown();
+        }
+    }
+
+    private void fail(Throwable e) {
+        NoetherMonitor m = monitor;
+        if (m != null) {
+            m.recordError("adapter", e);
+            return;
+        }
+        // no monitor to count it: give up on this run rather than retry the start on every batch
+        stopped = true;
+        if (failuresBeforeStart.getAndIncrement() == 0) {
+            LOG.log(System.Logger.Level.WARNING, "Noether could not start watching this training run; "
+                    + "training continues without it", e);
+        }
+    }
+
+    /** Builds a {@link NoetherListener}. */
+    public static final class Builder {
+        private MeterRegistry registry = Metrics.globalRegistry;
+        private String modelName;
+        private NoetherConfig config = NoetherConfig.defaults();
+        private OptimizerSettings optimizer;
+        private int probeSamples = 256;
+        private NDList probeInputs;
+        private NDList probeLabels;
+        private final List<NoetherReportListener> reportListeners = new ArrayList<>();
+
+        private Builder() {}
+
+        /** Where the meters go (default: Micrometer's global registry). */
+        public Builder registry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /** The {@code model} tag (default: the DJL model's name). */
+        public Builder modelName(String modelName) {
+            this.modelName = Objects.requireNonNull(modelName, "modelName");
+            return this;
+        }
+
+        /** Monitor settings: analysis stride N, time floor, thresholds (default {@link NoetherConfig#defaults()}). */
+        public Builder config(NoetherConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /**
+         * States the optimizer instead of reading it from DJL, e.g. {@code OptimizerSettings.plainSgd(η, γ, γ)}
+         * for a custom loop, or {@code OptimizerSettings.other("adam", η)}. Used for every step.
+         */
+        public Builder optimizer(OptimizerSettings optimizer) {
+            this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+            return this;
+        }
+
+        /** How many rows of the probe batch to keep (default 256). */
+        public Builder probeSamples(int samples) {
+            if (samples < 1) {
+                throw new IllegalArgumentException("probeSamples must be at least 1, got " + samples);
+            }
+            this.probeSamples = samples;
+            return this;
+        }
+
+        /**
+         * A fixed probe batch (inputs, and labels for the per-sample gradients; labels may be null). Its first
+         * {@link #probeSamples} rows are copied at the first training batch, so the arrays must stay open until
+         * then. Default: the first training batch.
+         */
+        public Builder probe(NDList inputs, NDList labels) {
+            this.probeInputs = Objects.requireNonNull(inputs, "inputs");
+            this.probeLabels = labels;
+            return this;
+        }
+
+        /** Receives every report (for an event log or a web page); see {@link NoetherReportListener}. */
+        public Builder addListener(NoetherReportListener listener) {
+            reportListeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        public NoetherListener build() {
+            return new NoetherListener(this);
+        }
+    }
+}

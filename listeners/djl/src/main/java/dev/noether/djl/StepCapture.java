@@ -1,0 +1,85 @@
+package dev.noether.djl;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import ai.djl.training.Trainer;
+import ai.djl.training.listener.TrainingListener.BatchData;
+import dev.noether.core.LayerSnapshot;
+import dev.noether.core.OptimizerSettings;
+import dev.noether.core.StepSnapshot;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Copies one step's θ and ĝ of every dense layer from the engine (METRICS.md §6, every-step tier). DJL's
+ * gradients are those of the batch-mean loss, which is what core expects. Every temporary array (DJL makes a
+ * new handle for each {@code getGradient()}) is closed before returning.
+ */
+final class StepCapture {
+    private final List<MappedNetwork.DenseParameters> dense;
+    private boolean lossUnavailable;
+
+    StepCapture(List<MappedNetwork.DenseParameters> dense) {
+        this.dense = dense;
+    }
+
+    StepSnapshot capture(long step, double loss, OptimizerSettings optimizer) {
+        StepSnapshot.Builder s = StepSnapshot.builder(step).loss(loss).optimizer(optimizer);
+        for (MappedNetwork.DenseParameters d : dense) {
+            NDArray w = d.weight().getArray();
+            NDArray b = d.bias() == null ? null : d.bias().getArray();
+            s.layer(LayerSnapshot.of(values(w), b == null ? null : values(b), gradient(d.weight()),
+                    d.bias() == null ? null : gradient(d.bias())));
+        }
+        return s.build();
+    }
+
+    /**
+     * The minibatch loss of the step from the predictions the trainer handed to its listeners, with the trainer's
+     * own loss; NaN when the loop passes none. A loss that cannot be evaluated is not tried again.
+     */
+    double loss(Trainer trainer, BatchData batch) {
+        if (lossUnavailable || batch == null || batch.getPredictions() == null || batch.getPredictions().isEmpty()) {
+            return Double.NaN;
+        }
+        try (NDScope scope = new NDScope()) {
+            double sum = 0;
+            int devices = 0;
+            for (Map.Entry<Device, NDList> e : batch.getPredictions().entrySet()) {
+                NDList labels = batch.getLabels().get(e.getKey());
+                sum += trainer.getLoss().evaluate(labels, e.getValue()).toType(DataType.FLOAT64, false).getDouble();
+                devices++;
+            }
+            return sum / devices;
+        } catch (RuntimeException e) {
+            lossUnavailable = true;
+            throw new IllegalStateException("the trainer's loss cannot be evaluated on the batch predictions; "
+                    + "noether.loss stays absent", e);
+        }
+    }
+
+    private static float[] values(NDArray a) {
+        return a.getDataType() == DataType.FLOAT32 ? a.toFloatArray() : convert(a);
+    }
+
+    private static float[] convert(NDArray a) {
+        try (NDArray f = a.toType(DataType.FLOAT32, false)) {
+            return f.toFloatArray();
+        }
+    }
+
+    private static float[] gradient(Parameter p) {
+        NDArray a = p.getArray();
+        if (!a.hasGradient()) {
+            return null;
+        }
+        try (NDArray g = a.getGradient()) {
+            return values(g);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.noether.djl;
+
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import dev.noether.core.NoetherConfig;
+import dev.noether.core.NoetherMonitor;
+import dev.noether.core.NoetherReport;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalDouble;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** METRICS.md §9.1 and §9.2 on real DJL PyTorch training. */
+class ChargePhysicsTest {
+    private static final String[][] PAIRS = {
+            {"pair", "01Linear:03Linear", "symmetry", "rescaling"},
+            {"pair", "03Linear:05Linear", "symmetry", "rescaling"}};
+
+    private static NoetherListener listener(List<NoetherReport> steps, int observeEvery) {
+        return NoetherListener.builder().registry(new SimpleMeterRegistry())
+                .config(NoetherConfig.builder().observeEvery(observeEvery).analysisEvery(50)
+                        .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build())
+                .addListener(r -> {
+                    if (r.kind() == NoetherReport.Kind.STEP) {
+                        steps.add(r);
+                    }
+                })
+                .build();
+    }
+
+    private static Optimizer sgd(float eta, float gamma) {
+        return Optimizer.sgd().setLearningRateTracker(Tracker.fixed(eta)).optWeightDecays(gamma).build();
+    }
+
+    /** §9.2: plain SGD with weight decay follows the exact discrete identity: residual ≤ 1e-5 at every step. */
+    @Test
+    void chargeResidualStaysAtRoundOffUnderPlainSgdWithWeightDecay() {
+        List<NoetherReport> steps = residualRun(1);
+        assertThat(steps).hasSize(200);
+        assertThat(checkResiduals(steps)).isEqualTo(2 * 199);
+    }
+
+    /** The same with the default stride: every observed pair (t, t+1) checks the identity. */
+    @Test
+    void chargeResidualHoldsAtEveryReportWithTheDefaultObservationStride() {
+        int k = NoetherConfig.defaults().observeEvery();
+        List<NoetherReport> steps = residualRun(k);
+        assertThat(steps).extracting(NoetherReport::step).allMatch(t -> t % k <= 1);
+        assertThat(checkResiduals(steps)).isEqualTo(2 * (200 / k));
+    }
+
+    private static List<NoetherReport> residualRun(int observeEvery) {
+        TeacherStudent data = TeacherStudent.generate(512, 8, 4, 1);
+        List<NoetherReport> steps = new ArrayList<>();
+        NoetherListener listener = listener(steps, observeEvery);
+        try (DjlRun run = new DjlRun(Mlp.relu(32, 32, 4), data, sgd(0.05f, 0.01f), 11, listener)) {
+            run.steps(200, 16);
+            NoetherMonitor monitor = listener.monitor().orElseThrow();
+            assertThat(monitor.optimizer()).isEqualTo("sgd");
+            assertThat(monitor.value("learning.rate").getAsDouble()).isEqualTo((double) 0.05f);
+            assertThat(monitor.errors("adapter")).isZero();
+            assertThat(monitor.steps()).isEqualTo(200);
+        }
+        return steps;
+    }
+
+    /** Asserts every residual present (a report whose previous step was observed too); returns their count. */
+    private static int checkResiduals(List<NoetherReport> steps) {
+        int checked = 0;
+        long previous = Long.MIN_VALUE;
+        for (NoetherReport r : steps) {
+            for (String[] pair : PAIRS) {
+                OptionalDouble residual = r.value("charge.residual", pair);
+                if (r.step() == previous + 1) {
+                    assertThat(residual).as("residual of %s at step %d", pair[1], r.step()).isPresent();
+                    assertThat(residual.getAsDouble()).as("residual of %s at step %d", pair[1], r.step())
+                            .isLessThanOrEqualTo(1e-5);
+                    assertThat(r.value("symmetry.violation", pair).getAsDouble()).isLessThan(1e-4);
+                    checked++;
+                }
+            }
+            previous = r.step();
+        }
+        return checked;
+    }
+
+    /** §9.1: small-step full-batch GD conserves the charge; large-step minibatch SGD makes it drift. */
+    @Test
+    void fullBatchGradientDescentConservesTheChargeWhileNoisySgdDrifts() {
+        TeacherStudent data = TeacherStudent.generate(128, 8, 4, 2);
+        double gd = drift(data, 0.01f, 128);
+        double sgd = drift(data, 0.5f, 4);
+        assertThat(gd).isLessThan(1e-3);
+        assertThat(sgd).isGreaterThan(10 * gd).isGreaterThan(1e-3);
+    }
+
+    private static double drift(TeacherStudent data, float eta, int batch) {
+        List<NoetherReport> steps = new ArrayList<>();
+        NoetherListener listener = listener(steps, NoetherConfig.defaults().observeEvery());
+        try (DjlRun run = new DjlRun(Mlp.relu(32, 32, 4), data, sgd(eta, 0f), 12, listener)) {
+            run.steps(500, batch);
+            double drift = 0;
+            for (String[] pair : PAIRS) {
+                drift = Math.max(drift, listener.monitor().orElseThrow().value("charge.drift", pair).getAsDouble());
+            }
+            assertThat(drift).isFinite();
+            return drift;
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.noether.djl;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv1d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.norm.LayerNorm;
+import dev.noether.core.DenseLayer;
+import dev.noether.core.NetworkDescription;
+import dev.noether.core.SymmetryPair;
+import dev.noether.core.UnsupportedLayer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DjlNetworkMapperTest {
+    private NDManager manager;
+
+    @BeforeEach
+    void open() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    private MappedNetwork map(SequentialBlock block, long inputs) {
+        block.initialize(manager, DataType.FLOAT32, new Shape(2, inputs));
+        return new DjlNetworkMapper(manager).map("m", block);
+    }
+
+    private static Linear linear(int units) {
+        return Linear.builder().setUnits(units).build();
+    }
+
+    @Test
+    void namedActivationBlocksDecideTheSymmetries() {
+        SequentialBlock block = new SequentialBlock()
+                .add(linear(6)).add(Activation.reluBlock())
+                .add(linear(5)).add(Activation.leakyReluBlock(0.1f))
+                .add(linear(4)).add(Activation.tanhBlock())
+                .add(linear(3)).add(Blocks.identityBlock())
+                .add(Linear.builder().setUnits(2).optBias(false).build());
+        NetworkDescription d = map(block, 7).description();
+
+        assertThat(d.layers()).extracting(DenseLayer::name)
+                .containsExactly("01Linear", "03Linear", "05Linear", "07Linear", "09Linear");
+        assertThat(d.layers()).extracting(DenseLayer::outputs).containsExactly(6, 5, 4, 3, 2);
+        assertThat(d.layers()).extracting(DenseLayer::inputs).containsExactly(7, 6, 5, 4, 3);
+        assertThat(d.layers()).extracting(DenseLayer::activation).containsExactly(dev.noether.core.Activation.RELU,
+                dev.noether.core.Activation.LEAKY_RELU, dev.noether.core.Activation.TANH,
+                dev.noether.core.Activation.IDENTITY, dev.noether.core.Activation.IDENTITY);
+        // tanh breaks the rescaling symmetry; identity with a bias on 07Linear keeps rescaling only
+        assertThat(d.pairs()).extracting(SymmetryPair::tag)
+                .containsExactly("01Linear:03Linear", "03Linear:05Linear", "07Linear:09Linear");
+        assertThat(d.unsupported()).isEmpty();
+    }
+
+    @Test
+    void anonymousLambdasAreRecognisedByWhatTheyCompute() {
+        SequentialBlock block = new SequentialBlock()
+                .add(linear(6)).add(Activation::relu)
+                .add(linear(5)).add(x -> Activation.leakyRelu(x, 0.2f))
+                .add(linear(4)).add(Activation::gelu)
+                .add(linear(3)).add(Activation::sigmoid)
+                .add(linear(2));
+        NetworkDescription d = map(block, 7).description();
+
+        assertThat(d.layers()).extracting(DenseLayer::activation).containsExactly(dev.noether.core.Activation.RELU,
+                dev.noether.core.Activation.LEAKY_RELU, dev.noether.core.Activation.GELU,
+                dev.noether.core.Activation.SIGMOID, dev.noether.core.Activation.IDENTITY);
+        assertThat(d.unsupported()).isEmpty();
+    }
+
+    @Test
+    void nestedBlocksAreFlattenedWithDjlStyleNames() {
+        SequentialBlock inner = new SequentialBlock().add(linear(5)).add(Activation.reluBlock());
+        SequentialBlock block = new SequentialBlock().add(Blocks.batchFlattenBlock()).add(inner).add(linear(3));
+        MappedNetwork net = map(block, 4);
+
+        assertThat(net.description().layers()).extracting(DenseLayer::name)
+                .containsExactly("02SequentialBlock_01Linear", "03Linear");
+        assertThat(net.description().pairs()).extracting(SymmetryPair::tag)
+                .containsExactly("02SequentialBlock_01Linear:03Linear");
+        assertThat(net.chain()).extracting(MappedNetwork.Link::role).containsExactly(MappedNetwork.Role.ACTIVATION,
+                MappedNetwork.Role.DENSE, MappedNetwork.Role.ACTIVATION, MappedNetwork.Role.DENSE);
+        // the parameters are DJL's own, named as DJL names them
+        assertThat(net.dense().get(0).weight().getArray().getShape()).isEqualTo(new Shape(5, 4));
+        assertThat(net.dense().get(1).bias().getArray().getShape()).isEqualTo(new Shape(3));
+    }
+
+    @Test
+    void normalizationMakesTheLayerBeforeItScaleInvariantAndDropoutKeepsThePair() {
+        SequentialBlock block = new SequentialBlock()
+                .add(linear(6)).add(BatchNorm.builder().build()).add(Activation.reluBlock())
+                .add(linear(5)).add(Activation.reluBlock()).add(Dropout.builder().optRate(0.5f).build())
+                .add(linear(4)).add(LayerNorm.builder().build())
+                .add(linear(3));
+        NetworkDescription d = map(block, 7).description();
+
+        assertThat(d.layers()).extracting(DenseLayer::isScaleInvariant).containsExactly(true, false, true, false);
+        assertThat(d.pairs()).extracting(SymmetryPair::tag).containsExactly("04Linear:07Linear");
+    }
+
+    @Test
+    void unknownLayersAreNamedAsUnsupportedAndBreakTheChain() {
+        SequentialBlock block = new SequentialBlock()
+                .add(linear(8)).add(Activation.reluBlock())
+                .add(new LambdaBlock(x -> new NDList(x.singletonOrThrow().reshape(-1, 1, 8)), "toChannels"))
+                .add(Conv1d.builder().setKernelShape(new Shape(3)).setFilters(2).build())
+                .add(x -> new NDList(x.singletonOrThrow().mul(2)))
+                .add(Blocks.batchFlattenBlock())
+                .add(linear(4)).add(Activation.reluBlock())
+                .add(linear(2));
+        NetworkDescription d = map(block, 5).description();
+
+        assertThat(d.unsupported()).extracting(UnsupportedLayer::name)
+                .containsExactly("03LambdaBlock", "04Conv1d", "05LambdaBlock");
+        assertThat(d.unsupported()).extracting(UnsupportedLayer::reason).containsExactly(
+                "LambdaBlock 'toChannels' is not an activation Noether recognises",
+                "Conv1d is not modelled",
+                "LambdaBlock 'anonymous' is not an activation Noether recognises");
+        assertThat(d.layers()).extracting(DenseLayer::name).containsExactly("01Linear", "07Linear", "09Linear");
+        assertThat(d.pairs()).extracting(SymmetryPair::tag).containsExactly("07Linear:09Linear");
+    }
+}

@@ -1,0 +1,87 @@
+package dev.noether.djl;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.EasyTrain;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.translate.Batchifier;
+import ai.djl.util.Pair;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One real DJL training run for the tests: a model around {@code block}, L2 loss, the given optimizer and
+ * listeners, and the usual loop of {@link EasyTrain#trainBatch} and {@code trainer.step()} over consecutive
+ * rows of the data.
+ */
+final class DjlRun implements AutoCloseable {
+    final Model model;
+    final Trainer trainer;
+    private final TeacherStudent data;
+    private int next;
+
+    DjlRun(Block block, TeacherStudent data, Optimizer optimizer, long seed, TrainingListener... listeners) {
+        this.data = data;
+        Engine.getInstance().setRandomSeed(Math.toIntExact(seed));
+        model = Model.newInstance("mlp");
+        model.setBlock(block);
+        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss()).optOptimizer(optimizer);
+        if (listeners.length > 0) {
+            config.addTrainingListeners(listeners);
+        }
+        trainer = model.newTrainer(config);
+        trainer.initialize(new Shape(1, data.inputs));
+    }
+
+    /** Trains {@code count} steps of {@code batch} consecutive rows each. */
+    void steps(int count, int batch) {
+        for (int s = 0; s < count; s++) {
+            try (Batch b = nextBatch(batch)) {
+                EasyTrain.trainBatch(trainer, b);
+                trainer.step();
+            }
+        }
+    }
+
+    /** Forward and backward on the next batch (listeners notified), without the optimizer step. */
+    void backward(int batch) {
+        try (Batch b = nextBatch(batch)) {
+            EasyTrain.trainBatch(trainer, b);
+        }
+    }
+
+    private Batch nextBatch(int batch) {
+        NDManager m = trainer.getManager().newSubManager();
+        NDArray x = m.create(data.xRows(next, batch), new Shape(batch, data.inputs));
+        NDArray y = m.create(data.yRows(next, batch), new Shape(batch, data.outputs));
+        next = (next + batch) % data.samples;
+        return new Batch(m, new NDList(x), new NDList(y), batch, Batchifier.STACK, Batchifier.STACK, 0, 0);
+    }
+
+    /** Every parameter's values, in the block's order. */
+    List<float[]> parameters() {
+        List<float[]> out = new ArrayList<>();
+        for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
+            out.add(p.getValue().getArray().toFloatArray());
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        trainer.close();
+        model.close();
+    }
+}
