@@ -23,16 +23,32 @@ enum AgentOption {
             return nonEmpty(value);
         }
     },
-    EVERY("every", "50", "N: the heavy analysis runs at most every N steps") {
+    EVERY("every", "", "N: the heavy analysis runs at most every N steps (default 50)") {
         @Override
         String check(String value) {
             return positive(value);
         }
     },
-    OBSERVE("observe", "25", "K: the every-step tier observes 2 consecutive steps in K (1 = every step)") {
+    OBSERVE("observe", "", "K: the every-step tier observes 2 consecutive steps in K, 1 = every step (default 25)") {
         @Override
         String check(String value) {
             return positive(value);
+        }
+    },
+    INTERVAL("interval", "", "at least this many seconds between two heavy analyses (default 2)") {
+        @Override
+        String check(String value) {
+            double seconds = decimal(value, "a number of seconds >= 0");
+            if (!(seconds >= 0) || Double.isInfinite(seconds)) throw new IllegalArgumentException("not a number of seconds >= 0");
+            return value.trim();
+        }
+    },
+    SHARE("share", "", "the heavy analysis may use at most this share (0-1] of wall time (default 0.25)") {
+        @Override
+        String check(String value) {
+            double share = decimal(value, "a share in (0, 1]");
+            if (!(share > 0 && share <= 1)) throw new IllegalArgumentException("not a share in (0, 1]");
+            return value.trim();
         }
     },
     EVENTS("events", "", "path of a JSONL event log of every report (none by default)") {
@@ -128,6 +144,14 @@ enum AgentOption {
         int n = integer(value, "a whole number of steps >= 1");
         if (n < 1) throw new IllegalArgumentException("not a whole number of steps >= 1");
         return Integer.toString(n);
+    }
+
+    private static double decimal(String value, String expected) {
+        try {
+            return Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not " + expected);
+        }
     }
 
     private static int integer(String value, String expected) {

@@ -1,6 +1,8 @@
 package dev.noether.agent;
 
+import dev.noether.core.NoetherConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -97,20 +99,27 @@ final class AgentOptions {
         return values.get(AgentOption.HOST);
     }
 
-    int analysisEvery() {
-        return Integer.parseInt(values.get(AgentOption.EVERY));
-    }
-
-    int observeEvery() {
-        return Integer.parseInt(values.get(AgentOption.OBSERVE));
+    /** The analysis settings: {@link NoetherConfig}'s defaults, overridden by the options that are set. */
+    NoetherConfig noetherConfig() {
+        NoetherConfig.Builder config = NoetherConfig.builder();
+        value(AgentOption.EVERY).ifPresent(v -> config.analysisEvery(Integer.parseInt(v)));
+        value(AgentOption.OBSERVE).ifPresent(v -> config.observeEvery(Integer.parseInt(v)));
+        value(AgentOption.INTERVAL).ifPresent(v -> config.minAnalysisInterval(
+                Duration.ofNanos(Math.round(Double.parseDouble(v) * 1e9))));
+        value(AgentOption.SHARE).ifPresent(v -> config.maxAnalysisShare(Double.parseDouble(v)));
+        return config.build();
     }
 
     Optional<Path> eventLog() {
-        return Optional.ofNullable(values.get(AgentOption.EVENTS)).map(Path::of);
+        return value(AgentOption.EVENTS).map(Path::of);
     }
 
     Optional<String> model() {
-        return Optional.ofNullable(values.get(AgentOption.MODEL));
+        return value(AgentOption.MODEL);
+    }
+
+    private Optional<String> value(AgentOption option) {
+        return Optional.ofNullable(values.get(option));
     }
 
     /** The common tags run and worker, as key, value pairs, only those that are set. */

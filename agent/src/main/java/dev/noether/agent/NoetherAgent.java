@@ -34,10 +34,7 @@ public final class NoetherAgent {
             NoetherConfig config;
             try {
                 options = AgentOptions.resolve(arguments, systemProperties(), System.getenv());
-                config = NoetherConfig.builder()
-                        .analysisEvery(options.analysisEvery())
-                        .observeEvery(options.observeEvery())
-                        .build();
+                config = options.noetherConfig();
             } catch (InvalidAgentOptionException | IllegalArgumentException e) {
                 AgentLog.say("agent off, the application runs unmonitored: " + e.getMessage());
                 return;

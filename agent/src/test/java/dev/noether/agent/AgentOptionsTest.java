@@ -3,7 +3,9 @@ package dev.noether.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.noether.core.NoetherConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -16,8 +18,7 @@ class AgentOptionsTest {
         assertThat(o.enabled()).isTrue();
         assertThat(o.port()).isEqualTo(9464);
         assertThat(o.host()).isEqualTo("127.0.0.1");
-        assertThat(o.analysisEvery()).isEqualTo(50);
-        assertThat(o.observeEvery()).isEqualTo(25);
+        assertThat(o.noetherConfig()).usingRecursiveComparison().isEqualTo(NoetherConfig.defaults());
         assertThat(o.eventLog()).isEmpty();
         assertThat(o.model()).isEmpty();
         assertThat(o.commonTags()).isEmpty();
@@ -26,12 +27,13 @@ class AgentOptionsTest {
     @Test
     void agentArgumentSetsEveryOption() {
         AgentOptions o = AgentOptions.resolve(
-                " port=0 , host=0.0.0.0,every=7,observe=1,events=/tmp/n.jsonl,model=resnet,run=r1,worker=3,enabled=FALSE",
+                " port=0 , host=0.0.0.0,every=7,observe=1,interval=0.5,share=1,events=/tmp/n.jsonl,model=resnet,run=r1,"
+                        + "worker=3,enabled=FALSE",
                 NONE, NONE);
         assertThat(o.port()).isZero();
         assertThat(o.host()).isEqualTo("0.0.0.0");
-        assertThat(o.analysisEvery()).isEqualTo(7);
-        assertThat(o.observeEvery()).isEqualTo(1);
+        assertThat(o.noetherConfig()).usingRecursiveComparison().isEqualTo(NoetherConfig.builder()
+                .analysisEvery(7).observeEvery(1).minAnalysisInterval(Duration.ofMillis(500)).maxAnalysisShare(1).build());
         assertThat(o.eventLog()).contains(Path.of("/tmp/n.jsonl"));
         assertThat(o.model()).contains("resnet");
         assertThat(o.commonTags()).containsExactly("run", "r1", "worker", "3");
@@ -44,8 +46,8 @@ class AgentOptionsTest {
         Map<String, String> environment = Map.of("NOETHER_PORT", "3000", "NOETHER_EVERY", "30", "NOETHER_OBSERVE", "3");
         AgentOptions o = AgentOptions.resolve("port=1000", properties, environment);
         assertThat(o.port()).isEqualTo(1000);          // argument over property and environment
-        assertThat(o.analysisEvery()).isEqualTo(20);   // property over environment
-        assertThat(o.observeEvery()).isEqualTo(3);     // environment over default
+        assertThat(o.noetherConfig().analysisEvery()).isEqualTo(20);   // property over environment
+        assertThat(o.noetherConfig().observeEvery()).isEqualTo(3);     // environment over default
         assertThat(o.host()).isEqualTo("127.0.0.1");   // default
     }
 
@@ -70,7 +72,7 @@ class AgentOptionsTest {
     @Test
     void unknownKeysInTheArgumentAreErrorsButUnknownPropertiesAndVariablesAreNotOurs() {
         assertThatThrownBy(() -> AgentOptions.resolve("prot=9464", NONE, NONE))
-                .hasMessageStartingWith("agent option 'prot=9464' is unknown (known: port, host, every, observe, events,");
+                .hasMessageStartingWith("agent option 'prot=9464' is unknown (known: port, host, every, observe, interval, share, events,");
         AgentOptions o = AgentOptions.resolve(null, Map.of("noether.colour", "red"), Map.of("NOETHER_HOME", "/opt"));
         assertThat(o.port()).isEqualTo(9464);
     }
@@ -80,6 +82,16 @@ class AgentOptionsTest {
         assertThatThrownBy(() -> AgentOptions.resolve("port,every=-1,port=1,port=2", NONE, NONE))
                 .hasMessage("agent option 'port' has no value (write key=value); agent option 'port' is given twice; "
                         + "agent option 'every=-1' is not a whole number of steps >= 1");
+    }
+
+    @Test
+    void decimalOptionsAreChecked() {
+        assertThatThrownBy(() -> AgentOptions.resolve("share=0", NONE, NONE))
+                .hasMessage("agent option 'share=0' is not a share in (0, 1]");
+        assertThatThrownBy(() -> AgentOptions.resolve("interval=-1", NONE, NONE))
+                .hasMessage("agent option 'interval=-1' is not a number of seconds >= 0");
+        assertThatThrownBy(() -> AgentOptions.resolve("interval=soon", NONE, NONE))
+                .hasMessage("agent option 'interval=soon' is not a number of seconds >= 0");
     }
 
     @Test
