@@ -7,7 +7,10 @@ import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
+import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
+import java.util.Set;
+import java.util.stream.Collectors;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
@@ -25,18 +28,27 @@ final class AttachPoints {
 
     private AttachPoints() {}
 
-    /**
-     * Installs the transformation.
-     *
-     * @param loadedAlready true for {@code agentmain}: classes the application has loaded are retransformed
-     */
-    static void install(Instrumentation instrumentation, boolean loadedAlready) {
-        AgentBuilder builder = new AgentBuilder.Default()
+    /** The names of the classes the agent weaves, in the JVM's internal form ({@code a/b/C}). */
+    static final Set<String> INTERNAL_NAMES = Set.of(DJL_TRAINER, DL4J_MULTI_LAYER, DL4J_GRAPH).stream()
+            .map(n -> n.replace('.', '/')).collect(Collectors.toUnmodifiableSet());
+
+    /** The weaving as a bare transformer, for {@link DeferredWeaving} to call on the classes it picks out. */
+    static ClassFileTransformer transformer() {
+        return configured(new AgentBuilder.Default()).makeRaw();
+    }
+
+    /** Installs the weaving and applies it to the classes the application has loaded already (dynamic attach). */
+    static void installOnLoadedClasses(Instrumentation instrumentation) {
+        configured(new AgentBuilder.Default().with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION))
+                .installOn(instrumentation);
+    }
+
+    private static AgentBuilder configured(AgentBuilder builder) {
+        return builder
                 .disableClassFormatChanges()
                 .with(AgentBuilder.TypeStrategy.Default.DECORATE)
-                .with(new FailureReport());
-        if (loadedAlready) builder = builder.with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
-        builder.type(named(DJL_TRAINER))
+                .with(new FailureReport())
+                .type(named(DJL_TRAINER))
                 .transform((b, type, loader, module, domain) -> b.visit(Advice.to(DjlTrainerAdvice.class)
                         .on(isConstructor().and(takesArguments(2)).and(takesArgument(0, named("ai.djl.Model")))
                                 .and(takesArgument(1, named("ai.djl.training.TrainingConfig"))))))
@@ -45,8 +57,7 @@ final class AttachPoints {
                         .visit(Advice.to(Dl4jNetworkAdvice.AfterInit.class).on(named("init").and(isPublic())))
                         .visit(Advice.to(Dl4jNetworkAdvice.BeforeFit.class).on(named("fit").and(isPublic())))
                         .visit(Advice.to(Dl4jNetworkAdvice.AroundSetListeners.class)
-                                .on(named("setListeners").and(isPublic()).and(takesArguments(1)))))
-                .installOn(instrumentation);
+                                .on(named("setListeners").and(isPublic()).and(takesArguments(1)))));
     }
 
     /** A class the agent cannot weave is reported in one line; the class itself loads unchanged. */

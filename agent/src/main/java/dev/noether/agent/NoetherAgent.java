@@ -10,8 +10,9 @@ import java.util.Map;
  * Monitors an unmodified DJL or DL4J training program:
  * {@code java -javaagent:noether-agent.jar=port=9464,every=50 -jar train.jar}.
  *
- * <p>At start-up the agent only reads its options and registers its advice (see {@link AttachPoints});
- * the metrics endpoint starts when the program creates its first DJL {@code Trainer} or DL4J network. The
+ * <p>At start-up the agent only reads its options and registers a transformer that waits for DJL or DL4J
+ * classes ({@link DeferredWeaving}); the advice ({@link AttachPoints}) is woven when they load, and the
+ * metrics endpoint starts when the program creates its first DJL {@code Trainer} or DL4J network. The
  * agent never makes the program fail: an invalid option or any failure of its own is one line on standard
  * error starting with {@code noether:}, and the program runs on unmonitored. See {@code agent/README.md}.
  */
@@ -46,9 +47,13 @@ public final class NoetherAgent {
                         + "); use its listener directly, or remove it from the class path");
                 return;
             }
-            BootstrapClassPath.defineHooks(instrumentation);
-            Attachments.install(options, config);
-            AttachPoints.install(instrumentation, loadedAlready);
+            if (loadedAlready) {
+                BootstrapClassPath.defineHooks(instrumentation);
+                Attachments.install(options, config);
+                AttachPoints.installOnLoadedClasses(instrumentation);
+            } else {
+                instrumentation.addTransformer(new DeferredWeaving(instrumentation, options, config));
+            }
         } catch (Throwable t) {
             AgentLog.say("agent off, the application runs unmonitored: " + AgentLog.describe(t));
         }
