@@ -117,7 +117,7 @@ final class Attachments implements NoetherHooks.Receiver {
         };
         if (bridge == null) return NONE;
         try {
-            Class<?> type = Class.forName(bridge, true, new BridgeClassLoader(origin.getClassLoader()));
+            Class<?> type = Class.forName(bridge, true, BridgeClassLoader.to(origin.getClassLoader()));
             return (FrameworkHook) type.getConstructor().newInstance();
         } catch (Throwable t) {
             AgentLog.say("cannot link the Noether listener to " + origin.getName() + " of " + origin.getClassLoader()

@@ -22,12 +22,26 @@ final class BridgeClassLoader extends URLClassLoader {
     }
 
     private final ClassLoader agent;
+    private final List<String> agentPackages;
     private final ClassLoader framework;
 
-    BridgeClassLoader(ClassLoader framework) {
-        super("noether-bridge", new URL[] {AgentJar.location()}, null);
-        this.agent = BridgeClassLoader.class.getClassLoader();
+    /**
+     * @param bridgeSource where the bridged classes are read from: the agent jar
+     * @param agent the loader of the agent (the system class loader)
+     * @param agentPackages prefixes of the classes taken from {@code agent}
+     * @param framework the loader that holds DJL or DL4J
+     */
+    BridgeClassLoader(URL[] bridgeSource, ClassLoader agent, List<String> agentPackages, ClassLoader framework) {
+        super("noether-bridge", bridgeSource, null);
+        this.agent = agent;
+        this.agentPackages = List.copyOf(agentPackages);
         this.framework = framework;
+    }
+
+    /** A bridge from the agent jar to {@code framework}; the relocated libraries are all under {@code dev.noether.}. */
+    static BridgeClassLoader to(ClassLoader framework) {
+        return new BridgeClassLoader(new URL[] {AgentJar.location()}, BridgeClassLoader.class.getClassLoader(),
+                List.of("dev.noether."), framework);
     }
 
     @Override
@@ -37,7 +51,7 @@ final class BridgeClassLoader extends URLClassLoader {
             if (c == null) {
                 if (bridged(name)) {
                     c = findClass(name);
-                } else if (name.startsWith("dev.noether.")) {
+                } else if (fromAgent(name)) {
                     c = agent.loadClass(name);
                 } else {
                     c = Class.forName(name, false, framework);
@@ -53,6 +67,13 @@ final class BridgeClassLoader extends URLClassLoader {
         if (bridged(name.replace('/', '.'))) return findResource(name);
         URL found = framework.getResource(name);
         return found != null ? found : agent.getResource(name);
+    }
+
+    private boolean fromAgent(String name) {
+        for (String prefix : agentPackages) {
+            if (name.startsWith(prefix)) return true;
+        }
+        return false;
     }
 
     private static boolean bridged(String name) {
