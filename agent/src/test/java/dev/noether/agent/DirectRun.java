@@ -2,7 +2,7 @@ package dev.noether.agent;
 
 import dev.noether.exporter.NoetherExporter;
 import fixture.djl.DjlTrain;
-import java.net.URI;
+import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -21,12 +21,7 @@ final class DirectRun {
             try (NoetherExporter exporter = NoetherExporter.builder().port(0).start()) {
                 DjlTrain.train(steps, () -> {},
                         dev.noether.djl.NoetherListener.builder().registry(exporter.registry()).build());
-                // Closing the trainer closed the monitor, which waits for a running analysis.
-                PrometheusText metrics = PrometheusText.scrape(URI.create(exporter.url() + "metrics"));
-                if (!Endpoint.analysed(metrics, "mlp")) {
-                    throw new AssertionError("the reference run finished no heavy analysis: " + metrics.names());
-                }
-                djl = noetherNames(metrics);
+                djl = noetherNames(Endpoint.afterAnalysis(exporter.url(), Duration.ofSeconds(60), "mlp"));
             }
         }
         return djl;

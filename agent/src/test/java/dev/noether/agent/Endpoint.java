@@ -7,19 +7,21 @@ import java.time.Duration;
 final class Endpoint {
     private Endpoint() {}
 
-    static URI metrics(int port) {
-        return URI.create("http://127.0.0.1:" + port + "/metrics");
-    }
-
     /**
      * Scrapes until each of {@code models} shows a finished heavy analysis (series appear as reports arrive),
      * then returns that scrape.
      */
     static PrometheusText afterAnalysis(int port, Duration timeout, String... models) throws InterruptedException {
+        return afterAnalysis(URI.create("http://127.0.0.1:" + port + "/"), timeout, models);
+    }
+
+    /** As {@link #afterAnalysis(int, Duration, String...)}, for an exporter at {@code base} (ending in /). */
+    static PrometheusText afterAnalysis(URI base, Duration timeout, String... models) throws InterruptedException {
+        URI url = base.resolve("metrics");
         long deadline = System.nanoTime() + timeout.toNanos();
         PrometheusText last = null;
         while (System.nanoTime() < deadline) {
-            last = PrometheusText.scrape(metrics(port));
+            last = PrometheusText.scrape(url);
             if (analysed(last, models)) return last;
             Thread.sleep(200);
         }
