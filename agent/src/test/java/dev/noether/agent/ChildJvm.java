@@ -82,6 +82,21 @@ final class ChildJvm implements AutoCloseable {
         throw new AssertionError("no expected line within " + timeout + "\n" + transcript());
     }
 
+    /** The child's process id, e.g. for a dynamic attach. */
+    long pid() {
+        return process.pid();
+    }
+
+    /** Writes {@code line} to the child's standard input. */
+    void send(String line) {
+        try {
+            process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Closes standard input (the program then ends), waits for the exit and returns its status. */
     int finish(Duration timeout) throws InterruptedException {
         try {

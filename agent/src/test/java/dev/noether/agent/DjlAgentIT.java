@@ -2,6 +2,7 @@ package dev.noether.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.tools.attach.VirtualMachine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,28 @@ class DjlAgentIT {
             assertThat(metrics.value("noether_steps_total", "model", "mlp")).isEqualTo(STEPS);
             assertThat(metrics.samples("noether_steps_total")).hasSize(1);
             assertThat(DirectRun.noetherNames(metrics)).isEqualTo(DirectRun.djlNames(STEPS));
+
+            assertThat(app.finish(EXIT)).isZero();
+            assertThat(app.agentLines()).containsExactly("noether: metrics at http://127.0.0.1:" + port + "/metrics");
+        }
+    }
+
+    @Test
+    void attachesToARunningProgram() throws Exception {
+        Path jar = FixtureJars.thin("djl-train", "fixture.djl.DjlTrain", FixtureJars.djlClassPath(), "fixture.djl");
+        int port = LoopbackPort.free();
+        try (ChildJvm app = ChildJvm.start(null, List.of("-Dfixture.gate=true"), jar, Integer.toString(STEPS))) {
+            app.awaitStdout("ready"::equals, TRAINING);
+            VirtualMachine vm = VirtualMachine.attach(Long.toString(app.pid()));
+            try {
+                vm.loadAgent(FixtureJars.AGENT_JAR.toString(), "port=" + port);
+            } finally {
+                vm.detach();
+            }
+            app.send("go");
+            app.awaitStdout(("trained " + STEPS + " steps")::equals, TRAINING);
+            PrometheusText metrics = Endpoint.afterAnalysis(port, ANALYSIS, "mlp");
+            assertThat(metrics.value("noether_steps_total", "model", "mlp")).isEqualTo(STEPS);
 
             assertThat(app.finish(EXIT)).isZero();
             assertThat(app.agentLines()).containsExactly("noether: metrics at http://127.0.0.1:" + port + "/metrics");
