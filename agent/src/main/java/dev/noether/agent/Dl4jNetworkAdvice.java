@@ -31,7 +31,10 @@ final class Dl4jNetworkAdvice {
         }
     }
 
-    /** For {@code setListeners(..)}: the agent's listener is taken out before and put back after. */
+    /**
+     * For {@code setListeners(..)}: the agent's listener is noted before and put back after, also when the
+     * method throws (the hook must learn that the replacement is over).
+     */
     static final class AroundSetListeners {
         private AroundSetListeners() {}
 
@@ -40,7 +43,7 @@ final class Dl4jNetworkAdvice {
             return NoetherHooks.replacingListeners(network, self);
         }
 
-        @Advice.OnMethodExit(suppress = Throwable.class)
+        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
         static void exit(@Advice.Origin Class<?> network, @Advice.This Object self, @Advice.Enter Object saved) {
             NoetherHooks.listenersReplaced(network, self, saved);
         }

@@ -27,7 +27,7 @@ public final class DjlTrainerHook implements FrameworkHook {
         NoetherListener.Builder listener = NoetherListener.builder()
                 .registry(session.registry())
                 .config(session.config())
-                .modelName(session.modelName(model.getName()));
+                .modelName(session.modelName(model.getName() != null ? model.getName() : "djl"));
         session.eventLog().ifPresent(listener::addListener);
         listeners.add(listener.build());
     }
