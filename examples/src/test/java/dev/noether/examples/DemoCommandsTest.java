@@ -13,8 +13,8 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The quick-start demo, run in-process: it trains, prints progress, logs events and exits 0. */
-class DjlMlpDemoTest {
+/** The demo commands, run in-process: they train, print progress, log events and exit 0. */
+class DemoCommandsTest {
 
     @Test
     void trainsWithLiveMetricsAndExitsZero(@TempDir Path dir) throws Exception {
@@ -27,6 +27,14 @@ class DjlMlpDemoTest {
         assertThat(records).isNotEmpty();
         assertThat(records).anySatisfy(r -> assertThat(r.get("type")).isEqualTo("analysis"));
         assertThat(records).anySatisfy(r -> assertThat(r.get("type")).isEqualTo("step"));
+    }
+
+    @Test
+    void theIrisDemoTrainsOnTheDataShippedInTheDl4jJar() throws Exception {
+        assertThat(Dl4jIrisCommand.load().numExamples()).isEqualTo(150);
+        String out = captureStdout(() -> assertThat(NoetherDemo.run("dl4j-iris", "--steps", "200", "--batch", "150",
+                "--every", "50", "--port", "0", "--progress-every", "100")).isZero());
+        assertThat(out).contains("step 200/200").contains("Training done.");
     }
 
     @Test

@@ -1,0 +1,70 @@
+package dev.noether.examples;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The same architecture trained on DJL and on DL4J must expose the same metric names with the same label
+ * names (values such as layer names and numbers may differ), so dashboards and alerts work for both.
+ */
+class CrossEngineExpositionTest {
+    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)})? ");
+    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
+
+    @Test
+    void djlAndDl4jExposeTheSameMetricsWithTheSameLabelNames() throws Exception {
+        String djl = exposition(registry -> ExpositionRuns.djl(registry));
+        String dl4j = exposition(registry -> ExpositionRuns.dl4j(registry));
+        Map<String, Set<String>> djlFamilies = families(djl);
+        Map<String, Set<String>> dl4jFamilies = families(dl4j);
+        // present only while a layer is in a phase that predicts an exponent (METRICS.md §5): run-dependent
+        djlFamilies.remove("noether_pah_exponent_predicted");
+        dl4jFamilies.remove("noether_pah_exponent_predicted");
+        assertThat(djlFamilies).containsKeys("noether_charge", "noether_crh_alignment", "noether_neurons_distinct",
+                "noether_steps_total", "noether_info");
+        assertThat(dl4jFamilies).isEqualTo(djlFamilies);
+    }
+
+    interface Run {
+        void train(PrometheusMeterRegistry registry) throws Exception;
+    }
+
+    private static String exposition(Run run) throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        run.train(registry);
+        return registry.scrape();
+    }
+
+    /** noether_* metric name → the label names of its samples (the values do not matter here). */
+    static Map<String, Set<String>> families(String exposition) {
+        Map<String, Set<String>> families = new TreeMap<>();
+        for (String line : exposition.split("\n")) {
+            Matcher m = SAMPLE.matcher(line);
+            if (line.startsWith("#") || !m.find() || !m.group(1).startsWith("noether_")) {
+                continue;
+            }
+            Set<String> labels = new TreeSet<>();
+            if (m.group(3) != null) {
+                Matcher l = LABEL.matcher(m.group(3));
+                while (l.find()) {
+                    labels.add(l.group(1));
+                }
+            }
+            Set<String> previous = families.putIfAbsent(m.group(1), labels);
+            if (previous != null) {
+                assertThat(labels).as("label names of %s", m.group(1)).isEqualTo(previous);
+            }
+        }
+        return families;
+    }
+}

@@ -1,0 +1,54 @@
+package dev.noether.dl4j;
+
+import dev.noether.core.LayerSnapshot;
+import dev.noether.core.OptimizerSettings;
+import dev.noether.core.StepSnapshot;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+
+/**
+ * Copies θ(t) and ĝ(t) of every dense layer out of DL4J in {@code onGradientCalculation}, where the
+ * parameters are still those of this iteration and the gradient buffer holds the raw loss gradients: no
+ * regularization term yet, and summed over the minibatch (DL4J's updater divides by the batch size next).
+ * W is (nIn, nOut) in DL4J and is handed to core as (out × in).
+ */
+final class Dl4jStepCapture {
+    private Dl4jStepCapture() {}
+
+    static StepSnapshot capture(Dl4jChain chain, OptimizerSettings optimizer) {
+        Model model = chain.model();
+        Gradient gradient = model.gradient();
+        Map<String, INDArray> gradients = gradient == null ? Map.of() : gradient.gradientForVariable();
+        // the updater divides by the batch size only in minibatch mode (the default)
+        float divisor = model.conf().isMiniBatch() ? Math.max(1, model.batchSize()) : 1;
+        StepSnapshot.Builder s = StepSnapshot.builder(chain.iteration()).loss(model.score()).optimizer(optimizer);
+        for (ChainElement e : chain.dense()) {
+            INDArray w = e.layer().getParam("W");
+            INDArray b = e.hasBias() ? e.layer().getParam("b") : null;
+            INDArray gw = gradients.get(e.gradientPrefix() + "W");
+            INDArray gb = b == null ? null : gradients.get(e.gradientPrefix() + "b");
+            s.layer(LayerSnapshot.of(HostCopy.transposed(w), b == null ? null : HostCopy.rowMajor(b),
+                    gw == null ? null : mean(HostCopy.transposed(gw), divisor),
+                    gb == null ? null : mean(HostCopy.rowMajor(gb), divisor)));
+        }
+        return s.build();
+    }
+
+    /**
+     * The batch-mean gradient from DL4J's sum. Multiplying by 1/B (exact for the usual power-of-two batch
+     * sizes, within one ulp otherwise) vectorizes where a division loop does not, and costs more than the
+     * copy itself.
+     */
+    private static float[] mean(float[] sum, float divisor) {
+        if (divisor != 1) {
+            float scale = 1f / divisor;
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] *= scale;
+            }
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,256 @@
+package dev.noether.dl4j;
+
+import dev.noether.core.NoetherConfig;
+import dev.noether.core.NoetherMetrics;
+import dev.noether.core.NoetherMonitor;
+import dev.noether.core.NoetherReportListener;
+import dev.noether.core.OptimizerSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A DL4J {@link TrainingListener} that exports Noether's physics-of-learning metrics for a
+ * {@code MultiLayerNetwork} (or a {@code ComputationGraph} that is a simple chain) to Micrometer.
+ *
+ * <pre>{@code
+ * net.addListeners(NoetherListener.builder().registry(meterRegistry).modelName("mnist-mlp").build());
+ * net.fit(trainData, epochs);
+ * }</pre>
+ *
+ * Every iteration it copies the dense layers' parameters and loss gradients before DL4J's update
+ * ({@code onGradientCalculation}); every {@link NoetherConfig#analysisEvery()} iterations, after the update
+ * ({@code iterationDone}), it runs the probe batch through the network for the heavy analysis. It never
+ * throws into training and never changes what training computes; its own failures are counted in
+ * {@code noether_errors_total}. The network is read at the first iteration; one listener watches one network.
+ */
+public final class NoetherListener implements TrainingListener, AutoCloseable {
+    /** The value of the {@code engine} tag of {@code noether_info}. */
+    static final String ENGINE = "DL4J/ND4J";
+
+    private final MeterRegistry registry;
+    private final String modelName;
+    private final NoetherConfig config;
+    private final OptimizerSettings optimizer;
+    private final ProbeBatch probe;
+    private final List<NoetherReportListener> reportListeners;
+
+    private volatile Binding binding;
+
+    /** What this listener knows about the one network it watches. */
+    private static final class Binding {
+        final Dl4jChain chain;
+        final NoetherMonitor monitor;
+        ProbeBatch probe;
+
+        Binding(Dl4jChain chain, NoetherMonitor monitor, ProbeBatch probe) {
+            this.chain = chain;
+            this.monitor = monitor;
+            this.probe = probe;
+        }
+    }
+
+    private NoetherListener(Builder b) {
+        this.registry = b.registry;
+        this.modelName = b.modelName;
+        this.config = b.config;
+        this.optimizer = b.optimizer;
+        this.probe = b.probeFeatures == null ? null
+                : ProbeBatch.copyOf(b.probeFeatures, b.probeLabels, Integer.MAX_VALUE);
+        this.reportListeners = List.copyOf(b.reportListeners);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The monitor, once the first iteration has bound the listener to its network. */
+    public Optional<NoetherMonitor> monitor() {
+        Binding b = binding;
+        return b == null ? Optional.empty() : Optional.of(b.monitor);
+    }
+
+    /** θ(t) and ĝ(t): parameters not yet updated, gradients of the loss alone, summed over the minibatch. */
+    @Override
+    public void onGradientCalculation(Model model) {
+        Binding b = null;
+        try {
+            b = bind(model);
+            if (b == null) {
+                return;
+            }
+            Dl4jChain chain = b.chain;
+            // the copy runs only on the steps the monitor observes (two consecutive steps in K)
+            b.monitor.onStep(chain.iteration(), () -> Dl4jStepCapture.capture(chain, optimizer != null ? optimizer
+                    : Dl4jOptimizerReader.read(chain.dense(), chain.iteration(), chain.epoch())));
+        } catch (Throwable e) {
+            failed(b, e);
+        }
+    }
+
+    /**
+     * The default probe batch is copied here, at the first backward pass: the only callback where a
+     * ComputationGraph's output layer still holds the labels.
+     */
+    @Override
+    public void onBackwardPass(Model model) {
+        Binding b = null;
+        try {
+            b = bind(model);
+            if (b != null && b.probe == null) {
+                INDArray features = b.chain.features();
+                b.probe = features == null ? null
+                        : ProbeBatch.copyOf(features, b.chain.labels(), ProbeBatch.DEFAULT_SAMPLES);
+            }
+        } catch (Throwable e) {
+            failed(b, e);
+        }
+    }
+
+    /**
+     * After the update: the probe's forward and backward passes, when an analysis is due. They use their own
+     * arrays and leave the network's gradient buffer and input as they were.
+     */
+    @Override
+    public void iterationDone(Model model, int iteration, int epoch) {
+        Binding b = binding;
+        try {
+            if (b == null || b.chain.model() != model) {
+                return;
+            }
+            ProbeBatch batch = b.probe;
+            b.monitor.analyze(iteration, batch == null ? null
+                    : () -> Dl4jProbe.compute(b.chain, batch.features(), batch.labels()));
+        } catch (Throwable e) {
+            failed(b, e);
+        }
+    }
+
+    @Override
+    public void onEpochStart(Model model) {
+    }
+
+    @Override
+    public void onEpochEnd(Model model) {
+    }
+
+    @Override
+    public void onForwardPass(Model model, List<INDArray> activations) {
+    }
+
+    @Override
+    public void onForwardPass(Model model, Map<String, INDArray> activations) {
+    }
+
+    /** Stops the background analysis thread; the meters keep their last values. */
+    @Override
+    public void close() {
+        Binding b = binding;
+        if (b != null) {
+            b.monitor.close();
+        }
+    }
+
+    private Binding bind(Model model) {
+        Binding b = binding;
+        if (b != null) {
+            if (b.chain.model() != model) {
+                b.monitor.recordError("adapter", new IllegalStateException("this NoetherListener already watches "
+                        + "another network; give each network its own listener"));
+                return null;
+            }
+            return b;
+        }
+        Dl4jChain chain;
+        RuntimeException mappingError = null;
+        try {
+            chain = Dl4jNetworkMapper.map(model, modelName);
+        } catch (RuntimeException e) {
+            mappingError = e;
+            chain = Dl4jNetworkMapper.unmapped(model, modelName, e);
+        }
+        NoetherMonitor monitor = NoetherMonitor.builder(chain.description()).config(config).engine(ENGINE).build();
+        reportListeners.forEach(monitor::addListener);
+        new NoetherMetrics(monitor).bindTo(registry);
+        if (mappingError != null) {
+            monitor.recordError("adapter", mappingError);
+        }
+        b = new Binding(chain, monitor, probe);
+        binding = b;
+        return b;
+    }
+
+    private static void failed(Binding b, Throwable e) {
+        if (b != null) {
+            b.monitor.recordError("adapter", e);
+        }
+    }
+
+    /** Configures a {@link NoetherListener}; every setting has a default. */
+    public static final class Builder {
+        private MeterRegistry registry = Metrics.globalRegistry;
+        private String modelName = "dl4j";
+        private NoetherConfig config = NoetherConfig.defaults();
+        private OptimizerSettings optimizer;
+        private INDArray probeFeatures;
+        private INDArray probeLabels;
+        private final List<NoetherReportListener> reportListeners = new ArrayList<>();
+
+        private Builder() {}
+
+        /** Where the meters go (default: Micrometer's global registry). */
+        public Builder registry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /** The {@code model} tag of every meter (default "dl4j"); give each watched network its own. */
+        public Builder modelName(String name) {
+            this.modelName = Objects.requireNonNull(name, "modelName");
+            return this;
+        }
+
+        /** Analysis schedule and thresholds (default {@link NoetherConfig#defaults()}). */
+        public Builder config(NoetherConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /**
+         * Overrides what is read from the layers' updaters and regularizations, e.g. when a custom
+         * updater is plain SGD in disguise. Default: read from DL4J at every iteration.
+         */
+        public Builder optimizer(OptimizerSettings settings) {
+            this.optimizer = Objects.requireNonNull(settings, "optimizer");
+            return this;
+        }
+
+        /**
+         * The fixed probe batch of the heavy analysis (copied here). Labels may be null, which leaves out
+         * the gradient moments. Default: a copy of the first minibatch, up to 256 samples.
+         */
+        public Builder probe(INDArray features, INDArray labels) {
+            this.probeFeatures = Objects.requireNonNull(features, "features");
+            this.probeLabels = labels;
+            return this;
+        }
+
+        /** Also sends every report to {@code listener} (event logs, web pages). */
+        public Builder addListener(NoetherReportListener listener) {
+            reportListeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        public NoetherListener build() {
+            return new NoetherListener(this);
+        }
+    }
+}
