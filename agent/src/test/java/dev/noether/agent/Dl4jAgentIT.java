@@ -24,7 +24,8 @@ class Dl4jAgentIT {
             app.awaitStdout(("computation graph trained " + ITERATIONS + " iterations")::equals, Duration.ofMinutes(3));
             PrometheusText metrics = Endpoint.afterAnalysis(port, Duration.ofSeconds(60), "dl4j", "dl4j-2");
 
-            // The program replaced the listeners after init(); the agent's listener came back, once.
+            // The program replaced the listeners (after init(); for the graph, setListeners ran init() itself):
+            // the agent's listener came back, once.
             assertThat(metrics.value("noether_steps_total", "model", "dl4j")).isEqualTo(ITERATIONS);
             assertThat(metrics.value("noether_steps_total", "model", "dl4j-2")).isEqualTo(ITERATIONS);
             assertThat(metrics.samples("noether_steps_total")).hasSize(2);
