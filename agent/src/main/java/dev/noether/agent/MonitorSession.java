@@ -1,0 +1,104 @@
+package dev.noether.agent;
+
+import dev.noether.core.NoetherConfig;
+import dev.noether.core.NoetherReportListener;
+import dev.noether.exporter.NoetherExporter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * What every listener the agent attaches shares: the exporter's registry, the analysis settings, the event
+ * log. Started once, when the application creates its first trainer or network, so that a JVM that never
+ * trains never opens a port. Public only for the bridge classes in the framework's class loader.
+ */
+public final class MonitorSession {
+    // Kept so that the level set below is not lost when the logger is garbage-collected.
+    private static final Logger NOETHER_LOG = Logger.getLogger("dev.noether");
+
+    private final NoetherExporter exporter;
+    private final NoetherConfig config;
+    private final Optional<String> model;
+    private final Set<String> modelNames = new HashSet<>();
+
+    private MonitorSession(NoetherExporter exporter, NoetherConfig config, Optional<String> model) {
+        this.exporter = exporter;
+        this.config = config;
+        this.model = model;
+    }
+
+    /**
+     * Starts the exporter and prints the one line that says where the metrics are.
+     *
+     * @throws RuntimeException when the endpoint cannot start (typically: the port is taken)
+     */
+    static MonitorSession start(AgentOptions options, NoetherConfig config) throws InterruptedException {
+        // The agent speaks in single "noether:" lines; the library's INFO logs (two lines each through the JDK's
+        // default logging) would repeat them. Warnings still show.
+        NOETHER_LOG.setLevel(Level.WARNING);
+        NoetherExporter.Builder builder = NoetherExporter.builder().host(options.host()).port(options.port());
+        String[] tags = options.commonTags();
+        if (tags.length > 0) builder.commonTags(tags);
+        options.eventLog().ifPresent(builder::eventLog);
+        NoetherExporter exporter = startOnDaemonThread(builder);
+        Runtime.getRuntime().addShutdownHook(new Thread(exporter::close, "noether-agent-shutdown"));
+        AgentLog.say("metrics at " + exporter.url() + "metrics"
+                + options.eventLog().map(p -> ", events in " + p).orElse(""));
+        return new MonitorSession(exporter, config, options.model());
+    }
+
+    /**
+     * The JDK's HTTP server runs its dispatcher on a thread that inherits daemon status from the thread that
+     * starts it: started from the application's main thread it would keep the JVM alive after {@code main}
+     * returns, and a finished training program would never exit.
+     */
+    private static NoetherExporter startOnDaemonThread(NoetherExporter.Builder builder) throws InterruptedException {
+        NoetherExporter[] started = new NoetherExporter[1];
+        Throwable[] failed = new Throwable[1];
+        Thread starter = new Thread(() -> {
+            try {
+                started[0] = builder.start();
+            } catch (Throwable t) {
+                failed[0] = t;
+            }
+        }, "noether-agent-start");
+        starter.setDaemon(true);
+        starter.start();
+        starter.join();
+        if (failed[0] instanceof RuntimeException) throw (RuntimeException) failed[0];
+        if (failed[0] instanceof Error) throw (Error) failed[0];
+        return started[0];
+    }
+
+    /** The registry behind the endpoint. */
+    public MeterRegistry registry() {
+        return exporter.registry();
+    }
+
+    /** The analysis settings from the agent options. */
+    public NoetherConfig config() {
+        return config;
+    }
+
+    /** Writes every report to the event log, when one is configured. */
+    public Optional<NoetherReportListener> eventLog() {
+        return exporter.eventLog().map(log -> report -> log.append(report.toRecord()));
+    }
+
+    /**
+     * The {@code model} tag for a new listener: the {@code model} option if set, else {@code derived} (what the
+     * listener would call the model itself), made unique with {@code -2}, {@code -3}, ... so that two models
+     * (or two trainers of one model) never share meters.
+     */
+    public synchronized String modelName(String derived) {
+        String base = model.orElse(derived);
+        String name = base;
+        for (int n = 2; !modelNames.add(name); n++) {
+            name = base + "-" + n;
+        }
+        return name;
+    }
+}
