@@ -43,34 +43,11 @@ public final class MonitorSession {
         String[] tags = options.commonTags();
         if (tags.length > 0) builder.commonTags(tags);
         options.eventLog().ifPresent(builder::eventLog);
-        NoetherExporter exporter = startOnDaemonThread(builder);
+        NoetherExporter exporter = builder.start(); // its HTTP threads are daemons: a finished program exits
         Runtime.getRuntime().addShutdownHook(new Thread(exporter::close, "noether-agent-shutdown"));
         AgentLog.say("metrics at " + exporter.url() + "metrics"
                 + options.eventLog().map(p -> ", events in " + p).orElse(""));
         return new MonitorSession(exporter, config, options.model());
-    }
-
-    /**
-     * The JDK's HTTP server runs its dispatcher on a thread that inherits daemon status from the thread that
-     * starts it: started from the application's main thread it would keep the JVM alive after {@code main}
-     * returns, and a finished training program would never exit.
-     */
-    private static NoetherExporter startOnDaemonThread(NoetherExporter.Builder builder) throws InterruptedException {
-        NoetherExporter[] started = new NoetherExporter[1];
-        Throwable[] failed = new Throwable[1];
-        Thread starter = new Thread(() -> {
-            try {
-                started[0] = builder.start();
-            } catch (Throwable t) {
-                failed[0] = t;
-            }
-        }, "noether-agent-start");
-        starter.setDaemon(true);
-        starter.start();
-        starter.join();
-        if (failed[0] instanceof RuntimeException) throw (RuntimeException) failed[0];
-        if (failed[0] instanceof Error) throw (Error) failed[0];
-        return started[0];
     }
 
     /** The registry behind the endpoint. */

@@ -55,8 +55,30 @@ final class HttpEndpoint implements AutoCloseable {
         HttpEndpoint endpoint = new HttpEndpoint(server, executor, Map.copyOf(routes));
         server.createContext("/", endpoint::handle);
         server.setExecutor(executor);
-        server.start();
+        startAsDaemon(server);
         return endpoint;
+    }
+
+    /**
+     * The JDK server's dispatcher thread inherits daemon status from the thread that starts it: started from
+     * the application's main thread it would keep a finished training program alive after {@code main}
+     * returns, even when nobody closes the exporter. So it is started from a daemon thread.
+     */
+    private static void startAsDaemon(HttpServer server) {
+        Thread starter = new Thread(server::start, "noether-exporter-start");
+        starter.setDaemon(true);
+        starter.start();
+        boolean interrupted = false;
+        while (starter.isAlive()) {
+            try {
+                starter.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The bound address (with the real port when 0 was asked for). */
