@@ -16,7 +16,6 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import dev.noether.core.NoetherConfig;
 import dev.noether.djl.NoetherListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,7 +48,7 @@ final class DjlMlpCommand implements Callable<Integer> {
             model.setBlock(network());
             NoetherListener noether = NoetherListener.builder()
                     .registry(session.registry())
-                    .config(NoetherConfig.builder().analysisEvery(options.every).build())
+                    .config(options.noetherConfig())
                     .addListener(session.eventLogListener())
                     .build();
             DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())

@@ -1,6 +1,5 @@
 package dev.noether.examples;
 
-import dev.noether.core.NoetherConfig;
 import dev.noether.dl4j.NoetherListener;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
@@ -14,7 +13,7 @@ final class Dl4jTraining {
     static void run(TrainingOptions options, DemoSession session, MultiLayerNetwork net, DataSet data) {
         try (NoetherListener noether = NoetherListener.builder()
                 .registry(session.registry())
-                .config(NoetherConfig.builder().analysisEvery(options.every).build())
+                .config(options.noetherConfig())
                 .addListener(session.eventLogListener())
                 .build()) {
             net.addListeners(noether);

@@ -1,8 +1,10 @@
 package dev.noether.examples;
 
+import dev.noether.core.NoetherConfig;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** The flags every training subcommand shares, with the defaults of the quick start. */
 final class TrainingOptions {
@@ -14,7 +16,7 @@ final class TrainingOptions {
     int samples = 4096;
 
     @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
-    int steps = 3000;
+    int steps = 10000;
 
     @Option(names = "--lr", description = "Learning rate η (default: ${DEFAULT-VALUE}).")
     double lr = 0.05;
@@ -54,6 +56,15 @@ final class TrainingOptions {
 
     @Option(names = "--progress-every", description = "Print a progress line every this many steps (default: ${DEFAULT-VALUE}).")
     int progressEvery = 250;
+
+    /**
+     * The monitor settings of a demo run: heavy analysis every {@code --every} steps, and at most every 0.5 s
+     * instead of the library's 2 s, so that a run of a few seconds shows the heavy metrics moving (the
+     * analyses of these small models take milliseconds; the 25% CPU-share cap still applies).
+     */
+    NoetherConfig noetherConfig() {
+        return NoetherConfig.builder().analysisEvery(every).minAnalysisInterval(Duration.ofMillis(500)).build();
+    }
 
     /** True when the flags fit together; otherwise says on stderr what is wrong, prefixed by the command. */
     boolean isValid(String command) {
