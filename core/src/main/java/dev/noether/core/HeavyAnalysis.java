@@ -198,12 +198,8 @@ final class HeavyAnalysis {
             if (a == null || b == null) {
                 continue;
             }
-            int m = a.numRows;
-            DMatrixRMaj c = new DMatrixRMaj(m, m);
-            DMatrixRMaj btb = new DMatrixRMaj(m, m);
-            CommonOps_DDRM.multTransB(a, a, c);
-            CommonOps_DDRM.multTransA(b, b, btb);
-            CommonOps_DDRM.subtractEquals(c, btb);
+            DMatrixRMaj c = CrhAlignments.outputGram(a); // W_l W_lᵀ
+            CommonOps_DDRM.subtractEquals(c, CrhAlignments.inputGram(b)); // − W_{l+1}ᵀ W_{l+1}
             double scale = square(frobenius(a)) + square(frobenius(b));
             DMatrixRMaj c0 = initialRotationCharge.computeIfAbsent(pair, p -> c.copy());
             double s0 = initialRotationScale.computeIfAbsent(pair, p -> scale);

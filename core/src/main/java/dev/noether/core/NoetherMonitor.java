@@ -368,13 +368,9 @@ public final class NoetherMonitor implements AutoCloseable {
 
     /** Time spent in one tier, forwarded to the Micrometer timers bound to it. */
     static final class TierTime {
-        private final AtomicLong count = new AtomicLong();
-        private final AtomicLong nanos = new AtomicLong();
         private final List<io.micrometer.core.instrument.Timer> timers = new CopyOnWriteArrayList<>();
 
         void add(long spent) {
-            count.incrementAndGet();
-            nanos.addAndGet(spent);
             for (io.micrometer.core.instrument.Timer t : timers) {
                 t.record(spent, TimeUnit.NANOSECONDS);
             }
@@ -382,14 +378,6 @@ public final class NoetherMonitor implements AutoCloseable {
 
         void bind(io.micrometer.core.instrument.Timer timer) {
             timers.add(timer);
-        }
-
-        long count() {
-            return count.get();
-        }
-
-        double totalSeconds() {
-            return nanos.get() / 1e9;
         }
     }
 
