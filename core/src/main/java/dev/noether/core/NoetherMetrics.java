@@ -32,7 +32,9 @@ public final class NoetherMetrics implements MeterBinder {
     private final NoetherMonitor monitor;
     private final Tags modelTags;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
-    private final Set<String> bound = ConcurrentHashMap.newKeySet();
+    // keys already registered: "info", "errors:<stage>" and MetricKeys (compared by value, so the check on
+    // every observed step builds no strings)
+    private final Set<Object> bound = ConcurrentHashMap.newKeySet();
 
     public NoetherMetrics(NoetherMonitor monitor) {
         this.monitor = monitor;
@@ -108,7 +110,7 @@ public final class NoetherMetrics implements MeterBinder {
             }
         }
         for (MetricKey key : report.values().keySet()) {
-            if (bound.add(key.toString())) {
+            if (bound.add(key)) {
                 NoetherReport.Kind kind = report.kind();
                 for (MeterRegistry registry : registries) {
                     Gauge.builder(key.metric().meterName(), () -> current(kind, key))
