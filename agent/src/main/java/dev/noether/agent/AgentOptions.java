@@ -1,6 +1,6 @@
 package dev.noether.agent;
 
-import dev.noether.core.NoetherConfig;
+import dev.noether.core.runtime.NoetherConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

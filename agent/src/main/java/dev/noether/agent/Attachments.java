@@ -1,7 +1,7 @@
 package dev.noether.agent;
 
 import dev.noether.agent.bootstrap.NoetherHooks;
-import dev.noether.core.NoetherConfig;
+import dev.noether.core.runtime.NoetherConfig;
 
 /**
  * Receives every call of the woven advice (through the bootstrap hook) and hands it to the framework's

@@ -1,7 +1,7 @@
 package dev.noether.agent;
 
-import dev.noether.core.NoetherConfig;
-import dev.noether.core.NoetherReportListener;
+import dev.noether.core.runtime.NoetherConfig;
+import dev.noether.core.runtime.NoetherReportListener;
 import dev.noether.exporter.NoetherExporter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashSet;

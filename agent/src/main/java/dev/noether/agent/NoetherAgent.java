@@ -1,6 +1,6 @@
 package dev.noether.agent;
 
-import dev.noether.core.NoetherConfig;
+import dev.noether.core.runtime.NoetherConfig;
 import java.lang.instrument.Instrumentation;
 import java.net.URL;
 import java.util.HashMap;

@@ -3,7 +3,7 @@ package dev.noether.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.noether.core.NoetherConfig;
+import dev.noether.core.runtime.NoetherConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

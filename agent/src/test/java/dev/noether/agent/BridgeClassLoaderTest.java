@@ -2,7 +2,7 @@ package dev.noether.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.noether.core.NoetherConfig;
+import dev.noether.core.runtime.NoetherConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -41,7 +41,7 @@ class BridgeClassLoaderTest {
             Class<?> builder = listener.getMethod("builder").getReturnType();
             assertThat(builder.getMethod("registry", MeterRegistry.class).getParameterTypes()[0]).isSameAs(MeterRegistry.class);
             assertThat(builder.getMethod("config", NoetherConfig.class)).isNotNull();
-            assertThat(bridge.loadClass("dev.noether.core.NoetherConfig")).isSameAs(NoetherConfig.class);
+            assertThat(bridge.loadClass("dev.noether.core.runtime.NoetherConfig")).isSameAs(NoetherConfig.class);
             assertThat(bridge.loadClass("dev.noether.agent.FrameworkHook")).isSameAs(FrameworkHook.class);
 
             // The bridge hook is bridged too, and is a FrameworkHook of the agent's.

@@ -18,7 +18,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.noether.core.NoetherConfig;
+import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.djl.NoetherListener;
 import dev.noether.exporter.NoetherExporter;
 import org.junit.jupiter.api.AfterAll;

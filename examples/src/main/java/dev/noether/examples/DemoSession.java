@@ -1,6 +1,6 @@
 package dev.noether.examples;
 
-import dev.noether.core.NoetherReportListener;
+import dev.noether.core.runtime.NoetherReportListener;
 import dev.noether.exporter.NoetherExporter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

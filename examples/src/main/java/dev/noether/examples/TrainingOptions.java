@@ -1,6 +1,6 @@
 package dev.noether.examples;
 
-import dev.noether.core.NoetherConfig;
+import dev.noether.core.runtime.NoetherConfig;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

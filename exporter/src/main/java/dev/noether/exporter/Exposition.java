@@ -1,6 +1,6 @@
 package dev.noether.exporter;
 
-import dev.noether.core.ScrapeConsistency;
+import dev.noether.core.runtime.ScrapeConsistency;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package dev.noether.exporter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.noether.core.ScrapeConsistency;
+import dev.noether.core.runtime.ScrapeConsistency;
 import io.micrometer.core.instrument.Gauge;
 import java.net.URI;
 import java.net.http.HttpClient;

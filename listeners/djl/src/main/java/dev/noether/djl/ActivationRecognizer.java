@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.LambdaBlock;
 import ai.djl.training.ParameterStore;
-import dev.noether.core.Activation;
+import dev.noether.core.model.Activation;
 
 import java.util.Map;
 import java.util.Optional;

@@ -13,9 +13,9 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.util.Pair;
-import dev.noether.core.Activation;
-import dev.noether.core.NetworkDescription;
-import dev.noether.core.Normalization;
+import dev.noether.core.model.Activation;
+import dev.noether.core.model.NetworkDescription;
+import dev.noether.core.model.Normalization;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.noether.djl;
 
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import dev.noether.core.NetworkDescription;
+import dev.noether.core.model.NetworkDescription;
 
 import java.util.List;
 

@@ -6,7 +6,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.optimizer.Sgd;
 import ai.djl.training.tracker.ParameterTracker;
-import dev.noether.core.OptimizerSettings;
+import dev.noether.core.model.OptimizerSettings;
 
 import java.lang.reflect.Field;
 import java.util.Locale;

@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
-import dev.noether.core.LayerProbe;
+import dev.noether.core.model.LayerProbe;
 
 import java.util.ArrayList;
 import java.util.List;

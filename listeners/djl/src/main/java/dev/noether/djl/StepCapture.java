@@ -8,9 +8,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListener.BatchData;
-import dev.noether.core.LayerSnapshot;
-import dev.noether.core.OptimizerSettings;
-import dev.noether.core.StepSnapshot;
+import dev.noether.core.model.LayerSnapshot;
+import dev.noether.core.model.OptimizerSettings;
+import dev.noether.core.model.StepSnapshot;
 
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.noether.djl;
 
-import dev.noether.core.NoetherMonitor;
+import dev.noether.core.runtime.NoetherMonitor;
 
 /** Waits for the monitor's background analysis, for tests that read heavy-tier values after training. */
 final class Analyses {

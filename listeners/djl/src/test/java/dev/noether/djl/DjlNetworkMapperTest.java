@@ -13,10 +13,10 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
-import dev.noether.core.DenseLayer;
-import dev.noether.core.NetworkDescription;
-import dev.noether.core.SymmetryPair;
-import dev.noether.core.UnsupportedLayer;
+import dev.noether.core.model.DenseLayer;
+import dev.noether.core.model.NetworkDescription;
+import dev.noether.core.model.SymmetryPair;
+import dev.noether.core.model.UnsupportedLayer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,9 +59,9 @@ class DjlNetworkMapperTest {
                 .containsExactly("01Linear", "03Linear", "05Linear", "07Linear", "09Linear");
         assertThat(d.layers()).extracting(DenseLayer::outputs).containsExactly(6, 5, 4, 3, 2);
         assertThat(d.layers()).extracting(DenseLayer::inputs).containsExactly(7, 6, 5, 4, 3);
-        assertThat(d.layers()).extracting(DenseLayer::activation).containsExactly(dev.noether.core.Activation.RELU,
-                dev.noether.core.Activation.LEAKY_RELU, dev.noether.core.Activation.TANH,
-                dev.noether.core.Activation.IDENTITY, dev.noether.core.Activation.IDENTITY);
+        assertThat(d.layers()).extracting(DenseLayer::activation).containsExactly(dev.noether.core.model.Activation.RELU,
+                dev.noether.core.model.Activation.LEAKY_RELU, dev.noether.core.model.Activation.TANH,
+                dev.noether.core.model.Activation.IDENTITY, dev.noether.core.model.Activation.IDENTITY);
         // tanh breaks the rescaling symmetry; identity with a bias on 07Linear keeps rescaling only
         assertThat(d.pairs()).extracting(SymmetryPair::tag)
                 .containsExactly("01Linear:03Linear", "03Linear:05Linear", "07Linear:09Linear");
@@ -78,9 +78,9 @@ class DjlNetworkMapperTest {
                 .add(linear(2));
         NetworkDescription d = map(block, 7).description();
 
-        assertThat(d.layers()).extracting(DenseLayer::activation).containsExactly(dev.noether.core.Activation.RELU,
-                dev.noether.core.Activation.LEAKY_RELU, dev.noether.core.Activation.GELU,
-                dev.noether.core.Activation.SIGMOID, dev.noether.core.Activation.IDENTITY);
+        assertThat(d.layers()).extracting(DenseLayer::activation).containsExactly(dev.noether.core.model.Activation.RELU,
+                dev.noether.core.model.Activation.LEAKY_RELU, dev.noether.core.model.Activation.GELU,
+                dev.noether.core.model.Activation.SIGMOID, dev.noether.core.model.Activation.IDENTITY);
         assertThat(d.unsupported()).isEmpty();
     }
 

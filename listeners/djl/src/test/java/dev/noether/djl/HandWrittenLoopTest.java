@@ -11,8 +11,8 @@ import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.Batchifier;
-import dev.noether.core.NoetherConfig;
-import dev.noether.core.NoetherMonitor;
+import dev.noether.core.runtime.NoetherConfig;
+import dev.noether.core.runtime.NoetherMonitor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 

@@ -2,8 +2,8 @@ package dev.noether.djl;
 
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import dev.noether.core.NoetherConfig;
-import dev.noether.core.NoetherMonitor;
+import dev.noether.core.runtime.NoetherConfig;
+import dev.noether.core.runtime.NoetherMonitor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 

@@ -4,7 +4,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
-import dev.noether.core.OptimizerSettings;
+import dev.noether.core.model.OptimizerSettings;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

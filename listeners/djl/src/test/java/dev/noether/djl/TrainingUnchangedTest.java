@@ -2,7 +2,7 @@ package dev.noether.djl;
 
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import dev.noether.core.NoetherConfig;
+import dev.noether.core.runtime.NoetherConfig;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package dev.noether.dl4j;
 
-import dev.noether.core.Activation;
+import dev.noether.core.model.Activation;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationGELU;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;

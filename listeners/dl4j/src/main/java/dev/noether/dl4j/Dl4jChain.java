@@ -1,6 +1,6 @@
 package dev.noether.dl4j;
 
-import dev.noether.core.NetworkDescription;
+import dev.noether.core.model.NetworkDescription;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;

@@ -1,7 +1,7 @@
 package dev.noether.dl4j;
 
-import dev.noether.core.NetworkDescription;
-import dev.noether.core.Normalization;
+import dev.noether.core.model.NetworkDescription;
+import dev.noether.core.model.Normalization;
 import dev.noether.dl4j.ChainElement.Kind;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;

@@ -1,6 +1,6 @@
 package dev.noether.dl4j;
 
-import dev.noether.core.LayerProbe;
+import dev.noether.core.model.LayerProbe;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;

@@ -1,8 +1,8 @@
 package dev.noether.dl4j;
 
-import dev.noether.core.LayerSnapshot;
-import dev.noether.core.OptimizerSettings;
-import dev.noether.core.StepSnapshot;
+import dev.noether.core.model.LayerSnapshot;
+import dev.noether.core.model.OptimizerSettings;
+import dev.noether.core.model.StepSnapshot;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,10 +1,10 @@
 package dev.noether.dl4j;
 
-import dev.noether.core.ListenerBuilder;
-import dev.noether.core.ListenerSettings;
-import dev.noether.core.NoetherConfig;
-import dev.noether.core.NoetherMonitor;
-import dev.noether.core.OptimizerSettings;
+import dev.noether.core.model.OptimizerSettings;
+import dev.noether.core.runtime.NoetherConfig;
+import dev.noether.core.runtime.NoetherMonitor;
+import dev.noether.core.spi.ListenerBuilder;
+import dev.noether.core.spi.ListenerSettings;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;

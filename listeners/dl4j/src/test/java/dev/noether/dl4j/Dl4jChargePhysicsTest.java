@@ -1,8 +1,8 @@
 package dev.noether.dl4j;
 
-import dev.noether.core.NoetherConfig;
-import dev.noether.core.NoetherMonitor;
-import dev.noether.core.NoetherReport;
+import dev.noether.core.runtime.NoetherConfig;
+import dev.noether.core.runtime.NoetherMonitor;
+import dev.noether.core.runtime.NoetherReport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;

@@ -1,6 +1,6 @@
 package dev.noether.dl4j;
 
-import dev.noether.core.NetworkDescription;
+import dev.noether.core.model.NetworkDescription;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;

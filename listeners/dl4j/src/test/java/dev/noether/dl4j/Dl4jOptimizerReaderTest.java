@@ -1,6 +1,6 @@
 package dev.noether.dl4j;
 
-import dev.noether.core.OptimizerSettings;
+import dev.noether.core.model.OptimizerSettings;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;

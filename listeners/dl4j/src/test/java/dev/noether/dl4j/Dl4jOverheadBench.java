@@ -1,6 +1,6 @@
 package dev.noether.dl4j;
 
-import dev.noether.core.NoetherConfig;
+import dev.noether.core.runtime.NoetherConfig;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;

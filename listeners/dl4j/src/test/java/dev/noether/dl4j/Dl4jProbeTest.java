@@ -1,7 +1,6 @@
 package dev.noether.dl4j;
 
-import dev.noether.core.LayerProbe;
-import dev.noether.core.ProbeAccess;
+import dev.noether.core.model.LayerProbe;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -72,14 +71,14 @@ class Dl4jProbeTest {
             }
             LayerProbe p = probes.get(l);
             assertThat(p.samples()).isEqualTo(SAMPLES);
-            assertClose(ProbeAccess.inputMoment(p), secondMoment(ha), layers[l] + " H_a");
-            assertClose(ProbeAccess.outputMoment(p), secondMoment(hb), layers[l] + " H_b");
-            assertClose(ProbeAccess.outputMean(p), mean(hb), layers[l] + " E[h_b]");
-            assertClose(ProbeAccess.outputGradientMoment(p), secondMoment(finiteDifferenceGradients(net, layerIndex, x, y)),
+            assertClose(p.inputMoment(), secondMoment(ha), layers[l] + " H_a");
+            assertClose(p.outputMoment(), secondMoment(hb), layers[l] + " H_b");
+            assertClose(p.outputMean(), mean(hb), layers[l] + " E[h_b]");
+            assertClose(p.outputGradientMoment(), secondMoment(finiteDifferenceGradients(net, layerIndex, x, y)),
                     layers[l] + " G_b");
         }
         // fc1 is ReLU: the active fraction counts positive pre-activations
-        float[] active = ProbeAccess.activeFraction(probes.get(0));
+        float[] active = probes.get(0).activeFraction();
         double[][] post = activations.get(1).toDoubleMatrix();
         for (int i = 0; i < active.length; i++) {
             int count = 0;

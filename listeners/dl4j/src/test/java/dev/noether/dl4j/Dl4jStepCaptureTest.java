@@ -1,9 +1,8 @@
 package dev.noether.dl4j;
 
-import dev.noether.core.LayerSnapshot;
-import dev.noether.core.OptimizerSettings;
-import dev.noether.core.ProbeAccess;
-import dev.noether.core.StepSnapshot;
+import dev.noether.core.model.LayerSnapshot;
+import dev.noether.core.model.OptimizerSettings;
+import dev.noether.core.model.StepSnapshot;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -67,13 +66,13 @@ class Dl4jStepCaptureTest {
         assertThat(s.step()).isEqualTo(1);
         assertThat(s.loss()).isEqualTo(net.score());
         for (int l = 0; l < 3; l++) {
-            LayerSnapshot layer = ProbeAccess.layer(s, l);
-            assertThat(toDouble(ProbeAccess.weight(layer))).containsExactly(expected.get(1)[l][0], org.assertj.core.data.Offset.offset(1e-6));
-            assertThat(toDouble(ProbeAccess.weightGradient(layer))).containsExactly(expected.get(1)[l][1], org.assertj.core.data.Offset.offset(1e-6));
+            LayerSnapshot layer = s.layer(l);
+            assertThat(toDouble(layer.weight())).containsExactly(expected.get(1)[l][0], org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(toDouble(layer.weightGradient())).containsExactly(expected.get(1)[l][1], org.assertj.core.data.Offset.offset(1e-6));
         }
-        assertThat(ProbeAccess.bias(ProbeAccess.layer(s, 1))).isNull();
-        assertThat(ProbeAccess.bias(ProbeAccess.layer(s, 0))).hasSize(7);
-        assertThat(ProbeAccess.biasGradient(ProbeAccess.layer(s, 2))).hasSize(2);
+        assertThat(s.layer(1).bias()).isNull();
+        assertThat(s.layer(0).bias()).hasSize(7);
+        assertThat(s.layer(2).biasGradient()).hasSize(2);
     }
 
     /** Row-major (out × in) copy of DL4J's (in × out) matrix, divided by {@code divisor}. */

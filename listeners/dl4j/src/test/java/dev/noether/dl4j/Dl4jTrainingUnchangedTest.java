@@ -1,7 +1,7 @@
 package dev.noether.dl4j;
 
-import dev.noether.core.NoetherConfig;
-import dev.noether.core.NoetherMonitor;
+import dev.noether.core.runtime.NoetherConfig;
+import dev.noether.core.runtime.NoetherMonitor;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;

@@ -1,7 +1,0 @@
-package dev.noether.core;
-
-/** Normalizations that make the dense layer before them scale-invariant (METRICS.md §1). */
-public enum Normalization {
-    BATCH_NORM,
-    LAYER_NORM
-}

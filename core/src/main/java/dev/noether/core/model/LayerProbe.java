@@ -1,0 +1,142 @@
+package dev.noether.core.model;
+
+import java.util.Objects;
+
+/**
+ * Probe-batch moments of one dense layer, computed by the adapter with the engine's own tensor ops so
+ * that only these small matrices reach the heap (METRICS.md §5, §6). All matrices are row-major and
+ * uncentred second moments over the B probe samples:
+ * <ul>
+ *   <li>{@code inputMoment} H_a = E[h_a h_aᵀ], n × n;</li>
+ *   <li>{@code outputMoment} H_b = E[h_b h_bᵀ], m × m, h_b the pre-activation W h_a + b;</li>
+ *   <li>{@code outputGradientMoment} G_b = E[g_b g_bᵀ], m × m, g_b = ∂ℓ/∂h_b per sample of the
+ *       per-sample loss (a mean-reduced gradient multiplied by B);</li>
+ *   <li>{@code outputMean} E[h_b], length m; {@code activeFraction} the share of samples whose
+ *       post-activation is non-zero, length m.</li>
+ * </ul>
+ * Any of them may be missing; the metrics that need it are then absent for this layer.
+ */
+public final class LayerProbe {
+    private final int layer;
+    private final int samples;
+    private final float[] inputMoment;
+    private final float[] outputMoment;
+    private final float[] outputGradientMoment;
+    private final float[] outputMean;
+    private final float[] activeFraction;
+
+    private LayerProbe(Builder b) {
+        this.layer = b.layer;
+        this.samples = b.samples;
+        this.inputMoment = b.inputMoment;
+        this.outputMoment = b.outputMoment;
+        this.outputGradientMoment = b.outputGradientMoment;
+        this.outputMean = b.outputMean;
+        this.activeFraction = b.activeFraction;
+    }
+
+    /** Starts the moments of the dense layer at {@code layerIndex} in the description. */
+    public static Builder builder(int layerIndex) {
+        return new Builder(layerIndex);
+    }
+
+    public int layer() {
+        return layer;
+    }
+
+    public int samples() {
+        return samples;
+    }
+
+    /** H_a, n × n, or null when missing (the array handed over, not a copy). */
+    public float[] inputMoment() {
+        return inputMoment;
+    }
+
+    /** H_b, m × m, or null (not a copy). */
+    public float[] outputMoment() {
+        return outputMoment;
+    }
+
+    /** G_b, m × m, or null (not a copy). */
+    public float[] outputGradientMoment() {
+        return outputGradientMoment;
+    }
+
+    /** E[h_b], length m, or null (not a copy). */
+    public float[] outputMean() {
+        return outputMean;
+    }
+
+    /** Share of samples with a non-zero post-activation, length m, or null (not a copy). */
+    public float[] activeFraction() {
+        return activeFraction;
+    }
+
+    /** Throws when a matrix does not fit the layer's shape; the message names the layer and the shapes. */
+    public void checkShape(DenseLayer l) {
+        int m = l.outputs();
+        int n = l.inputs();
+        check(l, "H_a", inputMoment, n * n);
+        check(l, "H_b", outputMoment, m * m);
+        check(l, "G_b", outputGradientMoment, m * m);
+        check(l, "E[h_b]", outputMean, m);
+        check(l, "active fraction", activeFraction, m);
+    }
+
+    private static void check(DenseLayer l, String what, float[] a, int expected) {
+        if (a != null && a.length != expected) {
+            throw new IllegalArgumentException("Layer '" + l.name() + "': probe " + what + " has " + a.length
+                    + " values, expected " + expected + " for shape " + l.outputs() + "x" + l.inputs());
+        }
+    }
+
+    /** Builds a {@link LayerProbe}; arrays are wrapped, not copied. */
+    public static final class Builder {
+        private final int layer;
+        private int samples;
+        private float[] inputMoment;
+        private float[] outputMoment;
+        private float[] outputGradientMoment;
+        private float[] outputMean;
+        private float[] activeFraction;
+
+        private Builder(int layer) {
+            this.layer = layer;
+        }
+
+        public Builder samples(int samples) {
+            this.samples = samples;
+            return this;
+        }
+
+        public Builder inputMoment(float[] ha) {
+            this.inputMoment = Objects.requireNonNull(ha);
+            return this;
+        }
+
+        public Builder outputMoment(float[] hb) {
+            this.outputMoment = Objects.requireNonNull(hb);
+            return this;
+        }
+
+        public Builder outputGradientMoment(float[] gb) {
+            this.outputGradientMoment = Objects.requireNonNull(gb);
+            return this;
+        }
+
+        public Builder outputMean(float[] mean) {
+            this.outputMean = Objects.requireNonNull(mean);
+            return this;
+        }
+
+        public Builder activeFraction(float[] fraction) {
+            this.activeFraction = Objects.requireNonNull(fraction);
+            return this;
+        }
+
+        public LayerProbe build() {
+            return new LayerProbe(this);
+        }
+    }
+}

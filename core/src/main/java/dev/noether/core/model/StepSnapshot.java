@@ -1,0 +1,84 @@
+package dev.noether.core.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything the every-step tier needs from one training step: parameters θ(t) and minibatch loss
+ * gradients ĝ(t) of every dense layer (in description order), taken after backward and before the
+ * optimizer update, plus the loss and the optimizer settings of the update about to be applied.
+ */
+public final class StepSnapshot {
+    private final long step;
+    private final double loss;
+    private final OptimizerSettings optimizer;
+    private final List<LayerSnapshot> layers;
+
+    private StepSnapshot(Builder b) {
+        this.step = b.step;
+        this.loss = b.loss;
+        this.optimizer = b.optimizer;
+        this.layers = List.copyOf(b.layers);
+    }
+
+    /** Starts the snapshot of training step {@code step} (0-based, increasing by one per update). */
+    public static Builder builder(long step) {
+        return new Builder(step);
+    }
+
+    public long step() {
+        return step;
+    }
+
+    /** The minibatch loss, NaN when unknown. */
+    public double loss() {
+        return loss;
+    }
+
+    public OptimizerSettings optimizer() {
+        return optimizer;
+    }
+
+    /** The dense layers' snapshots, in the description's order. */
+    public List<LayerSnapshot> layers() {
+        return layers;
+    }
+
+    /** The snapshot of the dense layer at {@code index} of the description. */
+    public LayerSnapshot layer(int index) {
+        return layers.get(index);
+    }
+
+    /** Builds a {@link StepSnapshot}; layers are added in the description's order. */
+    public static final class Builder {
+        private final long step;
+        private double loss = Double.NaN;
+        private OptimizerSettings optimizer = OptimizerSettings.unknown();
+        private final List<LayerSnapshot> layers = new ArrayList<>();
+
+        private Builder(long step) {
+            this.step = step;
+        }
+
+        public Builder loss(double loss) {
+            this.loss = loss;
+            return this;
+        }
+
+        public Builder optimizer(OptimizerSettings optimizer) {
+            this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+            return this;
+        }
+
+        /** The next dense layer, in the order of {@link NetworkDescription#layers()}. */
+        public Builder layer(LayerSnapshot layer) {
+            layers.add(Objects.requireNonNull(layer, "layer"));
+            return this;
+        }
+
+        public StepSnapshot build() {
+            return new StepSnapshot(this);
+        }
+    }
+}

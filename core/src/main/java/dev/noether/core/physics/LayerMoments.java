@@ -1,0 +1,140 @@
+package dev.noether.core.physics;
+
+import dev.noether.core.model.LayerSnapshot;
+
+/**
+ * The per-neuron sums one step needs from a layer, in one pass over W and ∂ℓ/∂W, accumulated in double:
+ * for every row (an output neuron's incoming weights w_i) and, when the layer is the second of a pair,
+ * every column (an input neuron's outgoing weights u_j): ‖·‖², ‖ĝ‖² and θ·ĝ (METRICS.md §2). The squared
+ * norm of a float fits a double without overflow, so a non-finite sum means a non-finite input.
+ */
+public final class LayerMoments {
+    public final int rows;
+    public final int cols;
+    public final double weightSquared;
+    /** ‖W(t) − W(t−1)‖², NaN without a previous step. */
+    public final double deltaSquared;
+    public final boolean finite;
+    public final boolean hasGradients;
+
+    // rows: w_i (and b_i)
+    public final double[] rowSq;
+    public final double[] rowGradSq;
+    public final double[] rowDot;
+    public final double[] biasSq;
+    public final double[] biasGradSq;
+    public final double[] biasDot;
+    // columns: u_j
+    public final double[] colSq;
+    public final double[] colGradSq;
+    public final double[] colDot;
+
+    private LayerMoments(int rows, int cols, boolean needRows, boolean needCols, boolean grads, boolean bias) {
+        this.rows = rows;
+        this.cols = cols;
+        this.hasGradients = grads;
+        rowSq = needRows ? new double[rows] : null;
+        rowGradSq = needRows && grads ? new double[rows] : null;
+        rowDot = needRows && grads ? new double[rows] : null;
+        biasSq = needRows && bias ? new double[rows] : null;
+        biasGradSq = needRows && bias && grads ? new double[rows] : null;
+        biasDot = needRows && bias && grads ? new double[rows] : null;
+        colSq = needCols ? new double[cols] : null;
+        colGradSq = needCols && grads ? new double[cols] : null;
+        colDot = needCols && grads ? new double[cols] : null;
+        weightSquared = 0;
+        deltaSquared = Double.NaN;
+        finite = true;
+    }
+
+    private LayerMoments(LayerMoments sums, double weightSquared, double deltaSquared, boolean finite) {
+        this.rows = sums.rows;
+        this.cols = sums.cols;
+        this.hasGradients = sums.hasGradients;
+        this.rowSq = sums.rowSq;
+        this.rowGradSq = sums.rowGradSq;
+        this.rowDot = sums.rowDot;
+        this.biasSq = sums.biasSq;
+        this.biasGradSq = sums.biasGradSq;
+        this.biasDot = sums.biasDot;
+        this.colSq = sums.colSq;
+        this.colGradSq = sums.colGradSq;
+        this.colDot = sums.colDot;
+        this.weightSquared = weightSquared;
+        this.deltaSquared = deltaSquared;
+        this.finite = finite;
+    }
+
+    /**
+     * @param needRows   the layer is the first of a pair (its rows are the w_i)
+     * @param needCols   the layer is the second of a pair (its columns are the u_i)
+     * @param previousW  W at the previous step for the update ratio, or null
+     */
+    public static LayerMoments of(LayerSnapshot s, int m, int n, boolean needRows, boolean needCols, float[] previousW) {
+        boolean grads = s.hasGradients();
+        float[] w = s.weight();
+        float[] g = grads ? s.weightGradient() : null;
+        LayerMoments t = new LayerMoments(m, n, needRows, needCols, grads, s.bias() != null);
+        double total = 0;
+        double gradTotal = 0;
+        double delta = 0;
+        for (int i = 0; i < m; i++) {
+            int base = i * n;
+            double sq = 0;
+            double gsq = 0;
+            double dot = 0;
+            for (int j = 0; j < n; j++) {
+                double x = w[base + j];
+                sq += x * x;
+                if (g != null) {
+                    double y = g[base + j];
+                    gsq += y * y;
+                    dot += x * y;
+                    if (needCols) {
+                        t.colGradSq[j] += y * y;
+                        t.colDot[j] += x * y;
+                    }
+                }
+                if (needCols) {
+                    t.colSq[j] += x * x;
+                }
+                if (previousW != null) {
+                    double d = x - previousW[base + j];
+                    delta += d * d;
+                }
+            }
+            total += sq;
+            gradTotal += gsq;
+            if (needRows) {
+                t.rowSq[i] = sq;
+                if (g != null) {
+                    t.rowGradSq[i] = gsq;
+                    t.rowDot[i] = dot;
+                }
+            }
+        }
+        double biasTotal = 0;
+        float[] b = s.bias();
+        if (b != null) {
+            float[] gb = grads ? s.biasGradient() : null;
+            for (int i = 0; i < m; i++) {
+                double x = b[i];
+                biasTotal += x * x;
+                if (needRows) {
+                    t.biasSq[i] = x * x;
+                }
+                if (gb != null) {
+                    double y = gb[i];
+                    gradTotal += y * y;
+                    if (needRows) {
+                        t.biasGradSq[i] = y * y;
+                        t.biasDot[i] = x * y;
+                    }
+                }
+            }
+        }
+        boolean finite = Double.isFinite(total) && Double.isFinite(biasTotal) && Double.isFinite(gradTotal)
+                && (previousW == null || Double.isFinite(delta));
+        return new LayerMoments(t, total, previousW == null ? Double.NaN : delta, finite);
+    }
+}

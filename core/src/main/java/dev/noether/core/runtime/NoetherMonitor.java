@@ -1,0 +1,459 @@
+package dev.noether.core.runtime;
+
+import dev.noether.core.model.LayerProbe;
+import dev.noether.core.model.NetworkDescription;
+import dev.noether.core.model.StepSnapshot;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalDouble;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Watches one model learn. Adapters call {@link #onStep} on the training thread after every backward pass
+ * (cheap, O(parameters)), and {@link #analyze} to offer a probe batch for the heavy analysis, which runs on
+ * one background thread. Nothing here ever throws into the training loop: bad input is counted
+ * ({@code noether.nonfinite}, {@code noether.errors}) and logged at a limited rate.
+ *
+ * <pre>{@code
+ * NoetherMonitor monitor = NoetherMonitor.builder(description).engine("DJL/PyTorch").build();
+ * new NoetherMetrics(monitor).bindTo(registry);
+ * // in the training loop, after backward, before the optimizer update:
+ * monitor.onStep(snapshot);
+ * monitor.analyze(step, () -> probesComputedOnTheEngine());
+ * }</pre>
+ */
+public final class NoetherMonitor implements AutoCloseable {
+    /** Error stages counted in {@code noether.errors{stage}} by core itself. */
+    public static final List<String> STAGES = List.of("step", "probe", "analysis", "listener", "adapter");
+
+    /** Computes probe-batch moments on the training thread, only when an analysis is due. */
+    @FunctionalInterface
+    public interface ProbeSource {
+        List<LayerProbe> compute() throws Exception;
+    }
+
+    /** The heavy tier, replaceable in tests. */
+    @FunctionalInterface
+    interface Analysis {
+        NoetherReport analyze(StepSnapshot weights, List<LayerProbe> probes, Instant now);
+    }
+
+    private final NetworkDescription description;
+    private final NoetherConfig config;
+    private final String engine;
+    private final Clock clock;
+    private final StepTier stepTier;
+    private final Analysis analysis;
+    private final AnalysisHandOff handOff;
+    private final RateLimitedLog log = new RateLimitedLog(TimeUnit.MINUTES.toNanos(1));
+    private final List<NoetherReportListener> listeners = new CopyOnWriteArrayList<>();
+
+    private volatile NoetherReport latestStep;
+    private volatile NoetherReport latestAnalysis;
+    private volatile StepSnapshot latestSnapshot;
+    private volatile String optimizerName = "unknown";
+    private volatile long lastStepMillis = Long.MIN_VALUE;
+
+    private final AtomicLong steps = new AtomicLong();
+    private final AtomicLong skippedBusy = new AtomicLong();
+    private final AtomicLong skippedRateLimited = new AtomicLong();
+    private final AtomicLongArray nonFinite;
+    private final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
+    private final TierTime stepTime = new TierTime();
+    private final TierTime probeTime = new TierTime();
+    private final TierTime heavyTime = new TierTime();
+    private final OverheadMeter overhead = new OverheadMeter();
+
+    private long nextAnalysisStep = Long.MIN_VALUE;
+    private long lastAnalysisNanos = Long.MIN_VALUE;
+    /** Set by the analysis thread: no new analysis before this, to keep its CPU share (see maxAnalysisShare). */
+    private volatile long quietUntilNanos = Long.MIN_VALUE;
+
+    private NoetherMonitor(Builder b) {
+        this.description = b.description;
+        this.config = b.config;
+        this.engine = b.engine;
+        this.clock = b.clock;
+        this.stepTier = new StepTier(description, config.analysisEvery());
+        this.analysis = b.analysis != null ? b.analysis : new HeavyAnalysis(description, config, this::countNonFinite, this::neuronCharges)::analyze;
+        this.handOff = new AnalysisHandOff("noether-analysis-" + description.model());
+        this.nonFinite = new AtomicLongArray(description.layers().size());
+        for (String stage : STAGES) {
+            errors.put(stage, new AtomicLong());
+        }
+        if (!description.unsupported().isEmpty()) {
+            RateLimitedLog.info("Noether skips unsupported layers of '" + description.model() + "': "
+                    + description.unsupported());
+        }
+    }
+
+    /** Starts a monitor for the described network. */
+    public static Builder builder(NetworkDescription description) {
+        return new Builder(description);
+    }
+
+    public NetworkDescription description() {
+        return description;
+    }
+
+    public NoetherConfig config() {
+        return config;
+    }
+
+    /** The engine named by the adapter, for {@code noether.info}. */
+    public String engine() {
+        return engine;
+    }
+
+    /** The optimizer of the last step, for {@code noether.info}. */
+    public String optimizer() {
+        return optimizerName;
+    }
+
+    /** Captures a step's snapshot from the engine; called by {@link #onStep(StepSource)} on the caller's thread. */
+    @FunctionalInterface
+    public interface StepSource {
+        StepSnapshot capture() throws Exception;
+    }
+
+    /**
+     * The every-step tier: θ(t) and ĝ(t) after backward, before the update. Runs on the caller's thread in
+     * O(parameters); never throws.
+     */
+    public void onStep(StepSnapshot snapshot) {
+        onStep(snapshot == null ? -1 : snapshot.step(), () -> snapshot);
+    }
+
+    /**
+     * Like {@link #onStep(StepSnapshot)}, for adapters: call it on every step; {@code source} (the copy from the
+     * engine) is called only on the steps the every-step tier observes ({@link NoetherConfig#observes}), inside
+     * the monitor's time budget (so {@code noether.monitor.overhead} includes it), with its failures counted as
+     * stage "adapter".
+     */
+    public void onStep(long step, StepSource source) {
+        long start = System.nanoTime();
+        steps.incrementAndGet();
+        lastStepMillis = clock.millis();
+        if (!config.observes(step)) {
+            return;
+        }
+        try {
+            StepSnapshot snapshot;
+            try {
+                snapshot = Objects.requireNonNull(source.capture(), "snapshot");
+            } catch (Throwable e) {
+                recordError("adapter", e);
+                return;
+            }
+            optimizerName = snapshot.optimizer().name();
+            NoetherReport report = stepTier.observe(snapshot, clock.instant(), this::countNonFinite);
+            latestSnapshot = snapshot;
+            ScrapeConsistency.publish(() -> latestStep = report);
+            notifyListeners(report);
+        } catch (Throwable e) {
+            recordError("step", e);
+        } finally {
+            long spent = System.nanoTime() - start;
+            stepTime.add(spent);
+            overhead.add(start, spent);
+        }
+    }
+
+    /**
+     * Offers a heavy analysis at {@code step}. When one is due (every {@link NoetherConfig#analysisEvery()}
+     * steps, no sooner than {@link NoetherConfig#minAnalysisInterval()} after the last, and late enough that the
+     * analysis thread stays within {@link NoetherConfig#maxAnalysisShare()} of the wall time) and the analysis thread
+     * is free, {@code probes} is called here on the training thread (the engine work), and the O(d³) analysis
+     * of the latest step's weights is handed to the background thread. A due analysis that finds the thread
+     * busy, or comes too soon, is skipped and counted, never queued. Never throws.
+     *
+     * @return true when an analysis was handed off
+     */
+    public boolean analyze(long step, ProbeSource probes) {
+        long start = System.nanoTime();
+        boolean reserved = false;
+        try {
+            StepSnapshot weights = latestSnapshot;
+            // analyse only a step the every-step tier observed, so weights and probes belong together
+            if (weights == null || weights.step() != step || step < nextAnalysisStep) {
+                return false;
+            }
+            nextAnalysisStep = step + config.analysisEvery();
+            if (lastAnalysisNanos != Long.MIN_VALUE
+                    && (start - lastAnalysisNanos < config.minAnalysisInterval().toNanos()
+                    || (quietUntilNanos != Long.MIN_VALUE && start - quietUntilNanos < 0))) {
+                skippedRateLimited.incrementAndGet();
+                return false;
+            }
+            if (!handOff.tryReserve()) {
+                skippedBusy.incrementAndGet();
+                return false;
+            }
+            reserved = true;
+            lastAnalysisNanos = start;
+            List<LayerProbe> moments = List.of();
+            if (probes != null) {
+                long probeStart = System.nanoTime();
+                try {
+                    moments = List.copyOf(probes.compute());
+                } catch (Throwable e) {
+                    recordError("probe", e);
+                } finally {
+                    long spent = System.nanoTime() - probeStart;
+                    probeTime.add(spent);
+                }
+            }
+            List<LayerProbe> handed = moments;
+            handOff.run(() -> runAnalysis(weights, handed));
+            reserved = false;
+            return true;
+        } catch (Throwable e) {
+            recordError("analysis", e);
+            return false;
+        } finally {
+            if (reserved) {
+                handOff.release();
+            }
+            overhead.add(start, System.nanoTime() - start);
+        }
+    }
+
+    private void runAnalysis(StepSnapshot weights, List<LayerProbe> probes) {
+        long start = System.nanoTime();
+        try {
+            NoetherReport report = analysis.analyze(weights, probes, clock.instant());
+            ScrapeConsistency.publish(() -> latestAnalysis = report);
+            notifyListeners(report);
+        } catch (Throwable e) {
+            recordError("analysis", e);
+        } finally {
+            long end = System.nanoTime();
+            heavyTime.add(end - start);
+            // an analysis of d seconds is followed by d(1/share − 1) seconds without one
+            double share = config.maxAnalysisShare();
+            quietUntilNanos = end + (long) ((end - start) * (1 / share - 1));
+        }
+    }
+
+    private void notifyListeners(NoetherReport report) {
+        for (NoetherReportListener l : listeners) {
+            try {
+                l.onReport(report);
+            } catch (Throwable e) {
+                recordError("listener", e);
+            }
+        }
+    }
+
+    /**
+     * Counts a failure in {@code noether.errors{stage}} and logs it at most once a minute per stage. Adapters
+     * use it for their own failures (stage "adapter" or "probe").
+     */
+    public void recordError(String stage, Throwable error) {
+        errors.computeIfAbsent(stage, s -> new AtomicLong()).incrementAndGet();
+        log.warn(stage, "Noether monitor of '" + description.model() + "': " + stage + " failed: " + error
+                + " (counted in noether_errors_total{stage=\"" + stage + "\"}; training continues)", error);
+    }
+
+    private void countNonFinite(int layer) {
+        nonFinite.incrementAndGet(layer);
+        String name = description.layers().get(layer).name();
+        log.warn("nonfinite:" + name, "Noether: layer '" + name + "' of '" + description.model()
+                + "' has NaN or infinite weights, gradients or moments; its analysis is skipped (counted in "
+                + "noether_nonfinite_total{layer=\"" + name + "\"})", null);
+    }
+
+    /** Adds a listener for every published report (for event logs and web pages). */
+    public void addListener(NoetherReportListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** The report of the last step, or null before the first. */
+    public NoetherReport latestStep() {
+        return latestStep;
+    }
+
+    /** The report of the last finished heavy analysis, or null before the first. */
+    public NoetherReport latestAnalysis() {
+        return latestAnalysis;
+    }
+
+    /** The latest value of a metric from either tier; see {@link NoetherReport#value}. */
+    public OptionalDouble value(String metric, String... tagKeyValues) {
+        NoetherReport step = latestStep;
+        if (step != null) {
+            OptionalDouble v = step.value(metric, tagKeyValues);
+            if (v.isPresent()) {
+                return v;
+            }
+        }
+        NoetherReport heavy = latestAnalysis;
+        return heavy == null ? OptionalDouble.empty() : heavy.value(metric, tagKeyValues);
+    }
+
+    /** Restarts the charge drift of every pair from the next step (METRICS.md §2, "or last reset"). */
+    public void resetDrift() {
+        stepTier.resetDrift();
+    }
+
+    /** True while a heavy analysis is running. */
+    public boolean isAnalysisRunning() {
+        return handOff.isBusy();
+    }
+
+    /** Training steps seen (observed or not). */
+    public long steps() {
+        return steps.get();
+    }
+
+    /** Wall-clock time of the last step in Unix epoch seconds, NaN before the first. */
+    public double lastStepEpochSeconds() {
+        long millis = lastStepMillis;
+        return millis == Long.MIN_VALUE ? Double.NaN : millis / 1000.0;
+    }
+
+    /** Skipped analyses for {@code reason} "busy" or "rate_limited". */
+    public long skipped(String reason) {
+        return switch (reason) {
+            case "busy" -> skippedBusy.get();
+            case "rate_limited" -> skippedRateLimited.get();
+            default -> 0;
+        };
+    }
+
+    /** Errors counted for {@code stage}. */
+    public long errors(String stage) {
+        AtomicLong c = errors.get(stage);
+        return c == null ? 0 : c.get();
+    }
+
+    /** Non-finite skips counted for the dense layer at {@code index}. */
+    public long nonFinite(int index) {
+        return nonFinite.get(index);
+    }
+
+    public Map<String, AtomicLong> errorCounters() {
+        return errors;
+    }
+
+    public TierTime stepTime() {
+        return stepTime;
+    }
+
+    public TierTime probeTime() {
+        return probeTime;
+    }
+
+    public TierTime heavyTime() {
+        return heavyTime;
+    }
+
+    public double overheadRatio() {
+        return overhead.ratio();
+    }
+
+    double[][] neuronCharges() {
+        return stepTier.neuronCharges();
+    }
+
+    /** Stops the analysis thread (waiting up to 5 s for a running analysis). */
+    @Override
+    public void close() {
+        handOff.close();
+    }
+
+    /** Time spent in one tier, forwarded to the Micrometer timers bound to it. */
+    public static final class TierTime {
+        private final List<io.micrometer.core.instrument.Timer> timers = new CopyOnWriteArrayList<>();
+
+        void add(long spent) {
+            for (io.micrometer.core.instrument.Timer t : timers) {
+                t.record(spent, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        public void bind(io.micrometer.core.instrument.Timer timer) {
+            timers.add(timer);
+        }
+    }
+
+    /**
+     * Share of the training thread's wall time spent in the monitor, over a sliding window of about ten
+     * seconds: time inside onStep/analyze divided by the wall time since the window began.
+     */
+    static final class OverheadMeter {
+        private static final long WINDOW = TimeUnit.SECONDS.toNanos(10);
+        private static final long FIRST_READING = TimeUnit.SECONDS.toNanos(1);
+        private long windowStart = Long.MIN_VALUE;
+        private long spent;
+        private boolean completed;
+        private volatile double ratio = Double.NaN;
+
+        synchronized void add(long start, long nanos) {
+            if (windowStart == Long.MIN_VALUE) {
+                windowStart = start;
+            }
+            spent += nanos;
+            long elapsed = start + nanos - windowStart;
+            if (elapsed >= WINDOW) {
+                ratio = Math.min(1.0, (double) spent / elapsed);
+                windowStart = start + nanos;
+                spent = 0;
+                completed = true;
+            } else if (!completed && elapsed >= FIRST_READING) {
+                // a first reading before the first full window, never from a single call
+                ratio = Math.min(1.0, (double) spent / elapsed);
+            }
+        }
+
+        double ratio() {
+            return ratio;
+        }
+    }
+
+    /** Builds a {@link NoetherMonitor}. */
+    public static final class Builder {
+        private final NetworkDescription description;
+        private NoetherConfig config = NoetherConfig.defaults();
+        private String engine = "unknown";
+        private Clock clock = Clock.systemUTC();
+        private Analysis analysis;
+
+        private Builder(NetworkDescription description) {
+            this.description = Objects.requireNonNull(description, "description");
+        }
+
+        public Builder config(NoetherConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /** The engine for {@code noether.info}, e.g. "DJL/PyTorch" or "DL4J/ND4J". */
+        public Builder engine(String engine) {
+            this.engine = Objects.requireNonNull(engine, "engine");
+            return this;
+        }
+
+        Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        Builder analysis(Analysis analysis) {
+            this.analysis = analysis;
+            return this;
+        }
+
+        public NoetherMonitor build() {
+            return new NoetherMonitor(this);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.noether.core.runtime;
+
+import java.lang.System.Logger.Level;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Logs a problem once per key and interval, so that a failure repeated on every step of a million-step
+ * run writes a handful of lines, not a million. Uses the JDK's platform logger: no logging dependency.
+ */
+public final class RateLimitedLog {
+    private static final System.Logger LOG = System.getLogger("dev.noether");
+
+    private final long intervalNanos;
+    private final ConcurrentMap<String, Long> lastLogged = new ConcurrentHashMap<>();
+
+    RateLimitedLog(long intervalNanos) {
+        this.intervalNanos = intervalNanos;
+    }
+
+    /** Logs {@code message} (with {@code error}, if any) unless {@code key} was logged within the interval. */
+    void warn(String key, String message, Throwable error) {
+        long now = System.nanoTime();
+        Long previous = lastLogged.get(key);
+        if (previous != null && now - previous < intervalNanos) {
+            return;
+        }
+        lastLogged.put(key, now);
+        if (error == null) {
+            LOG.log(Level.WARNING, message);
+        } else {
+            LOG.log(Level.WARNING, message, error);
+        }
+    }
+
+    public static void info(String message) {
+        LOG.log(Level.INFO, message);
+    }
+}

@@ -1,0 +1,139 @@
+package dev.noether.core.runtime;
+
+import dev.noether.core.catalogue.NoetherMetric;
+import dev.noether.core.model.DenseLayer;
+import dev.noether.core.model.LayerSnapshot;
+import dev.noether.core.model.NetworkDescription;
+import dev.noether.core.model.OptimizerSettings;
+import dev.noether.core.model.StepSnapshot;
+import dev.noether.core.model.SymmetryPair;
+import dev.noether.core.physics.LayerMoments;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * The every-step tier (METRICS.md §6): O(parameters) work on the training thread — norms, charges, drift,
+ * update ratios and the non-finite check. Keeps exactly one previous copy of each weight matrix (the
+ * previous snapshot's own array, which the snapshot owns, so no copy is made). Not thread-safe.
+ */
+final class StepTier {
+    private final NetworkDescription description;
+    private final List<NoetherCharge> charges = new ArrayList<>();
+    private final boolean[] firstOfPair;
+    private final boolean[] secondOfPair;
+    private final float[][] previousWeights;
+    private long previousStep = Long.MIN_VALUE;
+    private double[][] lastNeuronCharges;
+
+    StepTier(NetworkDescription description, int window) {
+        this.description = description;
+        int layers = description.layers().size();
+        firstOfPair = new boolean[layers];
+        secondOfPair = new boolean[layers];
+        for (SymmetryPair p : description.pairs()) {
+            charges.add(new NoetherCharge(p, window));
+            firstOfPair[p.first().index()] = true;
+            secondOfPair[p.second().index()] = true;
+        }
+        previousWeights = new float[layers][];
+        lastNeuronCharges = new double[description.pairs().size()][];
+    }
+
+    /**
+     * Computes the step's report. Layers with a non-finite value are skipped (with their pairs), reported to
+     * {@code nonFinite} by index, and break the charge continuity of their pairs.
+     */
+    NoetherReport observe(StepSnapshot snapshot, Instant now, IntConsumer nonFinite) {
+        List<DenseLayer> layers = description.layers();
+        if (snapshot.layers().size() != layers.size()) {
+            throw new IllegalArgumentException("Step " + snapshot.step() + " has " + snapshot.layers().size()
+                    + " layers but the description of '" + description.model() + "' has " + layers.size());
+        }
+        NoetherReport.Builder out = NoetherReport.builder(NoetherReport.Kind.STEP, description.model(), snapshot.step(), now);
+        OptimizerSettings optimizer = snapshot.optimizer();
+        out.put(NoetherMetric.LOSS, snapshot.loss());
+        out.put(NoetherMetric.LEARNING_RATE, optimizer.learningRate());
+
+        // the update ratio is per step: only against the weights of the step just before
+        boolean consecutive = previousStep == snapshot.step() - 1;
+        previousStep = snapshot.step();
+        LayerMoments[] moments = new LayerMoments[layers.size()];
+        for (DenseLayer layer : layers) {
+            int i = layer.index();
+            LayerSnapshot s = snapshot.layer(i);
+            s.checkShape(layer);
+            LayerMoments t = LayerMoments.of(s, layer.outputs(), layer.inputs(), firstOfPair[i], secondOfPair[i],
+                    consecutive ? previousWeights[i] : null);
+            String[] tag = {"layer", layer.name()};
+            out.put(NoetherMetric.LAYER_NEURONS, layer.outputs(), tag);
+            out.put(NoetherMetric.LAYER_INPUTS, layer.inputs(), tag);
+            if (!t.finite) {
+                nonFinite.accept(i);
+                previousWeights[i] = null;
+                continue;
+            }
+            moments[i] = t;
+            previousWeights[i] = s.weight();
+            double norm = Math.sqrt(t.weightSquared);
+            out.put(NoetherMetric.LAYER_WEIGHT_NORM, norm, tag);
+            out.put(NoetherMetric.LAYER_UPDATE_RATIO, Math.sqrt(t.deltaSquared) / norm, tag);
+            if (layer.isScaleInvariant()) {
+                out.put(NoetherMetric.LAYER_EFFECTIVE_LEARNING_RATE, optimizer.learningRate() / t.weightSquared, tag);
+            }
+        }
+
+        for (int k = 0; k < charges.size(); k++) {
+            NoetherCharge charge = charges.get(k);
+            SymmetryPair pair = charge.pair();
+            LayerMoments first = moments[pair.first().index()];
+            LayerMoments second = moments[pair.second().index()];
+            if (first == null || second == null) {
+                charge.interrupt();
+                continue;
+            }
+            lastNeuronCharges[k] = charge.observe(snapshot.step(), first, second, optimizer, out);
+            out.put(NoetherMetric.PAIR_NORM_RATIO, Math.sqrt(first.weightSquared / second.weightSquared),
+                    "pair", pair.tag(), "symmetry", pair.symmetry().tag());
+        }
+        out.put(NoetherMetric.NORM_IMBALANCE, imbalance(moments));
+        return out.build();
+    }
+
+    /** The per-neuron charges C_i of each pair at the last observed step (null where not observed). */
+    double[][] neuronCharges() {
+        return lastNeuronCharges.clone();
+    }
+
+    /** Restarts every pair's drift from the next step. */
+    void resetDrift() {
+        charges.forEach(NoetherCharge::resetDrift);
+    }
+
+    /**
+     * Coefficient of variation (population std over mean) of ‖W_l‖ over the intermediate layers (all but the
+     * first and last); NaN with fewer than two of them, where a spread is not defined.
+     */
+    static double imbalance(LayerMoments[] moments) {
+        int count = 0;
+        double sum = 0;
+        double sumSq = 0;
+        for (int i = 1; i < moments.length - 1; i++) {
+            if (moments[i] == null) {
+                return Double.NaN;
+            }
+            double norm = Math.sqrt(moments[i].weightSquared);
+            count++;
+            sum += norm;
+            sumSq += norm * norm;
+        }
+        if (count < 2 || sum == 0) {
+            return Double.NaN;
+        }
+        double mean = sum / count;
+        double variance = Math.max(0, sumSq / count - mean * mean);
+        return Math.sqrt(variance) / mean;
+    }
+}

@@ -1,0 +1,140 @@
+package dev.noether.core.physics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.Random;
+import org.ejml.data.DMatrixRMaj;
+import org.junit.jupiter.api.Test;
+
+class RandomOrthogonalTest {
+
+    @Test
+    void isOrthogonal() {
+        for (int d : new int[] {1, 2, 5, 64}) {
+            DMatrixRMaj q = RandomOrthogonal.of(d, 42);
+            for (int i = 0; i < d; i++) {
+                for (int j = 0; j < d; j++) {
+                    double qtq = 0;
+                    for (int k = 0; k < d; k++) {
+                        qtq += q.get(k, i) * q.get(k, j);
+                    }
+                    assertThat(qtq).as("d=%d (%d,%d)", d, i, j).isCloseTo(i == j ? 1 : 0, within(1e-10));
+                }
+            }
+        }
+    }
+
+    @Test
+    void isTheSignFixedQFactorOfTheSeededGaussianMatrix() {
+        int d = 9;
+        long seed = 5;
+        Random random = new Random(seed);
+        double[][] x = new double[d][d];
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i][j] = random.nextGaussian();
+            }
+        }
+        DMatrixRMaj q = RandomOrthogonal.of(d, seed);
+        // X = Q R with R upper triangular and a positive diagonal (the sign fix): R = Qᵀ X.
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                double r = 0;
+                for (int k = 0; k < d; k++) {
+                    r += q.get(k, i) * x[k][j];
+                }
+                if (i > j) {
+                    assertThat(r).as("R(%d,%d)", i, j).isCloseTo(0, within(1e-10));
+                } else if (i == j) {
+                    assertThat(r).as("R(%d,%d)", i, i).isPositive();
+                }
+            }
+        }
+    }
+
+    @Test
+    void isDeterministicPerSeedAndReturnsCopies() {
+        DMatrixRMaj first = RandomOrthogonal.of(6, 3);
+        first.set(0, 0, 1e9);
+        DMatrixRMaj again = RandomOrthogonal.of(6, 3);
+        DMatrixRMaj other = RandomOrthogonal.of(6, 4);
+        assertThat(again.get(0, 0)).isNotEqualTo(1e9);
+        assertThat(again.data).isEqualTo(RandomOrthogonal.of(6, 3).data);
+        assertThat(other.data).isNotEqualTo(again.data);
+    }
+
+    @Test
+    void cacheStaysBounded() {
+        for (int seed = 0; seed < 3 * RandomOrthogonal.CACHE_ENTRIES; seed++) {
+            RandomOrthogonal.of(4, 1000 + seed);
+        }
+        assertThat(RandomOrthogonal.cachedMatrices()).isLessThanOrEqualTo(RandomOrthogonal.CACHE_ENTRIES);
+    }
+
+    @Test
+    void baselineIsTheAlignmentWithTheRotatedMatrix() {
+        int d = 8;
+        DMatrixRMaj a = randomSpd(d, 3, new Random(1));
+        DMatrixRMaj b = randomSpd(d, 3, new Random(2));
+        DMatrixRMaj q = RandomOrthogonal.of(d, 77);
+        DMatrixRMaj rotated = new DMatrixRMaj(d, d);
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                double sum = 0;
+                for (int k = 0; k < d; k++) {
+                    for (int l = 0; l < d; l++) {
+                        sum += q.get(i, k) * b.get(k, l) * q.get(j, l);
+                    }
+                }
+                rotated.set(i, j, sum);
+            }
+        }
+        assertThat(RandomOrthogonal.baseline(a, b, 77))
+                .isCloseTo(Alignment.pearson(a, rotated), within(1e-12));
+    }
+
+    @Test
+    void baselineOfAMultipleOfIdentityIsTheAlignmentWithIdentity() {
+        // Q (cI) Qᵀ = cI for every orthogonal Q.
+        int d = 6;
+        DMatrixRMaj a = randomSpd(d, 2, new Random(3));
+        DMatrixRMaj twoI = new DMatrixRMaj(d, d);
+        for (int i = 0; i < d; i++) {
+            twoI.set(i, i, 2);
+        }
+        assertThat(RandomOrthogonal.baseline(a, twoI, 9))
+                .isCloseTo(Alignment.pearson(a, twoI), within(1e-12));
+    }
+
+    @Test
+    void baselineOfRandomSpdMatricesIsSmallWhileSelfAlignmentIsOne() {
+        int d = 32;
+        DMatrixRMaj a = randomSpd(d, 8, new Random(21));
+        DMatrixRMaj b = randomSpd(d, 8, new Random(22));
+        assertThat(Alignment.pearson(a, a)).isEqualTo(1.0);
+        assertThat(Math.abs(RandomOrthogonal.baseline(a, a, 1))).isLessThan(0.5);
+        assertThat(Math.abs(RandomOrthogonal.baseline(a, b, 1))).isLessThan(0.5);
+    }
+
+    /** X Xᵀ / k + 0.01 I with X a d×k Gaussian matrix: symmetric positive definite. */
+    static DMatrixRMaj randomSpd(int d, int k, Random random) {
+        double[][] x = new double[d][k];
+        for (double[] row : x) {
+            for (int j = 0; j < k; j++) {
+                row[j] = random.nextGaussian();
+            }
+        }
+        DMatrixRMaj s = new DMatrixRMaj(d, d);
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                double sum = 0;
+                for (int l = 0; l < k; l++) {
+                    sum += x[i][l] * x[j][l];
+                }
+                s.set(i, j, sum / k + (i == j ? 0.01 : 0));
+            }
+        }
+        return s;
+    }
+}

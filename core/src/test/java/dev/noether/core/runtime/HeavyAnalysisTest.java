@@ -1,0 +1,274 @@
+package dev.noether.core.runtime;
+
+import dev.noether.core.model.Activation;
+import dev.noether.core.model.LayerProbe;
+import dev.noether.core.model.LayerSnapshot;
+import dev.noether.core.model.NetworkDescription;
+import dev.noether.core.model.StepSnapshot;
+import dev.noether.core.physics.CrhPhase;
+import dev.noether.core.physics.NeuronSample;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class HeavyAnalysisTest {
+    private final AtomicInteger nonFinite = new AtomicInteger();
+
+    private HeavyAnalysis analysis(NetworkDescription d) {
+        return new HeavyAnalysis(d, NoetherConfig.defaults(), i -> nonFinite.incrementAndGet(), () -> new double[0][]);
+    }
+
+    private static NetworkDescription twoLayer(int n, int m, int k) {
+        return NetworkDescription.builder("m")
+                .dense("hidden", m, n, true).activation(Activation.RELU)
+                .dense("out", k, m, true)
+                .build();
+    }
+
+    @Test
+    void duplicatedNeuronsMergeAndZeroedNeuronsAreDead() {
+        int n = 5;
+        int m = 7;
+        int k = 3;
+        Random r = new Random(1);
+        float[] w1 = gaussian(r, m * n);
+        float[] w2 = gaussian(r, k * m);
+        // neurons 1 and 2 copy neuron 0 up to positive scales (the permutation-symmetric state)
+        for (int j = 0; j < n; j++) {
+            w1[n + j] = 2 * w1[j];
+            w1[2 * n + j] = 0.5f * w1[j];
+        }
+        for (int i = 0; i < k; i++) {
+            w2[i * m + 1] = 3 * w2[i * m];
+            w2[i * m + 2] = w2[i * m];
+        }
+        // neuron 6 is zeroed on both sides (the rescaling-symmetric state)
+        for (int j = 0; j < n; j++) {
+            w1[6 * n + j] = 0;
+        }
+        for (int i = 0; i < k; i++) {
+            w2[i * m + 6] = 0;
+        }
+        StepSnapshot s = StepSnapshot.builder(0)
+                .layer(LayerSnapshot.ofWeights(w1, new float[m]))
+                .layer(LayerSnapshot.ofWeights(w2, new float[k]))
+                .build();
+        NoetherReport report = analysis(twoLayer(n, m, k)).analyze(s, List.of(), Instant.EPOCH);
+        assertThat(report.value("neurons.dead", "layer", "hidden").getAsDouble()).isEqualTo(1);
+        // {0,1,2} merge; 3, 4, 5 stay apart; 6 is dead and not counted
+        assertThat(report.value("neurons.distinct", "layer", "hidden").getAsDouble()).isEqualTo(4);
+        assertThat(report.value("neurons.dead", "layer", "out")).isEmpty(); // no outgoing weights
+    }
+
+    @Test
+    void aRankKWeightHasEffectiveRankKAndTheStableRankOfItsSpectrum() {
+        int m = 12;
+        int n = 10;
+        int rank = 3;
+        float[] w = new float[m * n];
+        // three orthogonal outer products with equal singular values 2: W = 2 Σ e_i f_iᵀ
+        for (int c = 0; c < rank; c++) {
+            w[(2 * c) * n + (3 * c)] = 2f;
+        }
+        NetworkDescription d = NetworkDescription.builder("m").dense("only", m, n, false).build();
+        NoetherReport report = analysis(d).analyze(StepSnapshot.builder(0).layer(LayerSnapshot.ofWeights(w, null)).build(),
+                List.of(), Instant.EPOCH);
+        assertThat(report.value("layer.effective.rank", "layer", "only").getAsDouble()).isCloseTo(3, within(1e-9));
+        assertThat(report.value("layer.stable.rank", "layer", "only").getAsDouble()).isCloseTo(3, within(1e-9));
+    }
+
+    @Test
+    void proportionalMomentsAreFullyAlignedAndInTheCrhPhase() {
+        int d = 6;
+        float s = 1.5f;
+        float[] w = new float[d * d];
+        float[] eye = new float[d * d];
+        float[] hb = new float[d * d];
+        for (int i = 0; i < d; i++) {
+            w[i * d + i] = s;
+            eye[i * d + i] = 1;
+            hb[i * d + i] = s * s;
+        }
+        NetworkDescription net = NetworkDescription.builder("m").dense("sq", d, d, false).build();
+        LayerProbe probe = LayerProbe.builder(0).samples(32).inputMoment(eye).outputGradientMoment(eye)
+                .outputMoment(hb).build();
+        NoetherReport report = analysis(net).analyze(
+                StepSnapshot.builder(0).layer(LayerSnapshot.ofWeights(w, null)).build(), List.of(probe), Instant.EPOCH);
+        for (String side : List.of("a", "b")) {
+            for (String relation : List.of("rga", "rwa", "gwa")) {
+                assertThat(report.value("crh.alignment", "layer", "sq", "side", side, "relation", relation).getAsDouble())
+                        .isCloseTo(1, within(1e-12));
+            }
+        }
+        assertThat(report.value("crh.phase", "layer", "sq", "phase", "crh").getAsDouble()).isEqualTo(1);
+        double others = 0;
+        for (CrhPhase p : CrhPhase.values()) {
+            others += report.value("crh.phase", "layer", "sq", "phase", p.tag()).getAsDouble();
+        }
+        assertThat(others).isEqualTo(1);
+        assertThat(report.value("pah.exponent.predicted", "layer", "sq", "side", "b").getAsDouble()).isEqualTo(1);
+        assertThat(report.value("fdt.residual", "layer", "sq", "side", "b").getAsDouble()).isCloseTo(0, within(1e-9));
+        assertThat(report.value("representation.effective.rank", "layer", "sq").getAsDouble()).isCloseTo(d, within(1e-9));
+    }
+
+    @Test
+    void rotationChargeIsTheFrobeniusNormOfTheChargeMatrixAndDriftsFromTheFirstAnalysis() {
+        NetworkDescription net = NetworkDescription.builder("lin")
+                .dense("a", 3, 2, false).dense("b", 2, 3, false).build();
+        float[] a = {1, 2, 0, 1, 3, -1};    // 3x2
+        float[] b = {1, 0, 2, -1, 1, 1};    // 2x3
+        HeavyAnalysis heavy = analysis(net);
+        String[] pair = {"pair", "a:b", "symmetry", "rotation"};
+        NoetherReport first = heavy.analyze(step(a, b), List.of(), Instant.EPOCH);
+        double[][] c = chargeMatrix(a, b);
+        assertThat(first.value("charge", pair).getAsDouble()).isCloseTo(frobenius(c), within(1e-12));
+        assertThat(first.value("charge.drift", pair).getAsDouble()).isZero();
+
+        float[] a2 = a.clone();
+        a2[0] = 2;
+        double[][] c2 = chargeMatrix(a2, b);
+        double diff = 0;
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                diff += Math.pow(c2[i][j] - c[i][j], 2);
+            }
+        }
+        double s0 = 0;
+        for (float v : a) {
+            s0 += v * v;
+        }
+        for (float v : b) {
+            s0 += v * v;
+        }
+        NoetherReport second = heavy.analyze(step(a2, b), List.of(), Instant.EPOCH);
+        assertThat(second.value("charge.drift", pair).getAsDouble()).isCloseTo(Math.sqrt(diff) / s0, within(1e-12));
+    }
+
+    @Test
+    void nonFiniteProbesAreCountedAndSkipped() {
+        NetworkDescription net = twoLayer(3, 4, 2);
+        Random r = new Random(2);
+        float[] ha = new float[9];
+        ha[4] = Float.NaN;
+        LayerProbe probe = LayerProbe.builder(0).inputMoment(ha).outputMoment(new float[16])
+                .outputGradientMoment(new float[16]).build();
+        StepSnapshot s = StepSnapshot.builder(0).layer(LayerSnapshot.ofWeights(gaussian(r, 12), new float[4]))
+                .layer(LayerSnapshot.ofWeights(gaussian(r, 8), new float[2])).build();
+        NoetherReport report = analysis(net).analyze(s, List.of(probe), Instant.EPOCH);
+        assertThat(nonFinite.get()).isEqualTo(1);
+        assertThat(report.value("layer.effective.rank", "layer", "hidden")).isPresent();
+        assertThat(report.value("crh.alignment", "layer", "hidden", "side", "a", "relation", "rga")).isEmpty();
+    }
+
+    @Test
+    void wideLayersAreAlignedOnAFixedNeuronSampleWithExactEntries() {
+        int d = 8;
+        Random r = new Random(5);
+        float[] w = gaussian(r, d * d);
+        float[] ha = spd(r, d);
+        float[] hb = spd(r, d);
+        float[] gb = spd(r, d);
+        NoetherConfig config = NoetherConfig.builder().exactDimensionLimit(4).build();
+        NetworkDescription net = NetworkDescription.builder("m").dense("wide", d, d, false).build();
+        HeavyAnalysis heavy = new HeavyAnalysis(net, config, i -> { }, () -> new double[0][]);
+        LayerProbe probe = LayerProbe.builder(0).inputMoment(ha).outputMoment(hb).outputGradientMoment(gb).build();
+        NoetherReport report = heavy.analyze(StepSnapshot.builder(0).layer(LayerSnapshot.ofWeights(w, null)).build(),
+                List.of(probe), Instant.EPOCH);
+
+        int[] outs = NeuronSample.of(d, 4, config.seed());
+        assertThat(outs).hasSize(4).isSorted();
+        // (W Wᵀ)[S, S] by explicit sums over all d inputs, against H_b[S, S]
+        double[] zb = new double[16];
+        double[] hbS = new double[16];
+        for (int a = 0; a < 4; a++) {
+            for (int b = 0; b < 4; b++) {
+                double v = 0;
+                for (int j = 0; j < d; j++) {
+                    v += (double) w[outs[a] * d + j] * w[outs[b] * d + j];
+                }
+                zb[a * 4 + b] = v;
+                hbS[a * 4 + b] = hb[outs[a] * d + outs[b]];
+            }
+        }
+        assertThat(report.value("crh.alignment", "layer", "wide", "side", "b", "relation", "rwa").getAsDouble())
+                .isCloseTo(pearson(hbS, zb), within(1e-9));
+    }
+
+    private static double pearson(double[] a, double[] b) {
+        double ma = 0;
+        double mb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ma += a[i] / a.length;
+            mb += b[i] / b.length;
+        }
+        double ab = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ab += (a[i] - ma) * (b[i] - mb);
+            aa += (a[i] - ma) * (a[i] - ma);
+            bb += (b[i] - mb) * (b[i] - mb);
+        }
+        return ab / Math.sqrt(aa * bb);
+    }
+
+    private static float[] spd(Random r, int d) {
+        float[] x = gaussian(r, d * d);
+        float[] s = new float[d * d];
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                double v = 0;
+                for (int k = 0; k < d; k++) {
+                    v += (double) x[i * d + k] * x[j * d + k];
+                }
+                s[i * d + j] = (float) v;
+            }
+        }
+        return s;
+    }
+
+    private static StepSnapshot step(float[] a, float[] b) {
+        return StepSnapshot.builder(0).layer(LayerSnapshot.ofWeights(a, null)).layer(LayerSnapshot.ofWeights(b, null)).build();
+    }
+
+    /** C = A Aᵀ − Bᵀ B by explicit sums, A 3×2, B 2×3. */
+    private static double[][] chargeMatrix(float[] a, float[] b) {
+        double[][] c = new double[3][3];
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                double v = 0;
+                for (int k = 0; k < 2; k++) {
+                    v += a[i * 2 + k] * a[j * 2 + k];
+                    v -= b[k * 3 + i] * b[k * 3 + j];
+                }
+                c[i][j] = v;
+            }
+        }
+        return c;
+    }
+
+    private static double frobenius(double[][] c) {
+        double s = 0;
+        for (double[] row : c) {
+            for (double v : row) {
+                s += v * v;
+            }
+        }
+        return Math.sqrt(s);
+    }
+
+    private static float[] gaussian(Random r, int size) {
+        float[] a = new float[size];
+        for (int i = 0; i < size; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+}
