@@ -1,80 +1,91 @@
 package dev.noether.core.micrometer;
 
-import dev.noether.core.catalogue.NoetherMetric;
+import dev.noether.core.catalogue.MetricFamily;
 import dev.noether.core.model.DenseLayer;
 import dev.noether.core.model.UnsupportedLayer;
 import dev.noether.core.runtime.MetricKey;
 import dev.noether.core.runtime.NoetherMonitor;
 import dev.noether.core.runtime.NoetherReport;
+import dev.noether.core.runtime.NoetherReportListener;
+import dev.noether.core.runtime.SkipReason;
+import dev.noether.core.runtime.Stage;
+import dev.noether.core.runtime.Tier;
+import dev.noether.core.runtime.TierTimeListener;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
- * Publishes a {@link NoetherMonitor}'s results as Micrometer meters named {@code noether.*} with the tags of
- * METRICS.md §7 ({@code model}, {@code layer} or {@code pair} and {@code symmetry}, {@code side},
- * {@code relation}, {@code phase}). Gauges read the latest report when scraped; a gauge appears the first
- * time its value is measured, so metrics that do not apply (a prediction under Adam, CRH without a probe)
- * are absent rather than NaN. Cardinality is O(layers): no per-neuron series, ever.
+ * Publishes a {@link NoetherMonitor}'s results as Micrometer meters: every family of the {@link MetricFamily}
+ * catalogue, named {@code noether.*} with the tags of METRICS.md §7 ({@code model}, {@code layer} or
+ * {@code pair} and {@code symmetry}, {@code side}, {@code relation}, {@code phase}). Gauges read the latest
+ * report when scraped; a gauge appears the first time its value is measured, so metrics that do not apply (a
+ * prediction under Adam, CRH without a probe) are absent rather than NaN. Cardinality is O(layers): no
+ * per-neuron series, ever.
+ *
+ * <p>Like Micrometer's own binders, it subscribes to the monitor in {@link #bindTo} (never in the constructor)
+ * and unsubscribes in {@link #close()}; the meters already registered stay and keep their last values.
  *
  * <pre>{@code
  * new NoetherMetrics(monitor).bindTo(registry);
+ * new NoetherMetrics(monitor, Tags.of("run", "exp-7")).bindTo(registry);   // extra tags on every meter
  * }</pre>
  */
-public final class NoetherMetrics implements MeterBinder {
+public final class NoetherMetrics implements MeterBinder, AutoCloseable {
     private static final String VERSION = versionOf();
 
     private final NoetherMonitor monitor;
-    private final Tags modelTags;
+    private final Tags tags;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
-    // keys already registered: "info", "errors:<stage>" and MetricKeys (compared by value, so the check on
-    // every observed step builds no strings)
+    private final Map<Tier, List<Timer>> timers = new EnumMap<>(Tier.class);
+    // series already registered: "info" and MetricKeys (compared by value, so the check on every observed step
+    // builds no strings)
     private final Set<Object> bound = ConcurrentHashMap.newKeySet();
+    private final NoetherReportListener onReport = this::registerNewSeries;
+    private final TierTimeListener onTierTime = this::recordTierTime;
+    private final AtomicBoolean subscribed = new AtomicBoolean();
 
     public NoetherMetrics(NoetherMonitor monitor) {
-        this.monitor = monitor;
-        this.modelTags = Tags.of("model", monitor.description().model());
-        monitor.addListener(this::registerNewSeries);
+        this(monitor, Tags.empty());
+    }
+
+    /** A binder whose meters carry {@code extraTags} besides {@code model}. */
+    public NoetherMetrics(NoetherMonitor monitor, Iterable<Tag> extraTags) {
+        this.monitor = Objects.requireNonNull(monitor, "monitor");
+        this.tags = Tags.of("model", monitor.description().model()).and(extraTags);
+        for (Tier tier : Tier.values()) {
+            timers.put(tier, new CopyOnWriteArrayList<>());
+        }
     }
 
     @Override
     public void bindTo(MeterRegistry registry) {
         registries.add(registry);
-        FunctionCounter.builder("noether.steps", monitor, NoetherMonitor::steps)
-                .tags(modelTags).description("Training steps observed by Noether").register(registry);
-        for (String reason : List.of("busy", "rate_limited")) {
-            FunctionCounter.builder("noether.analysis.skipped", monitor, m -> m.skipped(reason))
-                    .tags(modelTags).tag("reason", reason)
-                    .description("Heavy analyses skipped: the analysis thread was busy, or the time floor had not passed")
-                    .register(registry);
+        for (MetricFamily family : MetricFamily.values()) {
+            if (family.source() == MetricFamily.Source.MONITOR) {
+                bindMonitorFamily(registry, family);
+            }
         }
-        for (DenseLayer layer : monitor.description().layers()) {
-            FunctionCounter.builder("noether.nonfinite", monitor, m -> m.nonFinite(layer.index()))
-                    .tags(modelTags).tag("layer", layer.name())
-                    .description("Steps or analyses where the layer had NaN or infinite values and was skipped")
-                    .register(registry);
+        if (subscribed.compareAndSet(false, true)) {
+            monitor.addListener(onReport);
+            monitor.addTierTimeListener(onTierTime);
         }
-        monitor.errorCounters().forEach((stage, counter) -> bindErrors(registry, stage, counter));
-        bindTier(registry, "step", monitor.stepTime());
-        bindTier(registry, "probe", monitor.probeTime());
-        bindTier(registry, "heavy", monitor.heavyTime());
-        Gauge.builder(NoetherMetric.LAST_STEP_TIMESTAMP.meterName(), monitor, NoetherMonitor::lastStepEpochSeconds)
-                .tags(modelTags).description(NoetherMetric.LAST_STEP_TIMESTAMP.description()).baseUnit("seconds")
-                .register(registry);
-        Gauge.builder("noether.monitor.overhead", monitor, NoetherMonitor::overheadRatio)
-                .tags(modelTags).description(NoetherMetric.MONITOR_OVERHEAD.description()).register(registry);
         NoetherReport step = monitor.latestStep();
         if (step != null) {
             registerNewSeries(step);
@@ -85,21 +96,60 @@ public final class NoetherMetrics implements MeterBinder {
         }
     }
 
-    private void bindErrors(MeterRegistry registry, String stage, AtomicLong counter) {
-        FunctionCounter.builder("noether.errors", counter, AtomicLong::get)
-                .tags(modelTags).tag("stage", stage)
-                // the same help text as the exporter's counters of this name: Prometheus keeps one per name
-                .description("Failures inside Noether, by stage; training continued")
-                .register(registry);
+    /** Stops listening to the monitor: no new series appear and the timers stop; registered meters stay. */
+    @Override
+    public void close() {
+        if (subscribed.compareAndSet(true, false)) {
+            monitor.removeListener(onReport);
+            monitor.removeTierTimeListener(onTierTime);
+        }
     }
 
-    private void bindTier(MeterRegistry registry, String tier, NoetherMonitor.TierTime time) {
-        // a real Timer (not a FunctionTimer) so that the exposition has a max besides count and sum
-        time.bind(Timer.builder("noether.analysis")
-                .tags(modelTags).tag("tier", tier)
-                .description("Time Noether spent per tier: step (every step, training thread), probe (engine "
-                        + "work on the training thread), heavy (background analysis)")
-                .register(registry));
+    private void bindMonitorFamily(MeterRegistry registry, MetricFamily family) {
+        String name = family.meterName();
+        switch (family) {
+            case STEPS -> counter(name, family, NoetherMonitor::steps).tags(tags).register(registry);
+            case ANALYSIS_SKIPPED -> {
+                for (SkipReason reason : SkipReason.values()) {
+                    counter(name, family, m -> m.skipped(reason)).tags(tags).tag("reason", reason.tag()).register(registry);
+                }
+            }
+            case NONFINITE -> {
+                for (DenseLayer layer : monitor.description().layers()) {
+                    counter(name, family, m -> m.nonFinite(layer.index())).tags(tags).tag("layer", layer.name())
+                            .register(registry);
+                }
+            }
+            case ERRORS -> {
+                for (Stage stage : Stage.values()) {
+                    counter(name, family, m -> m.errors(stage)).tags(tags).tag("stage", stage.tag()).register(registry);
+                }
+            }
+            // a real Timer (not a FunctionTimer) so that the exposition has a max besides count and sum
+            case ANALYSIS -> {
+                for (Tier tier : Tier.values()) {
+                    timers.get(tier).add(Timer.builder(name).tags(tags).tag("tier", tier.tag())
+                            .description(family.description()).register(registry));
+                }
+            }
+            case LAST_STEP_TIMESTAMP -> Gauge.builder(name, monitor, NoetherMonitor::lastStepEpochSeconds)
+                    .tags(tags).description(family.description()).baseUnit(family.baseUnit()).register(registry);
+            case MONITOR_OVERHEAD -> Gauge.builder(name, monitor, NoetherMonitor::overhead)
+                    .tags(tags).description(family.description()).register(registry);
+            case INFO -> { } // at the first step report, when the optimizer is known
+            default -> throw new IllegalStateException("no binding for " + family);
+        }
+    }
+
+    private FunctionCounter.Builder<NoetherMonitor> counter(String name, MetricFamily family,
+                                                            java.util.function.ToDoubleFunction<NoetherMonitor> count) {
+        return FunctionCounter.builder(name, monitor, count).description(family.description());
+    }
+
+    private void recordTierTime(Tier tier, long nanos) {
+        for (Timer t : timers.get(tier)) {
+            t.record(nanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     private void registerNewSeries(NoetherReport report) {
@@ -111,17 +161,16 @@ public final class NoetherMetrics implements MeterBinder {
                 bindInfo(registry);
             }
         }
-        for (Map.Entry<String, AtomicLong> e : monitor.errorCounters().entrySet()) {
-            if (!NoetherMonitor.STAGES.contains(e.getKey()) && bound.add("errors:" + e.getKey())) {
-                registries.forEach(r -> bindErrors(r, e.getKey(), e.getValue()));
-            }
-        }
         for (MetricKey key : report.values().keySet()) {
             if (bound.add(key)) {
                 NoetherReport.Kind kind = report.kind();
+                Tags seriesTags = tags;
+                for (MetricKey.Tag t : key.tags()) {
+                    seriesTags = seriesTags.and(t.key(), t.value());
+                }
                 for (MeterRegistry registry : registries) {
                     Gauge.builder(key.metric().meterName(), () -> current(kind, key))
-                            .tags(modelTags.and(key.tags()))
+                            .tags(seriesTags)
                             .description(key.metric().description())
                             .baseUnit(key.metric().baseUnit())
                             .strongReference(true)
@@ -134,10 +183,10 @@ public final class NoetherMetrics implements MeterBinder {
     private void bindInfo(MeterRegistry registry) {
         String unsupported = monitor.description().unsupported().stream().map(UnsupportedLayer::name)
                 .collect(Collectors.joining(","));
-        Gauge.builder("noether.info", () -> 1)
-                .tags(modelTags).tag("version", VERSION).tag("engine", monitor.engine())
+        Gauge.builder(MetricFamily.INFO.meterName(), () -> 1)
+                .tags(tags).tag("version", VERSION).tag("engine", monitor.engine())
                 .tag("optimizer", monitor.optimizer()).tag("unsupported", unsupported)
-                .description("Noether build and run information; the value is always 1")
+                .description(MetricFamily.INFO.description())
                 .strongReference(true)
                 .register(registry);
     }

@@ -1,6 +1,6 @@
 package dev.noether.core.runtime;
 
-import dev.noether.core.catalogue.NoetherMetric;
+import dev.noether.core.catalogue.MetricFamily;
 import dev.noether.core.model.DenseLayer;
 import dev.noether.core.model.LayerProbe;
 import dev.noether.core.model.LayerSnapshot;
@@ -103,8 +103,8 @@ final class HeavyAnalysis {
                               LayerProbe probe, NoetherReport.Builder out, Map<String, Object> detail) {
         String[] tag = {"layer", layer.name()};
         double[] singular = Spectrum.singularValues(w, config.exactDimensionLimit());
-        out.put(NoetherMetric.LAYER_EFFECTIVE_RANK, Spectrum.effectiveRank(singular), tag);
-        out.put(NoetherMetric.LAYER_STABLE_RANK, Spectrum.stableRank(singular), tag);
+        out.put(MetricFamily.LAYER_EFFECTIVE_RANK, Spectrum.effectiveRank(singular), tag);
+        out.put(MetricFamily.LAYER_STABLE_RANK, Spectrum.stableRank(singular), tag);
 
         DenseLayer next = description.next(layer);
         boolean hidden = next != null && weights[next.index()] != null;
@@ -117,8 +117,8 @@ final class HeavyAnalysis {
             for (boolean d : dead) {
                 deadCount += d ? 1 : 0;
             }
-            out.put(NoetherMetric.NEURONS_DEAD, deadCount, tag);
-            out.put(NoetherMetric.NEURONS_DISTINCT, NeuronCensus.distinct(s.weight(), layer.outputs(), layer.inputs(),
+            out.put(MetricFamily.NEURONS_DEAD, deadCount, tag);
+            out.put(MetricFamily.NEURONS_DISTINCT, NeuronCensus.distinct(s.weight(), layer.outputs(), layer.inputs(),
                     wNext, next.outputs(), dead, config.distinctCosine()), tag);
         }
         if (probe == null) {
@@ -131,18 +131,18 @@ final class HeavyAnalysis {
         int m = layer.outputs();
         DMatrixRMaj hb = matrix(probe.outputMoment(), m);
         if (hb != null) {
-            out.put(NoetherMetric.REPRESENTATION_EFFECTIVE_RANK,
+            out.put(MetricFamily.REPRESENTATION_EFFECTIVE_RANK,
                     Spectrum.effectiveRank(clampNonNegative(Spectrum.symmetricEigenvalues(hb))), tag);
         }
         if (hidden && probe.activeFraction() != null) {
-            out.put(NoetherMetric.NEURONS_INACTIVE, ProbeCensus.inactive(probe.activeFraction()), tag);
+            out.put(MetricFamily.NEURONS_INACTIVE, ProbeCensus.inactive(probe.activeFraction()), tag);
         }
         if (hidden && hb != null && probe.outputMean() != null) {
             NeuronCorrelation r = ProbeCensus.correlation(hb.data, toDouble(probe.outputMean()), m,
                     config.blockCorrelation());
-            out.put(NoetherMetric.NEURON_BLOCKS, r.blocks(), tag);
-            out.put(NoetherMetric.NEURON_BLOCK_MAX_SIZE, r.maxBlockSize(), tag);
-            out.put(NoetherMetric.NEURON_CORRELATION_MEAN_ABS, r.meanAbs(), tag);
+            out.put(MetricFamily.NEURON_BLOCKS, r.blocks(), tag);
+            out.put(MetricFamily.NEURON_BLOCK_MAX_SIZE, r.maxBlockSize(), tag);
+            out.put(MetricFamily.NEURON_CORRELATION_MEAN_ABS, r.meanAbs(), tag);
             Map<String, Object> correlation = new LinkedHashMap<>();
             correlation.put("neurons", r.keptNeurons());
             correlation.put("order", r.order());
@@ -171,31 +171,31 @@ final class HeavyAnalysis {
         for (CrhSide side : CrhSide.values()) {
             for (CrhRelation relation : CrhRelation.values()) {
                 String[] tags = {"layer", layer.name(), "side", side.tag(), "relation", relation.tag()};
-                out.put(NoetherMetric.CRH_ALIGNMENT, alignments.alignment(side, relation), tags);
-                out.put(NoetherMetric.CRH_ALIGNMENT_BASELINE, alignments.baseline(side, relation), tags);
+                out.put(MetricFamily.CRH_ALIGNMENT, alignments.alignment(side, relation), tags);
+                out.put(MetricFamily.CRH_ALIGNMENT_BASELINE, alignments.baseline(side, relation), tags);
             }
         }
         CrhPhase phase = phases[layer.index()].classify(alignments);
         for (CrhPhase p : CrhPhase.values()) {
-            out.put(NoetherMetric.CRH_PHASE, p == phase ? 1 : 0, "layer", layer.name(), "phase", p.tag());
+            out.put(MetricFamily.CRH_PHASE, p == phase ? 1 : 0, "layer", layer.name(), "phase", p.tag());
         }
         OptionalDouble predicted = phase.predictedExponent();
         if (predicted.isPresent()) {
-            out.put(NoetherMetric.PAH_EXPONENT_PREDICTED, predicted.getAsDouble(), "layer", layer.name(), "side", "b");
+            out.put(MetricFamily.PAH_EXPONENT_PREDICTED, predicted.getAsDouble(), "layer", layer.name(), "side", "b");
         }
         Map<String, Object> pah = new LinkedHashMap<>();
         pah(layer, "a", ha, ga, out, pah);
         pah(layer, "b", hb, gb, out, pah);
         detail.put("pah", pah);
-        out.put(NoetherMetric.FDT_RESIDUAL, FluctuationDissipation.residual(zb, gb, hb),
+        out.put(MetricFamily.FDT_RESIDUAL, FluctuationDissipation.residual(zb, gb, hb),
                 "layer", layer.name(), "side", "b");
     }
 
     private static void pah(DenseLayer layer, String side, DMatrixRMaj h, DMatrixRMaj g, NoetherReport.Builder out,
                             Map<String, Object> detail) {
         PahFit fit = PolynomialAlignment.fit(h, g);
-        out.put(NoetherMetric.PAH_EXPONENT, fit.exponent(), "layer", layer.name(), "side", side);
-        out.put(NoetherMetric.PAH_FIT_R2, fit.r2(), "layer", layer.name(), "side", side);
+        out.put(MetricFamily.PAH_EXPONENT, fit.exponent(), "layer", layer.name(), "side", side);
+        out.put(MetricFamily.PAH_FIT_R2, fit.r2(), "layer", layer.name(), "side", side);
         Map<String, Object> points = new LinkedHashMap<>();
         points.put("log_lambda_g", fit.x());
         points.put("log_lambda_h", fit.y());
@@ -228,8 +228,8 @@ final class HeavyAnalysis {
             DMatrixRMaj diff = c.copy();
             CommonOps_DDRM.subtractEquals(diff, c0);
             String[] tags = {"pair", pair.tag(), "symmetry", pair.symmetry().tag()};
-            out.put(NoetherMetric.CHARGE, frobenius(c), tags);
-            out.put(NoetherMetric.CHARGE_DRIFT, s0 > 0 ? frobenius(diff) / s0 : Double.NaN, tags);
+            out.put(MetricFamily.CHARGE, frobenius(c), tags);
+            out.put(MetricFamily.CHARGE_DRIFT, s0 > 0 ? frobenius(diff) / s0 : Double.NaN, tags);
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.noether.core.runtime;
 
-import dev.noether.core.catalogue.NoetherMetric;
+import dev.noether.core.catalogue.MetricFamily;
 import dev.noether.core.model.OptimizerSettings;
 import dev.noether.core.model.Symmetry;
 import dev.noether.core.model.SymmetryPair;
@@ -105,14 +105,14 @@ final class NoetherCharge {
         Window shown = completed != null ? completed : current;
         if (pair.symmetry() == Symmetry.RESCALING) {
             // rotation pairs get the matrix charge and drift from the heavy tier
-            out.put(NoetherMetric.CHARGE, q, tags);
-            out.put(NoetherMetric.CHARGE_DRIFT, initialScale > 0 ? drift / initialScale : Double.NaN, tags);
+            out.put(MetricFamily.CHARGE, q, tags);
+            out.put(MetricFamily.CHARGE_DRIFT, initialScale > 0 ? drift / initialScale : Double.NaN, tags);
         }
-        out.put(NoetherMetric.CHARGE_RELATIVE, scale > 0 ? q / scale : Double.NaN, tags);
-        out.put(NoetherMetric.CHARGE_DRIFT_RATE, shown.meanRate(), tags);
-        out.put(NoetherMetric.CHARGE_DRIFT_RATE_PREDICTED, shown.meanPredicted(), tags);
-        out.put(NoetherMetric.CHARGE_RESIDUAL, shown.maxResidual(), tags);
-        out.put(NoetherMetric.SYMMETRY_VIOLATION, shown.meanViolation(), tags);
+        out.put(MetricFamily.CHARGE_RELATIVE, scale > 0 ? q / scale : Double.NaN, tags);
+        out.put(MetricFamily.CHARGE_DRIFT_RATE, shown.meanRate(), tags);
+        out.put(MetricFamily.CHARGE_DRIFT_RATE_PREDICTED, shown.meanPredicted(), tags);
+        out.put(MetricFamily.CHARGE_RESIDUAL, shown.maxResidual(), tags);
+        out.put(MetricFamily.SYMMETRY_VIOLATION, shown.meanViolation(), tags);
         return charges;
     }
 

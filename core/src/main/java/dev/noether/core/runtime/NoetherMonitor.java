@@ -5,12 +5,14 @@ import dev.noether.core.model.NetworkDescription;
 import dev.noether.core.model.StepSnapshot;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,9 +33,6 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * }</pre>
  */
 public final class NoetherMonitor implements AutoCloseable {
-    /** Error stages counted in {@code noether.errors{stage}} by core itself. */
-    public static final List<String> STAGES = List.of("step", "probe", "analysis", "listener", "adapter");
-
     /** Computes probe-batch moments on the training thread, only when an analysis is due. */
     @FunctionalInterface
     public interface ProbeSource {
@@ -50,11 +49,13 @@ public final class NoetherMonitor implements AutoCloseable {
     private final NoetherConfig config;
     private final String engine;
     private final Clock clock;
+    private final Ticker ticker;
     private final StepTier stepTier;
     private final Analysis analysis;
     private final AnalysisHandOff handOff;
-    private final RateLimitedLog log = new RateLimitedLog(TimeUnit.MINUTES.toNanos(1));
+    private final RateLimitedLog log;
     private final List<NoetherReportListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<TierTimeListener> tierTimeListeners = new CopyOnWriteArrayList<>();
 
     private volatile NoetherReport latestStep;
     private volatile NoetherReport latestAnalysis;
@@ -63,13 +64,11 @@ public final class NoetherMonitor implements AutoCloseable {
     private volatile long lastStepMillis = Long.MIN_VALUE;
 
     private final AtomicLong steps = new AtomicLong();
-    private final AtomicLong skippedBusy = new AtomicLong();
-    private final AtomicLong skippedRateLimited = new AtomicLong();
+    private final AtomicLong analyses = new AtomicLong();
+    private final AtomicLongArray skipped = new AtomicLongArray(SkipReason.values().length);
+    private final AtomicLongArray errors = new AtomicLongArray(Stage.values().length);
     private final AtomicLongArray nonFinite;
-    private final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
-    private final TierTime stepTime = new TierTime();
-    private final TierTime probeTime = new TierTime();
-    private final TierTime heavyTime = new TierTime();
+    private final TierClock[] tierTimes = new TierClock[Tier.values().length];
     private final OverheadMeter overhead = new OverheadMeter();
 
     private long nextAnalysisStep = Long.MIN_VALUE;
@@ -82,12 +81,14 @@ public final class NoetherMonitor implements AutoCloseable {
         this.config = b.config;
         this.engine = b.engine;
         this.clock = b.clock;
+        this.ticker = b.ticker;
+        this.log = new RateLimitedLog(TimeUnit.MINUTES.toNanos(1), ticker);
         this.stepTier = new StepTier(description, config.analysisEvery());
         this.analysis = b.analysis != null ? b.analysis : new HeavyAnalysis(description, config, this::countNonFinite, this::neuronCharges)::analyze;
         this.handOff = new AnalysisHandOff("noether-analysis-" + description.model());
         this.nonFinite = new AtomicLongArray(description.layers().size());
-        for (String stage : STAGES) {
-            errors.put(stage, new AtomicLong());
+        for (Tier tier : Tier.values()) {
+            tierTimes[tier.ordinal()] = new TierClock();
         }
         if (!description.unsupported().isEmpty()) {
             RateLimitedLog.info("Noether skips unsupported layers of '" + description.model() + "': "
@@ -136,10 +137,10 @@ public final class NoetherMonitor implements AutoCloseable {
      * Like {@link #onStep(StepSnapshot)}, for adapters: call it on every step; {@code source} (the copy from the
      * engine) is called only on the steps the every-step tier observes ({@link NoetherConfig#observes}), inside
      * the monitor's time budget (so {@code noether.monitor.overhead} includes it), with its failures counted as
-     * stage "adapter".
+     * {@link Stage#ADAPTER}.
      */
     public void onStep(long step, StepSource source) {
-        long start = System.nanoTime();
+        long start = ticker.read();
         steps.incrementAndGet();
         lastStepMillis = clock.millis();
         if (!config.observes(step)) {
@@ -150,7 +151,7 @@ public final class NoetherMonitor implements AutoCloseable {
             try {
                 snapshot = Objects.requireNonNull(source.capture(), "snapshot");
             } catch (Throwable e) {
-                recordError("adapter", e);
+                recordError(Stage.ADAPTER, e);
                 return;
             }
             optimizerName = snapshot.optimizer().name();
@@ -159,10 +160,10 @@ public final class NoetherMonitor implements AutoCloseable {
             ScrapeConsistency.publish(() -> latestStep = report);
             notifyListeners(report);
         } catch (Throwable e) {
-            recordError("step", e);
+            recordError(Stage.STEP, e);
         } finally {
-            long spent = System.nanoTime() - start;
-            stepTime.add(spent);
+            long spent = ticker.read() - start;
+            recordTierTime(Tier.STEP, spent);
             overhead.add(start, spent);
         }
     }
@@ -178,7 +179,7 @@ public final class NoetherMonitor implements AutoCloseable {
      * @return true when an analysis was handed off
      */
     public boolean analyze(long step, ProbeSource probes) {
-        long start = System.nanoTime();
+        long start = ticker.read();
         boolean reserved = false;
         try {
             StepSnapshot weights = latestSnapshot;
@@ -190,53 +191,53 @@ public final class NoetherMonitor implements AutoCloseable {
             if (lastAnalysisNanos != Long.MIN_VALUE
                     && (start - lastAnalysisNanos < config.minAnalysisInterval().toNanos()
                     || (quietUntilNanos != Long.MIN_VALUE && start - quietUntilNanos < 0))) {
-                skippedRateLimited.incrementAndGet();
+                skipped.incrementAndGet(SkipReason.RATE_LIMITED.ordinal());
                 return false;
             }
             if (!handOff.tryReserve()) {
-                skippedBusy.incrementAndGet();
+                skipped.incrementAndGet(SkipReason.BUSY.ordinal());
                 return false;
             }
             reserved = true;
             lastAnalysisNanos = start;
             List<LayerProbe> moments = List.of();
             if (probes != null) {
-                long probeStart = System.nanoTime();
+                long probeStart = ticker.read();
                 try {
                     moments = List.copyOf(probes.compute());
                 } catch (Throwable e) {
-                    recordError("probe", e);
+                    recordError(Stage.PROBE, e);
                 } finally {
-                    long spent = System.nanoTime() - probeStart;
-                    probeTime.add(spent);
+                    recordTierTime(Tier.PROBE, ticker.read() - probeStart);
                 }
             }
             List<LayerProbe> handed = moments;
             handOff.run(() -> runAnalysis(weights, handed));
             reserved = false;
+            analyses.incrementAndGet();
             return true;
         } catch (Throwable e) {
-            recordError("analysis", e);
+            recordError(Stage.ANALYSIS, e);
             return false;
         } finally {
             if (reserved) {
                 handOff.release();
             }
-            overhead.add(start, System.nanoTime() - start);
+            overhead.add(start, ticker.read() - start);
         }
     }
 
     private void runAnalysis(StepSnapshot weights, List<LayerProbe> probes) {
-        long start = System.nanoTime();
+        long start = ticker.read();
         try {
             NoetherReport report = analysis.analyze(weights, probes, clock.instant());
             ScrapeConsistency.publish(() -> latestAnalysis = report);
             notifyListeners(report);
         } catch (Throwable e) {
-            recordError("analysis", e);
+            recordError(Stage.ANALYSIS, e);
         } finally {
-            long end = System.nanoTime();
-            heavyTime.add(end - start);
+            long end = ticker.read();
+            recordTierTime(Tier.HEAVY, end - start);
             // an analysis of d seconds is followed by d(1/share − 1) seconds without one
             double share = config.maxAnalysisShare();
             quietUntilNanos = end + (long) ((end - start) * (1 / share - 1));
@@ -248,19 +249,27 @@ public final class NoetherMonitor implements AutoCloseable {
             try {
                 l.onReport(report);
             } catch (Throwable e) {
-                recordError("listener", e);
+                recordError(Stage.LISTENER, e);
             }
         }
     }
 
     /**
      * Counts a failure in {@code noether.errors{stage}} and logs it at most once a minute per stage. Adapters
-     * use it for their own failures (stage "adapter" or "probe").
+     * use it for their own failures ({@link Stage#ADAPTER} or {@link Stage#PROBE}).
      */
-    public void recordError(String stage, Throwable error) {
-        errors.computeIfAbsent(stage, s -> new AtomicLong()).incrementAndGet();
-        log.warn(stage, "Noether monitor of '" + description.model() + "': " + stage + " failed: " + error
-                + " (counted in noether_errors_total{stage=\"" + stage + "\"}; training continues)", error);
+    public void recordError(Stage stage, Throwable error) {
+        errors.incrementAndGet(stage.ordinal());
+        String tag = stage.tag();
+        log.warn(tag, "Noether monitor of '" + description.model() + "': " + tag + " failed: " + error
+                + " (counted in noether_errors_total{stage=\"" + tag + "\"}; training continues)", error);
+    }
+
+    private void recordTierTime(Tier tier, long nanos) {
+        tierTimes[tier.ordinal()].add(nanos);
+        for (TierTimeListener l : tierTimeListeners) {
+            l.onTierTime(tier, nanos);
+        }
     }
 
     private void countNonFinite(int layer) {
@@ -274,6 +283,21 @@ public final class NoetherMonitor implements AutoCloseable {
     /** Adds a listener for every published report (for event logs and web pages). */
     public void addListener(NoetherReportListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Stops sending reports to {@code listener}; does nothing when it was not added. */
+    public void removeListener(NoetherReportListener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Adds a listener for every measured tier duration (for timers: the Micrometer binder uses it). */
+    public void addTierTimeListener(TierTimeListener listener) {
+        tierTimeListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Stops sending tier durations to {@code listener}; does nothing when it was not added. */
+    public void removeTierTimeListener(TierTimeListener listener) {
+        tierTimeListeners.remove(listener);
     }
 
     /** The report of the last step, or null before the first. */
@@ -320,19 +344,14 @@ public final class NoetherMonitor implements AutoCloseable {
         return millis == Long.MIN_VALUE ? Double.NaN : millis / 1000.0;
     }
 
-    /** Skipped analyses for {@code reason} "busy" or "rate_limited". */
-    public long skipped(String reason) {
-        return switch (reason) {
-            case "busy" -> skippedBusy.get();
-            case "rate_limited" -> skippedRateLimited.get();
-            default -> 0;
-        };
+    /** Skipped analyses for {@code reason}; the same as {@code stats().skipped(reason)}. */
+    public long skipped(SkipReason reason) {
+        return skipped.get(reason.ordinal());
     }
 
-    /** Errors counted for {@code stage}. */
-    public long errors(String stage) {
-        AtomicLong c = errors.get(stage);
-        return c == null ? 0 : c.get();
+    /** Failures counted for {@code stage}; the same as {@code stats().errors(stage)}. */
+    public long errors(Stage stage) {
+        return errors.get(stage.ordinal());
     }
 
     /** Non-finite skips counted for the dense layer at {@code index}. */
@@ -340,24 +359,31 @@ public final class NoetherMonitor implements AutoCloseable {
         return nonFinite.get(index);
     }
 
-    public Map<String, AtomicLong> errorCounters() {
-        return errors;
-    }
-
-    public TierTime stepTime() {
-        return stepTime;
-    }
-
-    public TierTime probeTime() {
-        return probeTime;
-    }
-
-    public TierTime heavyTime() {
-        return heavyTime;
-    }
-
-    public double overheadRatio() {
+    /** Share (0–1) of the training thread's wall time spent in the monitor lately; NaN in the first second. */
+    public double overhead() {
         return overhead.ratio();
+    }
+
+    /** An immutable snapshot of the monitor's own counts and timings. */
+    public MonitorStats stats() {
+        Map<SkipReason, Long> skips = new EnumMap<>(SkipReason.class);
+        for (SkipReason r : SkipReason.values()) {
+            skips.put(r, skipped(r));
+        }
+        Map<Stage, Long> failures = new EnumMap<>(Stage.class);
+        for (Stage st : Stage.values()) {
+            failures.put(st, errors(st));
+        }
+        List<Long> nonFinites = new ArrayList<>(nonFinite.length());
+        for (int i = 0; i < nonFinite.length(); i++) {
+            nonFinites.add(nonFinite.get(i));
+        }
+        Map<Tier, TierTime> times = new EnumMap<>(Tier.class);
+        for (Tier t : Tier.values()) {
+            times.put(t, tierTimes[t.ordinal()].snapshot());
+        }
+        return new MonitorStats(steps(), analyses.get(), skips, failures, nonFinites, times, overhead(),
+                lastStepEpochSeconds());
     }
 
     double[][] neuronCharges() {
@@ -370,18 +396,20 @@ public final class NoetherMonitor implements AutoCloseable {
         handOff.close();
     }
 
-    /** Time spent in one tier, forwarded to the Micrometer timers bound to it. */
-    public static final class TierTime {
-        private final List<io.micrometer.core.instrument.Timer> timers = new CopyOnWriteArrayList<>();
+    /** Count, total and longest duration of one tier. */
+    private static final class TierClock {
+        private long count;
+        private long total;
+        private long max;
 
-        void add(long spent) {
-            for (io.micrometer.core.instrument.Timer t : timers) {
-                t.record(spent, TimeUnit.NANOSECONDS);
-            }
+        synchronized void add(long nanos) {
+            count++;
+            total += nanos;
+            max = Math.max(max, nanos);
         }
 
-        public void bind(io.micrometer.core.instrument.Timer timer) {
-            timers.add(timer);
+        synchronized TierTime snapshot() {
+            return new TierTime(count, Duration.ofNanos(total), Duration.ofNanos(max));
         }
     }
 
@@ -425,6 +453,7 @@ public final class NoetherMonitor implements AutoCloseable {
         private NoetherConfig config = NoetherConfig.defaults();
         private String engine = "unknown";
         private Clock clock = Clock.systemUTC();
+        private Ticker ticker = Ticker.system();
         private Analysis analysis;
 
         private Builder(NetworkDescription description) {
@@ -442,8 +471,18 @@ public final class NoetherMonitor implements AutoCloseable {
             return this;
         }
 
-        Builder clock(Clock clock) {
-            this.clock = clock;
+        /** The wall clock of report times and of {@code noether.last.step.timestamp} (default: UTC system clock). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The monotonic time of tier durations, the time floor, the CPU share and the overhead (default
+         * {@link Ticker#system()}); tests pass one they move by hand.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 

@@ -1,8 +1,6 @@
 package dev.noether.core.runtime;
 
-import dev.noether.core.catalogue.NoetherMetric;
-
-import io.micrometer.core.instrument.Tag;
+import dev.noether.core.catalogue.MetricFamily;
 
 import java.time.Instant;
 import java.util.Collections;
@@ -65,7 +63,7 @@ public final class NoetherReport {
      * {@code value("charge.drift", "pair", "fc1:fc2", "symmetry", "rescaling")}.
      */
     public OptionalDouble value(String metric, String... tagKeyValues) {
-        Double v = values.get(MetricKey.of(NoetherMetric.byShortName(metric), tagKeyValues));
+        Double v = values.get(MetricKey.of(MetricFamily.byShortName(metric), tagKeyValues));
         return v == null ? OptionalDouble.empty() : OptionalDouble.of(v);
     }
 
@@ -99,18 +97,18 @@ public final class NoetherReport {
             String pair = key.tag("pair");
             Map<String, Object> target = layer != null ? layers.computeIfAbsent(layer, k -> new LinkedHashMap<>())
                     : pair != null ? pairs.computeIfAbsent(pair, k -> new LinkedHashMap<>()) : modelLevel;
-            if (key.metric() == NoetherMetric.CRH_PHASE) {
+            if (key.metric() == MetricFamily.CRH_PHASE) {
                 if (e.getValue() == 1.0) {
                     target.put("crh.phase", key.tag("phase"));
                 }
                 continue;
             }
             StringBuilder name = new StringBuilder(key.metric().shortName());
-            for (Tag t : key.tags()) {
-                switch (t.getKey()) {
+            for (MetricKey.Tag t : key.tags()) {
+                switch (t.key()) {
                     case "layer", "pair" -> { }
-                    case "symmetry" -> target.put("symmetry", t.getValue());
-                    default -> name.append('.').append(t.getValue());
+                    case "symmetry" -> target.put("symmetry", t.value());
+                    default -> name.append('.').append(t.value());
                 }
             }
             target.put(name.toString(), e.getValue());
@@ -145,7 +143,7 @@ public final class NoetherReport {
             this.time = time;
         }
 
-        Builder put(NoetherMetric metric, double value, String... tagKeyValues) {
+        Builder put(MetricFamily metric, double value, String... tagKeyValues) {
             if (Double.isFinite(value)) {
                 values.put(MetricKey.of(metric, tagKeyValues), value);
             }

@@ -8,19 +8,21 @@ import java.util.concurrent.ConcurrentMap;
  * Logs a problem once per key and interval, so that a failure repeated on every step of a million-step
  * run writes a handful of lines, not a million. Uses the JDK's platform logger: no logging dependency.
  */
-public final class RateLimitedLog {
+final class RateLimitedLog {
     private static final System.Logger LOG = System.getLogger("dev.noether");
 
     private final long intervalNanos;
+    private final Ticker ticker;
     private final ConcurrentMap<String, Long> lastLogged = new ConcurrentHashMap<>();
 
-    RateLimitedLog(long intervalNanos) {
+    RateLimitedLog(long intervalNanos, Ticker ticker) {
         this.intervalNanos = intervalNanos;
+        this.ticker = ticker;
     }
 
     /** Logs {@code message} (with {@code error}, if any) unless {@code key} was logged within the interval. */
     void warn(String key, String message, Throwable error) {
-        long now = System.nanoTime();
+        long now = ticker.read();
         Long previous = lastLogged.get(key);
         if (previous != null && now - previous < intervalNanos) {
             return;
@@ -33,7 +35,7 @@ public final class RateLimitedLog {
         }
     }
 
-    public static void info(String message) {
+    static void info(String message) {
         LOG.log(Level.INFO, message);
     }
 }

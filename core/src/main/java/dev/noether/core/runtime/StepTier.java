@@ -1,6 +1,6 @@
 package dev.noether.core.runtime;
 
-import dev.noether.core.catalogue.NoetherMetric;
+import dev.noether.core.catalogue.MetricFamily;
 import dev.noether.core.model.DenseLayer;
 import dev.noether.core.model.LayerSnapshot;
 import dev.noether.core.model.NetworkDescription;
@@ -54,8 +54,8 @@ final class StepTier {
         }
         NoetherReport.Builder out = NoetherReport.builder(NoetherReport.Kind.STEP, description.model(), snapshot.step(), now);
         OptimizerSettings optimizer = snapshot.optimizer();
-        out.put(NoetherMetric.LOSS, snapshot.loss());
-        out.put(NoetherMetric.LEARNING_RATE, optimizer.learningRate());
+        out.put(MetricFamily.LOSS, snapshot.loss());
+        out.put(MetricFamily.LEARNING_RATE, optimizer.learningRate());
 
         // the update ratio is per step: only against the weights of the step just before
         boolean consecutive = previousStep == snapshot.step() - 1;
@@ -68,8 +68,8 @@ final class StepTier {
             LayerMoments t = LayerMoments.of(s, layer.outputs(), layer.inputs(), firstOfPair[i], secondOfPair[i],
                     consecutive ? previousWeights[i] : null);
             String[] tag = {"layer", layer.name()};
-            out.put(NoetherMetric.LAYER_NEURONS, layer.outputs(), tag);
-            out.put(NoetherMetric.LAYER_INPUTS, layer.inputs(), tag);
+            out.put(MetricFamily.LAYER_NEURONS, layer.outputs(), tag);
+            out.put(MetricFamily.LAYER_INPUTS, layer.inputs(), tag);
             if (!t.finite) {
                 nonFinite.accept(i);
                 previousWeights[i] = null;
@@ -78,10 +78,10 @@ final class StepTier {
             moments[i] = t;
             previousWeights[i] = s.weight();
             double norm = Math.sqrt(t.weightSquared);
-            out.put(NoetherMetric.LAYER_WEIGHT_NORM, norm, tag);
-            out.put(NoetherMetric.LAYER_UPDATE_RATIO, Math.sqrt(t.deltaSquared) / norm, tag);
+            out.put(MetricFamily.LAYER_WEIGHT_NORM, norm, tag);
+            out.put(MetricFamily.LAYER_UPDATE_RATIO, Math.sqrt(t.deltaSquared) / norm, tag);
             if (layer.isScaleInvariant()) {
-                out.put(NoetherMetric.LAYER_EFFECTIVE_LEARNING_RATE, optimizer.learningRate() / t.weightSquared, tag);
+                out.put(MetricFamily.LAYER_EFFECTIVE_LEARNING_RATE, optimizer.learningRate() / t.weightSquared, tag);
             }
         }
 
@@ -95,10 +95,10 @@ final class StepTier {
                 continue;
             }
             lastNeuronCharges[k] = charge.observe(snapshot.step(), first, second, optimizer, out);
-            out.put(NoetherMetric.PAIR_NORM_RATIO, Math.sqrt(first.weightSquared / second.weightSquared),
+            out.put(MetricFamily.PAIR_NORM_RATIO, Math.sqrt(first.weightSquared / second.weightSquared),
                     "pair", pair.tag(), "symmetry", pair.symmetry().tag());
         }
-        out.put(NoetherMetric.NORM_IMBALANCE, imbalance(moments));
+        out.put(MetricFamily.NORM_IMBALANCE, imbalance(moments));
         return out.build();
     }
 

@@ -6,7 +6,6 @@ import dev.noether.core.model.OptimizerSettings;
 import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherMonitor;
 import dev.noether.core.runtime.NoetherReportListener;
-import dev.noether.core.runtime.RateLimitedLog;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -18,6 +17,8 @@ import java.util.Optional;
  * start its monitor from it: create it, attach the report listeners, bind the meters. Immutable.
  */
 public final class ListenerSettings {
+    private static final System.Logger LOG = System.getLogger("dev.noether");
+
     private final MeterRegistry registry;
     private final String modelName;
     private final NoetherConfig config;
@@ -59,7 +60,7 @@ public final class ListenerSettings {
         NoetherMonitor monitor = NoetherMonitor.builder(description).config(config).engine(engine).build();
         listeners.forEach(monitor::addListener);
         new NoetherMetrics(monitor).bindTo(registry);
-        RateLimitedLog.info("Noether watches " + description.summary());
+        LOG.log(System.Logger.Level.INFO, "Noether watches " + description.summary());
         return monitor;
     }
 }

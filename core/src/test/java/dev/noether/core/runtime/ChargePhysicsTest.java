@@ -45,7 +45,7 @@ class ChargePhysicsTest {
                 previousPrediction = explicitNextCharge(net, 0);
                 net.update();
             }
-            assertThat(monitor.errors("step")).isZero();
+            assertThat(monitor.errors(Stage.STEP)).isZero();
             assertThat(previousQ).isNotNaN();
         }
     }

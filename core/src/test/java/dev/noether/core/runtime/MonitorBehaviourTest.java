@@ -56,7 +56,7 @@ class MonitorBehaviourTest {
             // the analysis is still blocked: every later offer was skipped, none was queued or prepared
             assertThat(analyses.get()).isEqualTo(1);
             assertThat(probeCalls.get()).isEqualTo(1);
-            assertThat(monitor.skipped("busy")).isEqualTo(99);
+            assertThat(monitor.skipped(SkipReason.BUSY)).isEqualTo(99);
             release.countDown();
             waitUntil(() -> !monitor.isAnalysisRunning());
             double[][][] more = PlainSgdMlp.teacherData(16, 4, 2, 3);
@@ -77,7 +77,7 @@ class MonitorBehaviourTest {
                 handed += monitor.analyze(t, List::of) ? 1 : 0;
             }
             assertThat(handed).isEqualTo(1);                      // step 0
-            assertThat(monitor.skipped("rate_limited")).isEqualTo(3); // steps 5, 10, 15
+            assertThat(monitor.skipped(SkipReason.RATE_LIMITED)).isEqualTo(3); // steps 5, 10, 15
         }
     }
 
@@ -85,26 +85,24 @@ class MonitorBehaviourTest {
     void aLongAnalysisIsFollowedByAQuietPeriodThatKeepsItsShareOfWallTime() throws Exception {
         PlainSgdMlp net = new PlainSgdMlp(new int[] {4, 8, 2}, true, PlainSgdMlp.Act.RELU, 0.05, 0, 1);
         double[][][] data = PlainSgdMlp.teacherData(16, 4, 2, 2);
+        ManualTicker ticker = new ManualTicker();
+        // an analysis that takes 1 s on the injected clock
         NoetherMonitor.Analysis slow = (weights, probes, now) -> {
-            try {
-                Thread.sleep(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            ticker.advance(Duration.ofSeconds(1));
             return NoetherReport.builder(NoetherReport.Kind.ANALYSIS, "m", weights.step(), now).build();
         };
         NoetherConfig config = NoetherConfig.builder().analysisEvery(1).observeEvery(1)
                 .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(0.1).build();
         try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("m", Activation.RELU))
-                .config(config).analysis(slow).build()) {
+                .config(config).analysis(slow).ticker(ticker).build()) {
             monitor.onStep(net.snapshot(0, net.backward(data[0], data[1]), net.sgd()));
             assertThat(monitor.analyze(0, List::of)).isTrue();
-            waitUntil(() -> !monitor.isAnalysisRunning());
+            awaitIdle(monitor);
             // 1 s of analysis at a 10% share: the next 9 s are quiet
             monitor.onStep(net.snapshot(1, net.backward(data[0], data[1]), net.sgd()));
             assertThat(monitor.analyze(1, List::of)).isFalse();
-            assertThat(monitor.skipped("rate_limited")).isEqualTo(1);
-            assertThat(monitor.skipped("busy")).isZero();
+            assertThat(monitor.skipped(SkipReason.RATE_LIMITED)).isEqualTo(1);
+            assertThat(monitor.skipped(SkipReason.BUSY)).isZero();
         }
     }
 
@@ -122,7 +120,7 @@ class MonitorBehaviourTest {
             assertThat(monitor.value("layer.weight.norm", "layer", "fc3")).isEmpty();
             assertThat(monitor.value("charge", "pair", "fc1:fc2", "symmetry", "rescaling")).isPresent();
             assertThat(monitor.value("charge", "pair", "fc2:fc3", "symmetry", "rescaling")).isEmpty();
-            assertThat(monitor.errors("step")).isZero();
+            assertThat(monitor.errors(Stage.STEP)).isZero();
         }
     }
 
@@ -135,14 +133,14 @@ class MonitorBehaviourTest {
                 throw new IllegalStateException("engine closed");
             });
             monitor.onStep((StepSnapshot) null);
-            assertThat(monitor.errors("step")).isEqualTo(1);     // wrong number of layers
-            assertThat(monitor.errors("adapter")).isEqualTo(2);  // the throwing and the null capture
+            assertThat(monitor.errors(Stage.STEP)).isEqualTo(1);     // wrong number of layers
+            assertThat(monitor.errors(Stage.ADAPTER)).isEqualTo(2);  // the throwing and the null capture
             monitor.addListener(r -> {
                 throw new RuntimeException("listener bug");
             });
             double[][][] data = PlainSgdMlp.teacherData(16, 4, 2, 2);
             monitor.onStep(net.snapshot(1, net.backward(data[0], data[1]), net.sgd()));
-            assertThat(monitor.errors("listener")).isEqualTo(1);
+            assertThat(monitor.errors(Stage.LISTENER)).isEqualTo(1);
             assertThat(monitor.steps()).isEqualTo(4); // every call is a training step, even a bad one
         }
     }
@@ -204,6 +202,17 @@ class MonitorBehaviourTest {
             assertThat(monitor.value("charge.residual", "pair", "fc1:fc2", "symmetry", "rescaling").getAsDouble())
                     .isLessThan(1e-5);
             assertThat(monitor.value("layer.update.ratio", "layer", "fc1")).isPresent();
+        }
+    }
+
+    /** Waits, without sleeping, until the analysis thread has finished (and set the quiet period). */
+    static void awaitIdle(NoetherMonitor monitor) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (monitor.isAnalysisRunning()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("analysis still running after 20 s");
+            }
+            Thread.onSpinWait();
         }
     }
 

@@ -10,6 +10,7 @@ import dev.noether.core.model.OptimizerSettings;
 import dev.noether.core.model.StepSnapshot;
 import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherMonitor;
+import dev.noether.core.runtime.Stage;
 import dev.noether.core.spi.ListenerBuilder;
 import dev.noether.core.spi.ListenerSettings;
 
@@ -143,14 +144,14 @@ public final class NoetherListener implements TrainingListener {
         }
         NoetherMonitor m = settings.start(network.description(), "DJL/" + trainer.getManager().getEngine().getEngineName());
         if (mappingError != null) {
-            m.recordError("adapter", mappingError);
+            m.recordError(Stage.ADAPTER, mappingError);
         }
         capture = new StepCapture(network.dense());
         if (settings.optimizer().isEmpty() && !network.dense().isEmpty()) {
             try {
                 optimizerReader = OptimizerReader.of(trainer, network.dense().get(0).weight().getId());
             } catch (ReflectiveOperationException | RuntimeException e) {
-                m.recordError("adapter", new IllegalStateException("cannot read the DJL optimizer (η, γ); pass "
+                m.recordError(Stage.ADAPTER, new IllegalStateException("cannot read the DJL optimizer (η, γ); pass "
                         + "NoetherListener.builder().optimizer(OptimizerSettings...) to name it", e));
             }
         }
@@ -166,7 +167,7 @@ public final class NoetherListener implements TrainingListener {
         if (inputs == null) {
             Batch batch = batchData == null ? null : batchData.getBatch();
             if (batch == null) {
-                m.recordError("probe", new IllegalStateException("the training loop passes no batch to its "
+                m.recordError(Stage.PROBE, new IllegalStateException("the training loop passes no batch to its "
                         + "listeners and no probe was given; activation metrics stay absent"));
                 return;
             }
@@ -178,7 +179,7 @@ public final class NoetherListener implements TrainingListener {
             probeBatch = ProbeBatch.copyOf(inputs, labels, probeSamples, trainer.getManager(), device);
             probe = new ProbeRunner(network, probeBatch);
         } catch (RuntimeException e) {
-            m.recordError("probe", e);
+            m.recordError(Stage.PROBE, e);
         }
     }
 
@@ -187,7 +188,7 @@ public final class NoetherListener implements TrainingListener {
         try {
             loss = capture.loss(trainer, batchData);
         } catch (RuntimeException e) {
-            m.recordError("adapter", e);
+            m.recordError(Stage.ADAPTER, e);
         }
         return capture.capture(s, loss, optimizerSettings(m));
     }
@@ -203,7 +204,7 @@ public final class NoetherListener implements TrainingListener {
             return optimizerReader.next();
         } catch (ReflectiveOperationException | RuntimeException e) {
             optimizerReader = null;
-            m.recordError("adapter", e);
+            m.recordError(Stage.ADAPTER, e);
             return OptimizerSettings.unknown();
         }
     }
@@ -211,7 +212,7 @@ public final class NoetherListener implements TrainingListener {
     private void fail(Throwable e) {
         NoetherMonitor m = monitor;
         if (m != null) {
-            m.recordError("adapter", e);
+            m.recordError(Stage.ADAPTER, e);
             return;
         }
         // no monitor to count it: give up on this run rather than retry the start on every batch

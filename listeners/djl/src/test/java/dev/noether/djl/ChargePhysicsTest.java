@@ -4,6 +4,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherMonitor;
+import dev.noether.core.runtime.Stage;
 import dev.noether.core.runtime.NoetherReport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -63,7 +64,7 @@ class ChargePhysicsTest {
             NoetherMonitor monitor = listener.monitor().orElseThrow();
             assertThat(monitor.optimizer()).isEqualTo("sgd");
             assertThat(monitor.value("learning.rate").getAsDouble()).isEqualTo((double) 0.05f);
-            assertThat(monitor.errors("adapter")).isZero();
+            assertThat(monitor.errors(Stage.ADAPTER)).isZero();
             assertThat(monitor.steps()).isEqualTo(200);
         }
         return steps;

@@ -3,6 +3,8 @@ package dev.noether.djl;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.noether.core.runtime.NoetherConfig;
+import dev.noether.core.runtime.SkipReason;
+import dev.noether.core.runtime.Stage;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -54,7 +56,7 @@ public final class DjlOverheadBench {
                     100 * (medianB / medianA - 1), 100 * (meanB / meanA - 1));
             listener.monitor().ifPresent(m -> System.out.printf(Locale.ROOT,
                     "monitor: %d steps, analyses skipped busy=%d rate_limited=%d, errors adapter=%d probe=%d%n",
-                    m.steps(), m.skipped("busy"), m.skipped("rate_limited"), m.errors("adapter"), m.errors("probe")));
+                    m.steps(), m.skipped(SkipReason.BUSY), m.skipped(SkipReason.RATE_LIMITED), m.errors(Stage.ADAPTER), m.errors(Stage.PROBE)));
             for (String tier : new String[] {"step", "probe", "heavy"}) {
                 Timer t = registry.find("noether.analysis").tag("tier", tier).timer();
                 if (t != null && t.count() > 0) {

@@ -13,6 +13,7 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.Batchifier;
 import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherMonitor;
+import dev.noether.core.runtime.Stage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +51,7 @@ class HandWrittenLoopTest {
             NoetherMonitor monitor = listener.monitor().orElseThrow();
             Analyses.awaitIdle(monitor);
             assertThat(monitor.steps()).isEqualTo(20);
-            assertThat(monitor.errors("adapter") + monitor.errors("probe")).isZero();
+            assertThat(monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.PROBE)).isZero();
             assertThat(monitor.value("loss").getAsDouble()).isPositive();
             assertThat(monitor.value("representation.effective.rank", "layer", "01Linear"))
                     .as("H_b needs no gradients").isPresent();

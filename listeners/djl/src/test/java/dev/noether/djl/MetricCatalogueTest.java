@@ -8,6 +8,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherMonitor;
+import dev.noether.core.runtime.Stage;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -72,7 +73,7 @@ class MetricCatalogueTest {
             assertThat(scrape).contains("noether_charge_residual{model=\"catalogue\",pair=\"01Linear:03Linear\","
                     + "symmetry=\"rescaling\"}");
             assertThat(scrape).containsPattern("noether_steps_total\\{model=\"catalogue\"} 100\\.0");
-            assertThat(monitor.errors("adapter") + monitor.errors("probe") + monitor.errors("analysis")).isZero();
+            assertThat(monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.PROBE) + monitor.errors(Stage.ANALYSIS)).isZero();
         }
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherMonitor;
+import dev.noether.core.runtime.Stage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +35,7 @@ class NoLeakTest {
             long heap2000 = heapAfterGc();
 
             assertThat(monitor.steps()).isEqualTo(2000);
-            assertThat(monitor.errors("adapter") + monitor.errors("probe")).isZero();
+            assertThat(monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.PROBE)).isZero();
             // one probe per 10 steps unless the analysis thread was busy
             assertThat(registry.find("noether.analysis").tag("tier", "probe").timer().count())
                     .as("probe passes").isGreaterThanOrEqualTo(20);

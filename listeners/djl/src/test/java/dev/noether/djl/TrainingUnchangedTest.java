@@ -3,6 +3,7 @@ package dev.noether.djl;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.noether.core.runtime.NoetherConfig;
+import dev.noether.core.runtime.Stage;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ class TrainingUnchangedTest {
         }
         Timer probes = registry.find("noether.analysis").tag("tier", "probe").timer();
         assertThat(probes.count()).as("probes run during training").isGreaterThanOrEqualTo(3);
-        assertThat(listener.monitor().orElseThrow().errors("adapter")).isZero();
+        assertThat(listener.monitor().orElseThrow().errors(Stage.ADAPTER)).isZero();
         assertThat(with).as("training moved the parameters").usingRecursiveComparison().isNotEqualTo(initial);
         assertThat(with).hasSameSizeAs(without);
         for (int i = 0; i < with.size(); i++) {

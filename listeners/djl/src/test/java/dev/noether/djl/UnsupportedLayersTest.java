@@ -14,6 +14,7 @@ import ai.djl.training.tracker.Tracker;
 import dev.noether.core.model.UnsupportedLayer;
 import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherMonitor;
+import dev.noether.core.runtime.Stage;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micrometer.core.instrument.Meter;
@@ -58,7 +59,7 @@ class UnsupportedLayersTest {
                     .containsExactly("03LambdaBlock", "04Conv1d");
             assertThat(registry.scrape()).containsPattern("noether_info\\{[^}]*unsupported=\"03LambdaBlock,04Conv1d\"");
             // the probe runs through the convolution too, so layers after it still get their moments
-            assertThat(monitor.errors("adapter") + monitor.errors("probe") + monitor.errors("analysis")).isZero();
+            assertThat(monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.PROBE) + monitor.errors(Stage.ANALYSIS)).isZero();
             assertThat(monitor.value("crh.alignment", "layer", "06Linear", "side", "b", "relation", "rga"))
                     .isPresent();
             assertThat(monitor.value("charge", "pair", "06Linear:08Linear", "symmetry", "rescaling")).isPresent();
@@ -90,7 +91,7 @@ class UnsupportedLayersTest {
                 run.steps(30, 16);
                 NoetherMonitor monitor = listener.monitor().orElseThrow();
                 assertThat(monitor.steps()).isEqualTo(30);
-                assertThat(monitor.errors("probe")).isPositive();
+                assertThat(monitor.errors(Stage.PROBE)).isPositive();
                 assertThat(monitor.value("charge", "pair", "01Linear:03Linear", "symmetry", "rescaling")).isPresent();
             }
         }

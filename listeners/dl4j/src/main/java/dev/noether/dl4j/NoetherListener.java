@@ -3,6 +3,7 @@ package dev.noether.dl4j;
 import dev.noether.core.model.OptimizerSettings;
 import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherMonitor;
+import dev.noether.core.runtime.Stage;
 import dev.noether.core.spi.ListenerBuilder;
 import dev.noether.core.spi.ListenerSettings;
 import org.deeplearning4j.nn.api.Model;
@@ -156,7 +157,7 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
         Binding b = binding;
         if (b != null) {
             if (b.chain.model() != model) {
-                b.monitor.recordError("adapter", new IllegalStateException("this NoetherListener already watches "
+                b.monitor.recordError(Stage.ADAPTER, new IllegalStateException("this NoetherListener already watches "
                         + "another network; give each network its own listener"));
                 return null;
             }
@@ -172,7 +173,7 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
         }
         NoetherMonitor monitor = settings.start(chain.description(), ENGINE);
         if (mappingError != null) {
-            monitor.recordError("adapter", mappingError);
+            monitor.recordError(Stage.ADAPTER, mappingError);
         }
         b = new Binding(chain, monitor, probe);
         binding = b;
@@ -181,7 +182,7 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
 
     private static void failed(Binding b, Throwable e) {
         if (b != null) {
-            b.monitor.recordError("adapter", e);
+            b.monitor.recordError(Stage.ADAPTER, e);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.noether.dl4j;
 
 import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherMonitor;
+import dev.noether.core.runtime.Stage;
 import dev.noether.core.runtime.NoetherReport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -56,7 +57,7 @@ class Dl4jChargePhysicsTest {
         // the prediction is not trivially satisfied: the charge moves by much more than the residual
         NoetherMonitor monitor = listener.monitor().orElseThrow();
         assertThat(Math.abs(monitor.value("charge.drift.rate", PAIR1).getAsDouble())).isGreaterThan(1e-4);
-        assertThat(monitor.errors("adapter") + monitor.errors("step")).isZero();
+        assertThat(monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.STEP)).isZero();
         listener.close();
     }
 

@@ -2,6 +2,7 @@ package dev.noether.dl4j;
 
 import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherMonitor;
+import dev.noether.core.runtime.Stage;
 import dev.noether.core.runtime.NoetherReport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -59,7 +60,7 @@ class Dl4jComputationGraphTest {
             Thread.sleep(20);
         }
         assertThat(monitor.value("crh.alignment", "layer", "fc2", "side", "b", "relation", "rga")).isPresent();
-        assertThat(monitor.errors("adapter") + monitor.errors("probe") + monitor.errors("step")).isZero();
+        assertThat(monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.PROBE) + monitor.errors(Stage.STEP)).isZero();
         listener.close();
     }
 
@@ -90,7 +91,7 @@ class Dl4jComputationGraphTest {
                 .satisfies(u -> assertThat(u.reason()).contains("not a simple chain"));
         assertThat(monitor.steps()).isEqualTo(6);
         assertThat(registry.find("noether.info").tag("unsupported", "ComputationGraph").gauge()).isNotNull();
-        assertThat(monitor.errors("adapter") + monitor.errors("probe") + monitor.errors("step")).isZero();
+        assertThat(monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.PROBE) + monitor.errors(Stage.STEP)).isZero();
         listener.close();
     }
 }

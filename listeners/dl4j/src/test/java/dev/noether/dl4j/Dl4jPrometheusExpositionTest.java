@@ -2,6 +2,7 @@ package dev.noether.dl4j;
 
 import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherMonitor;
+import dev.noether.core.runtime.Stage;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -143,7 +144,7 @@ class Dl4jPrometheusExpositionTest {
             }
             out.computeIfAbsent(m.group(1), k -> new java.util.HashSet<>()).add(labels);
         }
-        assertThat(monitor.errors("adapter") + monitor.errors("probe") + monitor.errors("analysis")).isZero();
+        assertThat(monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.PROBE) + monitor.errors(Stage.ANALYSIS)).isZero();
         return out;
     }
 

@@ -2,6 +2,7 @@ package dev.noether.dl4j;
 
 import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherMonitor;
+import dev.noether.core.runtime.Stage;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -40,7 +41,7 @@ class Dl4jTrainingUnchangedTest {
         assertThat(monitor.steps()).isEqualTo(ITERATIONS);
         Timer probes = registry.find("noether.analysis").tag("tier", "probe").timer();
         assertThat(probes.count()).as("probe passes that ran between the updates").isGreaterThanOrEqualTo(3);
-        assertThat(monitor.errors("adapter") + monitor.errors("probe") + monitor.errors("step")).isZero();
+        assertThat(monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.PROBE) + monitor.errors(Stage.STEP)).isZero();
         listener.close();
     }
 

@@ -1,0 +1,187 @@
+package dev.noether.core.catalogue;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The catalogue of every metric family Noether exports (METRICS.md §2–§7), in the spirit of Micrometer's
+ * {@code MeterDocumentation}: name, type, tag keys, unit and help text. The one source of truth that the
+ * Micrometer binder registers from, the event log names values by, and the tests and the README check
+ * against, so that no one retypes a name.
+ *
+ * <p>Every family also carries the tag {@code model}, which {@link #tagKeys()} leaves out. Families whose
+ * {@link #source()} is {@link Source#REPORT} are values of the monitor's reports (a gauge appears the first time
+ * its value is measured); the {@link Source#MONITOR} ones are the monitor's own counts and timings.
+ */
+public enum MetricFamily {
+    // the monitor's own counts and timings
+    STEPS("steps", Type.COUNTER, Source.MONITOR, "", "Training steps observed by Noether"),
+    ANALYSIS_SKIPPED("analysis.skipped", Type.COUNTER, Source.MONITOR, "reason",
+            "Heavy analyses skipped: the analysis thread was busy, or the time floor had not passed"),
+    NONFINITE("nonfinite", Type.COUNTER, Source.MONITOR, "layer",
+            "Steps or analyses where the layer had NaN or infinite values and was skipped"),
+    // the same help text as the exporter's counters of this name: Prometheus keeps one per name
+    ERRORS("errors", Type.COUNTER, Source.MONITOR, "stage", "Failures inside Noether, by stage; training continued"),
+    ANALYSIS("analysis", Type.TIMER, Source.MONITOR, "tier", "Time Noether spent per tier: step (every step, "
+            + "training thread), probe (engine work on the training thread), heavy (background analysis)", "seconds"),
+    INFO("info", Type.GAUGE, Source.MONITOR, "version engine optimizer unsupported",
+            "Noether build and run information; the value is always 1"),
+
+    // model
+    LOSS("loss", Type.GAUGE, Source.REPORT, "", "Minibatch training loss at the last step"),
+    LEARNING_RATE("learning.rate", Type.GAUGE, Source.REPORT, "", "Learning rate η of the last step, when the adapter knows it"),
+    LAST_STEP_TIMESTAMP("last.step.timestamp", Type.GAUGE, Source.MONITOR, "", "Wall-clock time of the last training step (Unix epoch)", "seconds"),
+    NORM_IMBALANCE("norm.imbalance", Type.GAUGE, Source.REPORT, "",
+            "Coefficient of variation (std/mean) of the weight norms of the intermediate dense layers; "
+                    + "SGD drives it to 0 in deep linear nets (present with at least 2 intermediate layers)"),
+    MONITOR_OVERHEAD("monitor.overhead", Type.GAUGE, Source.MONITOR, "",
+            "Share (0-1) of the training thread's wall time spent inside Noether's every-step work and probes"),
+
+    // pair (tags pair, symmetry)
+    CHARGE("charge", Type.GAUGE, Source.REPORT, "pair symmetry", "Noether charge Q = ||W_l||^2 + ||b_l||^2 - ||W_l+1||^2 of the pair (rotation pairs: "
+            + "||C||_F of C = W_l W_l^T - W_l+1^T W_l+1)"),
+    CHARGE_RELATIVE("charge.relative", Type.GAUGE, Source.REPORT, "pair symmetry", "Charge over scale, Q/S, in [-1, 1]; 0 means balanced layers"),
+    CHARGE_DRIFT("charge.drift", Type.GAUGE, Source.REPORT, "pair symmetry", "sum_i |C_i(t) - C_i(t0)| / S(t0) since the first observed step "
+            + "(rotation pairs: ||C(t) - C(t0)||_F / S(t0))"),
+    CHARGE_DRIFT_RATE("charge.drift.rate", Type.GAUGE, Source.REPORT, "pair symmetry", "Observed (Q(t) - Q(t-1)) / S(t-1) per step, averaged over the last window of "
+            + "analysisEvery steps"),
+    CHARGE_DRIFT_RATE_PREDICTED("charge.drift.rate.predicted", Type.GAUGE, Source.REPORT, "pair symmetry", "Charge drift rate predicted by the exact plain-SGD "
+            + "identity with weight decay and SGD noise, averaged like the observed rate (plain SGD only)"),
+    CHARGE_RESIDUAL("charge.residual", Type.GAUGE, Source.REPORT, "pair symmetry", "Largest |observed - predicted| charge step over S in the last window; "
+            + "about 1e-7 (round-off) when the symmetry holds and the optimizer is plain SGD"),
+    SYMMETRY_VIOLATION("symmetry.violation", Type.GAUGE, Source.REPORT, "pair symmetry", "Relative violation of the Noether identity w.g_w + b g_b - u.g_u = 0 "
+            + "in [0, 1], averaged over the last window; near 0 when the loss has the symmetry"),
+    PAIR_NORM_RATIO("pair.norm.ratio", Type.GAUGE, Source.REPORT, "pair symmetry", "||W_l||_F / ||W_l+1||_F"),
+
+    // layer (tag layer)
+    LAYER_WEIGHT_NORM("layer.weight.norm", Type.GAUGE, Source.REPORT, "layer", "Frobenius norm of the layer's weight matrix"),
+    LAYER_UPDATE_RATIO("layer.update.ratio", Type.GAUGE, Source.REPORT, "layer", "||W(t) - W(t-1)||_F / ||W(t-1)||_F for the last step"),
+    LAYER_EFFECTIVE_LEARNING_RATE("layer.effective.learning.rate", Type.GAUGE, Source.REPORT, "layer",
+            "eta / ||W||_F^2 of a scale-invariant layer (one followed by a normalization)"),
+    LAYER_NEURONS("layer.neurons", Type.GAUGE, Source.REPORT, "layer", "Number of output neurons m of the layer"),
+    LAYER_INPUTS("layer.inputs", Type.GAUGE, Source.REPORT, "layer", "Number of inputs n of the layer"),
+    NEURONS_DEAD("neurons.dead", Type.GAUGE, Source.REPORT, "layer", "Neurons with ||w_i||*||u_i|| <= 1e-6 or < 1e-3 of the median: the "
+            + "rescaling-symmetric state w = u = 0"),
+    NEURONS_INACTIVE("neurons.inactive", Type.GAUGE, Source.REPORT, "layer", "Neurons whose post-activation is zero on every probe sample"),
+    NEURONS_DISTINCT("neurons.distinct", Type.GAUGE, Source.REPORT, "layer", "Clusters among live neurons joined when cos(w_i,w_j) > 0.99 and "
+            + "cos(u_i,u_j) > 0.99: falls when neurons merge onto the permutation-symmetric state"),
+    NEURON_BLOCKS("neuron.blocks", Type.GAUGE, Source.REPORT, "layer", "Groups of at least 2 neurons whose pre-activations correlate with |r| >= 0.9"),
+    NEURON_BLOCK_MAX_SIZE("neuron.block.max.size", Type.GAUGE, Source.REPORT, "layer", "Size of the largest correlated neuron block (0 when none)"),
+    NEURON_CORRELATION_MEAN_ABS("neuron.correlation.mean.abs", Type.GAUGE, Source.REPORT, "layer", "Mean |Pearson r| of pre-activations over neuron pairs"),
+    LAYER_EFFECTIVE_RANK("layer.effective.rank", Type.GAUGE, Source.REPORT, "layer", "Roy-Vetterli effective rank exp(entropy of normalized singular values) "
+            + "of W (widths above the exact limit: singular values from the smaller Gram matrix's eigenvalues)"),
+    LAYER_STABLE_RANK("layer.stable.rank", Type.GAUGE, Source.REPORT, "layer", "Stable rank ||W||_F^2 / sigma_max^2"),
+    REPRESENTATION_EFFECTIVE_RANK("representation.effective.rank", Type.GAUGE, Source.REPORT, "layer",
+            "Effective rank of the pre-activation second moment H_b on the probe batch"),
+    CRH_ALIGNMENT("crh.alignment", Type.GAUGE, Source.REPORT, "layer side relation", "CRH alignment: Pearson correlation of the entries of two matrices "
+            + "(rga: H with G, rwa: H with Z, gwa: G with Z; side a = input, b = output); layers wider than "
+            + "exactDimensionLimit (1024) use the principal submatrices over a fixed random sample of that many neurons"),
+    CRH_ALIGNMENT_BASELINE("crh.alignment.baseline", Type.GAUGE, Source.REPORT, "layer side relation", "The same alignment against a random orthogonal rotation "
+            + "Q B Q^T of the second matrix: the chance level"),
+    CRH_PHASE("crh.phase", Type.GAUGE, Source.REPORT, "layer phase", "CRH phase of the layer (talk Table 1) as a state set: 1 for the current phase"),
+    PAH_EXPONENT("pah.exponent", Type.GAUGE, Source.REPORT, "layer side", "Polynomial alignment exponent: least-squares slope of log lambda_H on log lambda_G "
+            + "in the eigenbasis of G (wide layers: on the sampled principal submatrices, see crh.alignment)"),
+    PAH_EXPONENT_PREDICTED("pah.exponent.predicted", Type.GAUGE, Source.REPORT, "layer side", "Exponent kappa_b the current CRH phase predicts (0 = flat)"),
+    PAH_FIT_R2("pah.fit.r2", Type.GAUGE, Source.REPORT, "layer side", "R^2 of the polynomial alignment fit"),
+    FDT_RESIDUAL("fdt.residual", Type.GAUGE, Source.REPORT, "layer side", "Fluctuation-dissipation residual min_{c1,c2>=0} ||W W^T + c1 G_b - c2 H_b||_F / "
+            + "||W W^T||_F; 0 at equilibrium (wide layers: on the sampled principal submatrices)");
+
+    /** The kind of meter. */
+    public enum Type {
+        GAUGE,
+        COUNTER,
+        /** A timer: count, sum and max of durations. */
+        TIMER
+    }
+
+    /** Where the values come from. */
+    public enum Source {
+        /** The values of the monitor's reports, one series per tag combination measured. */
+        REPORT,
+        /** The monitor's own counts and timings ({@code MonitorStats}) and its run information. */
+        MONITOR
+    }
+
+    private final String name;
+    private final Type type;
+    private final Source source;
+    private final List<String> tagKeys;
+    private final String help;
+    private final String baseUnit;
+
+    MetricFamily(String name, Type type, Source source, String tagKeys, String help) {
+        this(name, type, source, tagKeys, help, null);
+    }
+
+    MetricFamily(String name, Type type, Source source, String tagKeys, String help, String baseUnit) {
+        this.name = name;
+        this.type = type;
+        this.source = source;
+        this.tagKeys = tagKeys.isEmpty() ? List.of() : List.of(tagKeys.split(" "));
+        this.help = help;
+        this.baseUnit = baseUnit;
+    }
+
+    /** The dotted name without the prefix, as in METRICS.md ("charge.drift"). */
+    public String shortName() {
+        return name;
+    }
+
+    /** The Micrometer meter name ("noether.charge.drift"). */
+    public String meterName() {
+        return "noether." + name;
+    }
+
+    public Type type() {
+        return type;
+    }
+
+    public Source source() {
+        return source;
+    }
+
+    /** The tag keys besides {@code model}, e.g. {@code [pair, symmetry]}. */
+    public List<String> tagKeys() {
+        return tagKeys;
+    }
+
+    /** The help text (Micrometer's description, Prometheus's HELP). */
+    public String description() {
+        return help;
+    }
+
+    /** The base unit ("seconds"), or null for a plain number. */
+    public String baseUnit() {
+        return baseUnit;
+    }
+
+    /**
+     * The family's name in the Prometheus exposition: dots become underscores, the unit is appended and a
+     * counter ends in {@code _total} ({@code noether_analysis_skipped_total}, {@code noether_analysis_seconds}).
+     */
+    public String prometheusName() {
+        String base = meterName().replace('.', '_') + (baseUnit == null ? "" : "_" + baseUnit);
+        return type == Type.COUNTER ? base + "_total" : base;
+    }
+
+    /** The sample names of the family in the Prometheus exposition: a timer has {@code _count}, {@code _sum}, {@code _max}. */
+    public List<String> prometheusSamples() {
+        String n = prometheusName();
+        return type == Type.TIMER ? List.of(n + "_count", n + "_sum", n + "_max") : List.of(n);
+    }
+
+    /** The family of a report value by its short name ("charge.drift"). */
+    public static MetricFamily byShortName(String name) {
+        for (MetricFamily m : values()) {
+            if (m.name.equals(name)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("Unknown Noether metric '" + name + "'");
+    }
+
+    /** Every family, in catalogue order. */
+    public static List<MetricFamily> all() {
+        return Arrays.asList(values());
+    }
+}

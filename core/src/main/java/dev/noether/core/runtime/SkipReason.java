@@ -1,0 +1,16 @@
+package dev.noether.core.runtime;
+
+import java.util.Locale;
+
+/** Why a due heavy analysis was skipped (never queued); counted in {@code noether.analysis.skipped{reason}}. */
+public enum SkipReason {
+    /** The analysis thread was still running the previous analysis. */
+    BUSY,
+    /** The time floor ({@link NoetherConfig#minAnalysisInterval()}) or the CPU share ({@link NoetherConfig#maxAnalysisShare()}) had not passed. */
+    RATE_LIMITED;
+
+    /** The value of the {@code reason} tag ("busy", "rate_limited"). */
+    public String tag() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
