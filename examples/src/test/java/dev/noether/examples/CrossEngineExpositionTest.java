@@ -1,5 +1,6 @@
 package dev.noether.examples;
 
+import dev.noether.core.catalogue.MetricFamily;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -10,6 +11,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,9 +32,23 @@ class CrossEngineExpositionTest {
         // present only while a layer is in a phase that predicts an exponent (METRICS.md §5): run-dependent
         djlFamilies.remove("noether_pah_exponent_predicted");
         dl4jFamilies.remove("noether_pah_exponent_predicted");
-        assertThat(djlFamilies).containsKeys("noether_charge", "noether_crh_alignment", "noether_neurons_distinct",
-                "noether_steps_total", "noether_info");
+        assertThat(djlFamilies).containsKeys(Stream.of(MetricFamily.CHARGE, MetricFamily.CRH_ALIGNMENT,
+                MetricFamily.NEURONS_DISTINCT, MetricFamily.STEPS, MetricFamily.INFO)
+                .map(MetricFamily::prometheusName).toArray(String[]::new));
         assertThat(dl4jFamilies).isEqualTo(djlFamilies);
+        // and they are the catalogue's families with the catalogue's tags
+        for (MetricFamily family : MetricFamily.values()) {
+            Set<String> labels = new TreeSet<>(family.tagKeys());
+            labels.add("model");
+            for (String sample : family.prometheusSamples()) {
+                if (djlFamilies.containsKey(sample)) {
+                    assertThat(djlFamilies.get(sample)).as("label names of %s", sample).isEqualTo(labels);
+                }
+            }
+        }
+        Set<String> samples = new TreeSet<>();
+        MetricFamily.all().forEach(f -> samples.addAll(f.prometheusSamples()));
+        assertThat(samples).as("every exposed family is in the catalogue").containsAll(djlFamilies.keySet());
     }
 
     interface Run {

@@ -1,13 +1,15 @@
 package dev.noether.exporter;
 
+import dev.noether.core.catalogue.MetricFamily;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /** The {@code noether.errors} counter of one stage: failures inside Noether that training survived. */
 final class ErrorCounter {
-    static final String NAME = "noether.errors";
-    // Prometheus keeps one HELP per metric name: core must register noether.errors with this same text.
-    static final String DESCRIPTION = "Failures inside Noether, by stage; training continued";
+    // the catalogue's name and help text: Prometheus keeps one HELP per metric name, so core and the exporter
+    // must register noether.errors with the same text
+    static final String NAME = MetricFamily.ERRORS.meterName();
+    static final String DESCRIPTION = MetricFamily.ERRORS.description();
 
     private ErrorCounter() {}
 
