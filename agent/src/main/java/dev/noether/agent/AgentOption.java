@@ -5,8 +5,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The options of the agent. Each can be given as {@code key=value} in the agent argument, as the system
- * property {@code noether.key} or as the environment variable {@code NOETHER_KEY}.
+ * The options of the agent itself (where to serve, what to tag, where to log). Each can be given as
+ * {@code key=value} in the agent argument, as the system property {@code noether.key} or as the environment
+ * variable {@code NOETHER_KEY}. The analysis settings are {@link dev.noether.core.runtime.NoetherConfig}'s, by
+ * the same three sources.
  */
 enum AgentOption {
     PORT("port", "9464", "HTTP port of the Prometheus endpoint; 0 picks a free one") {
@@ -21,34 +23,6 @@ enum AgentOption {
         @Override
         String check(String value) {
             return nonEmpty(value);
-        }
-    },
-    EVERY("every", "", "N: the heavy analysis runs at most every N steps (default 50)") {
-        @Override
-        String check(String value) {
-            return positive(value);
-        }
-    },
-    OBSERVE("observe", "", "K: the every-step tier observes 2 consecutive steps in K, 1 = every step (default 25)") {
-        @Override
-        String check(String value) {
-            return positive(value);
-        }
-    },
-    INTERVAL("interval", "", "at least this many seconds between two heavy analyses (default 2)") {
-        @Override
-        String check(String value) {
-            double seconds = decimal(value, "a number of seconds >= 0");
-            if (!(seconds >= 0) || Double.isInfinite(seconds)) throw new IllegalArgumentException("not a number of seconds >= 0");
-            return value.trim();
-        }
-    },
-    SHARE("share", "", "the heavy analysis may use at most this share (0-1] of wall time (default 0.25)") {
-        @Override
-        String check(String value) {
-            double share = decimal(value, "a share in (0, 1]");
-            if (!(share > 0 && share <= 1)) throw new IllegalArgumentException("not a share in (0, 1]");
-            return value.trim();
         }
     },
     EVENTS("events", "", "path of a JSONL event log of every report (none by default)") {
@@ -138,20 +112,6 @@ enum AgentOption {
         String v = value.trim();
         if (v.isEmpty()) throw new IllegalArgumentException("empty");
         return v;
-    }
-
-    private static String positive(String value) {
-        int n = integer(value, "a whole number of steps >= 1");
-        if (n < 1) throw new IllegalArgumentException("not a whole number of steps >= 1");
-        return Integer.toString(n);
-    }
-
-    private static double decimal(String value, String expected) {
-        try {
-            return Double.parseDouble(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not " + expected);
-        }
     }
 
     private static int integer(String value, String expected) {

@@ -2,7 +2,6 @@ package dev.noether.agent;
 
 import dev.noether.core.runtime.NoetherConfig;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -13,17 +12,22 @@ import java.util.stream.Collectors;
 
 /**
  * The agent's settings, resolved from four sources in this order of precedence: the agent argument
- * ({@code -javaagent:noether-agent.jar=port=9464,every=50}), then {@code -Dnoether.*} system properties, then
- * {@code NOETHER_*} environment variables, then the defaults. An unknown key in the agent argument or a bad
+ * ({@code -javaagent:noether-agent.jar=port=9464,analysisEvery=50}), then {@code -Dnoether.*} system properties,
+ * then {@code NOETHER_*} environment variables, then the defaults. The argument holds the agent's own
+ * {@link AgentOption options} and every {@link NoetherConfig} setting (by its builder name, or the short aliases
+ * {@code every}, {@code observe}, {@code interval}, {@code share}); the settings are resolved and validated
+ * by {@link NoetherConfig#resolve} itself. An unknown key in the agent argument or a bad
  * value in any source is an error: the agent then stays off, so the program never runs half-configured.
  * System properties and environment variables with names the agent does not know are left alone (they may
  * belong to someone else).
  */
 final class AgentOptions {
     private final Map<AgentOption, String> values;
+    private final NoetherConfig config;
 
-    private AgentOptions(Map<AgentOption, String> values) {
+    private AgentOptions(Map<AgentOption, String> values, NoetherConfig config) {
         this.values = values;
+        this.config = config;
     }
 
     /**
@@ -34,7 +38,8 @@ final class AgentOptions {
      */
     static AgentOptions resolve(String agentArgument, Map<String, String> systemProperties, Map<String, String> environment) {
         List<String> problems = new ArrayList<>();
-        Map<AgentOption, String> fromArgument = parseArgument(agentArgument, problems);
+        List<String> settings = new ArrayList<>();
+        Map<AgentOption, String> fromArgument = parseArgument(agentArgument, settings, problems);
         Map<AgentOption, String> values = new EnumMap<>(AgentOption.class);
         for (AgentOption option : AgentOption.values()) {
             String raw;
@@ -58,11 +63,19 @@ final class AgentOptions {
                 problems.add(source + " is " + e.getMessage());
             }
         }
+        NoetherConfig config = NoetherConfig.defaults();
+        try {
+            config = NoetherConfig.resolve(NoetherConfig.defaults(), "agent option", String.join(",", settings),
+                    systemProperties, environment);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
         if (!problems.isEmpty()) throw new InvalidAgentOptionException(String.join("; ", problems));
-        return new AgentOptions(values);
+        return new AgentOptions(values, config);
     }
 
-    private static Map<AgentOption, String> parseArgument(String argument, List<String> problems) {
+    /** The agent's own options; the analysis settings' items go to {@code settings} as they are. */
+    private static Map<AgentOption, String> parseArgument(String argument, List<String> settings, List<String> problems) {
         Map<AgentOption, String> parsed = new EnumMap<>(AgentOption.class);
         if (argument == null || argument.isBlank()) return parsed;
         for (String item : argument.split(",")) {
@@ -72,6 +85,8 @@ final class AgentOptions {
             AgentOption option = AgentOption.byKey(key);
             if (eq < 0) {
                 problems.add("agent option '" + item.trim() + "' has no value (write key=value)");
+            } else if (option == null && NoetherConfig.isKey(key)) {
+                settings.add(item);
             } else if (option == null) {
                 problems.add("agent option '" + item.trim() + "' is unknown (known: " + knownKeys() + ")");
             } else if (parsed.containsKey(option)) {
@@ -84,7 +99,9 @@ final class AgentOptions {
     }
 
     private static String knownKeys() {
-        return Arrays.stream(AgentOption.values()).map(AgentOption::key).collect(Collectors.joining(", "));
+        return Arrays.stream(AgentOption.values()).map(AgentOption::key).collect(Collectors.joining(", "))
+                + ", " + String.join(", ", NoetherConfig.keys())
+                + "; aliases: " + String.join(", ", new java.util.TreeSet<>(NoetherConfig.aliases().keySet()));
     }
 
     boolean enabled() {
@@ -99,15 +116,9 @@ final class AgentOptions {
         return values.get(AgentOption.HOST);
     }
 
-    /** The analysis settings: {@link NoetherConfig}'s defaults, overridden by the options that are set. */
+    /** The analysis settings: {@link NoetherConfig}'s defaults, overridden by the sources that set them. */
     NoetherConfig noetherConfig() {
-        NoetherConfig.Builder config = NoetherConfig.builder();
-        value(AgentOption.EVERY).ifPresent(v -> config.analysisEvery(Integer.parseInt(v)));
-        value(AgentOption.OBSERVE).ifPresent(v -> config.observeEvery(Integer.parseInt(v)));
-        value(AgentOption.INTERVAL).ifPresent(v -> config.minAnalysisInterval(
-                Duration.ofNanos(Math.round(Double.parseDouble(v) * 1e9))));
-        value(AgentOption.SHARE).ifPresent(v -> config.maxAnalysisShare(Double.parseDouble(v)));
-        return config.build();
+        return config;
     }
 
     Optional<Path> eventLog() {

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * Monitors an unmodified DJL or DL4J training program:
- * {@code java -javaagent:noether-agent.jar=port=9464,every=50 -jar train.jar}.
+ * {@code java -javaagent:noether-agent.jar=port=9464,analysisEvery=50 -jar train.jar}.
  *
  * <p>At start-up the agent only reads its options and registers a transformer that waits for DJL or DL4J
  * classes ({@link DeferredWeaving}); the advice ({@link AttachPoints}) is woven when they load, and the

@@ -57,7 +57,7 @@ class AgentOptionsTest {
                 .isInstanceOf(InvalidAgentOptionException.class)
                 .hasMessage("agent option 'port=abc' is not a port number 0..65535");
         assertThatThrownBy(() -> AgentOptions.resolve(null, Map.of("noether.every", "0"), NONE))
-                .hasMessage("system property noether.every='0' is not a whole number of steps >= 1");
+                .hasMessage("system property noether.every='0': analysisEvery must be at least 1 step, got 0");
         assertThatThrownBy(() -> AgentOptions.resolve(null, NONE, Map.of("NOETHER_PORT", "70000")))
                 .hasMessage("environment variable NOETHER_PORT='70000' is not a port number 0..65535");
     }
@@ -72,7 +72,9 @@ class AgentOptionsTest {
     @Test
     void unknownKeysInTheArgumentAreErrorsButUnknownPropertiesAndVariablesAreNotOurs() {
         assertThatThrownBy(() -> AgentOptions.resolve("prot=9464", NONE, NONE))
-                .hasMessageStartingWith("agent option 'prot=9464' is unknown (known: port, host, every, observe, interval, share, events,");
+                .hasMessageStartingWith("agent option 'prot=9464' is unknown (known: port, host, events, model, run, worker, "
+                        + "enabled, analysisEvery, observeEvery,")
+                .hasMessageEndingWith("; aliases: every, interval, observe, share)");
         AgentOptions o = AgentOptions.resolve(null, Map.of("noether.colour", "red"), Map.of("NOETHER_HOME", "/opt"));
         assertThat(o.port()).isEqualTo(9464);
     }
@@ -81,22 +83,52 @@ class AgentOptionsTest {
     void allProblemsAreReportedInOneMessage() {
         assertThatThrownBy(() -> AgentOptions.resolve("port,every=-1,port=1,port=2", NONE, NONE))
                 .hasMessage("agent option 'port' has no value (write key=value); agent option 'port' is given twice; "
-                        + "agent option 'every=-1' is not a whole number of steps >= 1");
+                        + "agent option 'every=-1': analysisEvery must be at least 1 step, got -1");
     }
 
     @Test
     void decimalOptionsAreChecked() {
         assertThatThrownBy(() -> AgentOptions.resolve("share=0", NONE, NONE))
-                .hasMessage("agent option 'share=0' is not a share in (0, 1]");
+                .hasMessage("agent option 'share=0': maxAnalysisShare must be in (0, 1], got 0.0");
         assertThatThrownBy(() -> AgentOptions.resolve("interval=-1", NONE, NONE))
-                .hasMessage("agent option 'interval=-1' is not a number of seconds >= 0");
+                .hasMessage("agent option 'interval=-1': minAnalysisInterval must not be negative, got PT-1S");
         assertThatThrownBy(() -> AgentOptions.resolve("interval=soon", NONE, NONE))
-                .hasMessage("agent option 'interval=soon' is not a number of seconds >= 0");
+                .hasMessage("agent option 'interval=soon': minAnalysisInterval must be a duration (2s, 500ms, 1m, PT2S or "
+                        + "a number of seconds), got 'soon'");
     }
 
     @Test
     void emptyValuesAreRejected() {
         assertThatThrownBy(() -> AgentOptions.resolve("model=", NONE, NONE))
                 .hasMessage("agent option 'model=' is empty");
+    }
+
+    @Test
+    void everyNoetherConfigSettingIsReachableFromTheAgentArgumentByItsBuilderName() {
+        NoetherConfig expected = NoetherConfig.builder().analysisEvery(7).observeEvery(3)
+                .minAnalysisInterval(Duration.ofMillis(250)).maxAnalysisShare(0.5).alignmentThreshold(0.6)
+                .alignmentHysteresis(0.1).deadAbsolute(1e-5).deadRelative(0.01).distinctCosine(0.95)
+                .blockCorrelation(0.8).exactDimensionLimit(512).seed(99).build();
+        // the same text the configuration prints: every setting by its builder method name
+        AgentOptions o = AgentOptions.resolve("port=0," + expected, NONE, NONE);
+        assertThat(o.noetherConfig()).isEqualTo(expected);
+        assertThat(expected.toString()).contains(String.join("=", "seed", "99"));
+        for (String key : NoetherConfig.keys()) {
+            assertThat(expected.toString()).contains(key + "=");
+        }
+    }
+
+    @Test
+    void settingsByTheirBuilderNamesAlsoComeFromPropertiesAndTheEnvironment() {
+        AgentOptions o = AgentOptions.resolve("analysisEvery=11",
+                Map.of("noether.analysisEvery", "22", "noether.distinctCosine", "0.9"),
+                Map.of("NOETHER_ANALYSIS_EVERY", "33", "NOETHER_DISTINCT_COSINE", "0.8", "NOETHER_BLOCK_CORRELATION", "0.7"));
+        assertThat(o.noetherConfig().analysisEvery()).isEqualTo(11);
+        assertThat(o.noetherConfig().distinctCosine()).isEqualTo(0.9);
+        assertThat(o.noetherConfig().blockCorrelation()).isEqualTo(0.7);
+        assertThatThrownBy(() -> AgentOptions.resolve("seed=x", NONE, NONE))
+                .hasMessage("agent option 'seed=x': seed must be a whole number, got 'x'");
+        assertThatThrownBy(() -> AgentOptions.resolve("every=5,analysisEvery=6", NONE, NONE))
+                .hasMessage("agent option 'analysisEvery' is given twice");
     }
 }

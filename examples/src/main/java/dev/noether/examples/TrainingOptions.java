@@ -42,6 +42,11 @@ final class TrainingOptions {
     @Option(names = "--every", description = "Heavy-analysis stride N in steps (default: ${DEFAULT-VALUE}).")
     int every = 50;
 
+    @Option(names = "--noether", paramLabel = "key=value,...", description = "Noether settings by NoetherConfig's "
+            + "builder names, e.g. observeEvery=1,maxAnalysisShare=0.5; also read from -Dnoether.<key> and NOETHER_<KEY> "
+            + "(this flag first). Default: the demo's (every --every steps, at most every 0.5 s).")
+    String noether;
+
     @Option(names = "--port", description = "Metrics port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port = 9464;
 
@@ -60,10 +65,18 @@ final class TrainingOptions {
     /**
      * The monitor settings of a demo run: heavy analysis every {@code --every} steps, and at most every 0.5 s
      * instead of the library's 2 s, so that a run of a few seconds shows the heavy metrics moving (the
-     * analyses of these small models take milliseconds; the 25% CPU-share cap still applies).
+     * analyses of these small models take milliseconds; the 25% CPU-share cap still applies); then whatever
+     * {@code --noether}, {@code -Dnoether.*} and {@code NOETHER_*} set, in that order of precedence.
      */
     NoetherConfig noetherConfig() {
-        return NoetherConfig.builder().analysisEvery(every).minAnalysisInterval(Duration.ofMillis(500)).build();
+        NoetherConfig demo = NoetherConfig.builder().analysisEvery(every).minAnalysisInterval(Duration.ofMillis(500)).build();
+        return NoetherConfig.resolve(demo, "--noether", noether, properties(), System.getenv());
+    }
+
+    private static java.util.Map<String, String> properties() {
+        java.util.Map<String, String> properties = new java.util.HashMap<>();
+        System.getProperties().forEach((k, v) -> properties.put(String.valueOf(k), String.valueOf(v)));
+        return properties;
     }
 
     /** True when the flags fit together; otherwise says on stderr what is wrong, prefixed by the command. */
@@ -88,6 +101,7 @@ final class TrainingOptions {
         require(every > 0, "--every must be positive");
         require(port >= 0 && port <= 65535, "--port must be 0..65535");
         require(progressEvery > 0, "--progress-every must be positive");
+        noetherConfig(); // a bad --noether, -Dnoether.* or NOETHER_* setting says so before training
     }
 
     private static void require(boolean ok, String message) {

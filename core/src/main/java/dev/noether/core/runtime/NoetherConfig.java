@@ -1,7 +1,17 @@
 package dev.noether.core.runtime;
 
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Immutable settings of a {@link NoetherMonitor}. Defaults follow METRICS.md; every setter checks its
@@ -9,7 +19,18 @@ import java.util.Objects;
  *
  * <pre>{@code
  * NoetherConfig config = NoetherConfig.builder().analysisEvery(100).build();
+ * NoetherConfig same = NoetherConfig.parse("analysisEvery=100");
  * }</pre>
+ *
+ * <p><b>Settings by name.</b> Every setting also has a text form whose key is the builder's method name
+ * ({@link #keys()}): {@link #parse(String)} reads {@code key=value,...}, {@link #fromMap(Map)} a map, and
+ * {@link #resolve} the sources a deployment uses, in this order of precedence: an argument (the agent's
+ * {@code -javaagent:...=analysisEvery=100}, a demo's flag), the system property {@code -Dnoether.<key>}, the
+ * environment variable {@code NOETHER_<KEY>} ({@code NOETHER_ANALYSIS_EVERY}), the default. Values are
+ * validated once, by the builder; a bad key or value gives one message naming the key and its source.
+ * Durations are written {@code 2s}, {@code 500ms}, {@code 1m}, ISO-8601 ({@code PT2S}) or as plain seconds
+ * ({@code 0.5}). The agent's original short names stay as aliases: {@code every} (analysisEvery),
+ * {@code observe} (observeEvery), {@code interval} (minAnalysisInterval), {@code share} (maxAnalysisShare).
  */
 public final class NoetherConfig {
     private final int analysisEvery;
@@ -141,6 +162,250 @@ public final class NoetherConfig {
         return seed;
     }
 
+    /** One setting by name: how to parse it, set it on a builder and read it back. */
+    private record Setting(String key, Function<String, Object> parse, BiConsumer<Builder, Object> set,
+                           Function<NoetherConfig, Object> get) {
+        /** The value in its type; a value that does not parse gets a message naming the key. */
+        Object parseValue(String raw) {
+            try {
+                return parse.apply(raw.trim());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(key + " " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static final List<Setting> SETTINGS = List.of(
+            new Setting("analysisEvery", v -> parseInt(v), (b, v) -> b.analysisEvery((Integer) v), NoetherConfig::analysisEvery),
+            new Setting("observeEvery", v -> parseInt(v), (b, v) -> b.observeEvery((Integer) v), NoetherConfig::observeEvery),
+            new Setting("minAnalysisInterval", NoetherConfig::parseDuration, (b, v) -> b.minAnalysisInterval((Duration) v),
+                    NoetherConfig::minAnalysisInterval),
+            new Setting("maxAnalysisShare", v -> parseDouble(v), (b, v) -> b.maxAnalysisShare((Double) v), NoetherConfig::maxAnalysisShare),
+            new Setting("alignmentThreshold", v -> parseDouble(v), (b, v) -> b.alignmentThreshold((Double) v),
+                    NoetherConfig::alignmentThreshold),
+            new Setting("alignmentHysteresis", v -> parseDouble(v), (b, v) -> b.alignmentHysteresis((Double) v),
+                    NoetherConfig::alignmentHysteresis),
+            new Setting("deadAbsolute", v -> parseDouble(v), (b, v) -> b.deadAbsolute((Double) v), NoetherConfig::deadAbsolute),
+            new Setting("deadRelative", v -> parseDouble(v), (b, v) -> b.deadRelative((Double) v), NoetherConfig::deadRelative),
+            new Setting("distinctCosine", v -> parseDouble(v), (b, v) -> b.distinctCosine((Double) v), NoetherConfig::distinctCosine),
+            new Setting("blockCorrelation", v -> parseDouble(v), (b, v) -> b.blockCorrelation((Double) v),
+                    NoetherConfig::blockCorrelation),
+            new Setting("exactDimensionLimit", v -> parseInt(v), (b, v) -> b.exactDimensionLimit((Integer) v),
+                    NoetherConfig::exactDimensionLimit),
+            new Setting("seed", v -> parseLong(v), (b, v) -> b.seed((Long) v), NoetherConfig::seed));
+
+    /** The agent's original short names, kept as documented aliases. */
+    private static final Map<String, String> ALIASES = Map.of("every", "analysisEvery", "observe", "observeEvery",
+            "interval", "minAnalysisInterval", "share", "maxAnalysisShare");
+
+    /** The names of the settings, in the order of the builder: the builder's method names. */
+    public static List<String> keys() {
+        return SETTINGS.stream().map(Setting::key).toList();
+    }
+
+    /** The short aliases of some settings ({@code every} → {@code analysisEvery}, ...). */
+    public static Map<String, String> aliases() {
+        return ALIASES;
+    }
+
+    /** True when {@code key} names a setting, by its name or an alias. */
+    public static boolean isKey(String key) {
+        return setting(key) != null;
+    }
+
+    /** The system property of a setting: {@code noether.analysisEvery}. */
+    public static String propertyName(String key) {
+        return "noether." + key;
+    }
+
+    /** The environment variable of a setting: {@code NOETHER_ANALYSIS_EVERY} (aliases: {@code NOETHER_EVERY}). */
+    public static String environmentName(String key) {
+        return "NOETHER_" + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
+    }
+
+    /**
+     * The defaults overridden by {@code key=value,...} (keys as in {@link #keys()} or their aliases).
+     *
+     * @throws IllegalArgumentException naming each bad key or value
+     */
+    public static NoetherConfig parse(String keyValues) {
+        return resolve(defaults(), "setting", keyValues, Map.of(), Map.of());
+    }
+
+    /**
+     * The defaults overridden by {@code settings} (keys as in {@link #keys()} or their aliases).
+     *
+     * @throws IllegalArgumentException naming each bad key or value
+     */
+    public static NoetherConfig fromMap(Map<String, String> settings) {
+        return resolve(defaults(), "setting", settings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(",")), Map.of(), Map.of());
+    }
+
+    /**
+     * The settings of a deployment: for each setting the first source that sets it, in the order
+     * {@code argument} ({@code key=value,...}), system property {@code noether.<key>}, environment variable
+     * {@code NOETHER_<KEY>}, then {@code base}. Only the winning value is checked. System properties and
+     * variables with other names are left alone; an unknown key in the argument is an error.
+     *
+     * @param argumentName what the argument's items are called in messages ("agent option", "--noether")
+     * @throws IllegalArgumentException whose message names every bad key or value and its source, "; "-separated
+     */
+    public static NoetherConfig resolve(NoetherConfig base, String argumentName, String argument,
+                                        Map<String, String> systemProperties, Map<String, String> environment) {
+        List<String> problems = new ArrayList<>();
+        Map<Setting, String[]> fromArgument = new LinkedHashMap<>(); // setting → {raw, source}
+        if (argument != null) {
+            for (String item : argument.split(",")) {
+                if (item.isBlank()) {
+                    continue;
+                }
+                int eq = item.indexOf('=');
+                String key = (eq < 0 ? item : item.substring(0, eq)).trim();
+                Setting setting = setting(key);
+                if (eq < 0) {
+                    problems.add(argumentName + " '" + item.trim() + "' has no value (write key=value)");
+                } else if (setting == null) {
+                    problems.add(argumentName + " '" + item.trim() + "' is unknown (known: " + String.join(", ", keys())
+                            + "; aliases: " + String.join(", ", new java.util.TreeSet<>(ALIASES.keySet())) + ")");
+                } else if (fromArgument.containsKey(setting)) {
+                    problems.add(argumentName + " '" + key + "' is given twice");
+                } else {
+                    String raw = item.substring(eq + 1);
+                    fromArgument.put(setting, new String[] {raw, argumentName + " '" + key + "=" + raw + "'"});
+                }
+            }
+        }
+        Builder b = base.toBuilder();
+        for (Setting setting : SETTINGS) {
+            String[] chosen = fromArgument.get(setting);
+            if (chosen == null) {
+                chosen = fromNamedSource(setting, systemProperties, NoetherConfig::propertyName, "system property ", problems);
+            }
+            if (chosen == null) {
+                chosen = fromNamedSource(setting, environment, NoetherConfig::environmentName, "environment variable ", problems);
+            }
+            if (chosen != null) {
+                try {
+                    setting.set().accept(b, setting.parseValue(chosen[0]));
+                } catch (IllegalArgumentException e) {
+                    problems.add(chosen[1] + ": " + e.getMessage());
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        return b.build();
+    }
+
+    private static String[] fromNamedSource(Setting setting, Map<String, String> source, Function<String, String> nameOf,
+                                            String what, List<String> problems) {
+        List<String> names = new ArrayList<>();
+        names.add(nameOf.apply(setting.key()));
+        ALIASES.forEach((alias, key) -> {
+            if (key.equals(setting.key())) {
+                names.add(nameOf.apply(alias));
+            }
+        });
+        String[] found = null;
+        for (String name : names) {
+            if (source.containsKey(name)) {
+                if (found != null) {
+                    problems.add(what + name + " and " + found[2] + " both set " + setting.key());
+                    continue;
+                }
+                String raw = source.get(name);
+                found = new String[] {raw, what + name + "='" + raw + "'", name};
+            }
+        }
+        return found;
+    }
+
+    private static Setting setting(String key) {
+        String canonical = ALIASES.getOrDefault(key, key);
+        for (Setting s : SETTINGS) {
+            if (s.key().equals(canonical)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private static int parseInt(String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static long parseLong(String v) {
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static double parseDouble(String v) {
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("must be a number, got '" + v + "'");
+        }
+    }
+
+    /** {@code 2s}, {@code 500ms}, {@code 250us}, {@code 100ns}, {@code 1m}, {@code 1h}, {@code PT2S}, or plain seconds. */
+    static Duration parseDuration(String v) {
+        String bad = "must be a duration (2s, 500ms, 1m, PT2S or a number of seconds), got '" + v + "'";
+        try {
+            if (v.startsWith("P") || v.startsWith("p") || v.startsWith("-P")) {
+                return Duration.parse(v);
+            }
+            String number = v;
+            double nanosPerUnit = 1e9;
+            for (String[] unit : new String[][] {{"ns", "1"}, {"us", "1e3"}, {"ms", "1e6"}, {"s", "1e9"}, {"m", "6e10"}, {"h", "3.6e12"}}) {
+                if (v.endsWith(unit[0]) && !(unit[0].equals("s") && (v.endsWith("ns") || v.endsWith("us") || v.endsWith("ms")))) {
+                    number = v.substring(0, v.length() - unit[0].length()).trim();
+                    nanosPerUnit = Double.parseDouble(unit[1]);
+                    break;
+                }
+            }
+            double nanos = Double.parseDouble(number) * nanosPerUnit;
+            if (!Double.isFinite(nanos) || Math.abs(nanos) > Long.MAX_VALUE) {
+                throw new IllegalArgumentException(bad);
+            }
+            return Duration.ofNanos(Math.round(nanos));
+        } catch (NumberFormatException | DateTimeParseException e) {
+            throw new IllegalArgumentException(bad);
+        }
+    }
+
+    /** The settings as {@code key=value,...}, in the form {@link #parse} reads. */
+    @Override
+    public String toString() {
+        return SETTINGS.stream().map(s -> s.key() + "=" + s.get().apply(this)).collect(Collectors.joining(","));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof NoetherConfig other)) {
+            return false;
+        }
+        for (Setting s : SETTINGS) {
+            if (!s.get().apply(this).equals(s.get().apply(other))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        return toString().hashCode();
+    }
+
     /** Builds a {@link NoetherConfig}. */
     public static final class Builder {
         private int analysisEvery = 50;
@@ -231,6 +496,24 @@ public final class NoetherConfig {
 
         public Builder seed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Sets the setting {@code key} (a builder method name or an alias) from its text form.
+         *
+         * @throws IllegalArgumentException naming the key when it is unknown or the value is bad
+         */
+        public Builder set(String key, String value) {
+            Setting setting = setting(Objects.requireNonNull(key, "key"));
+            if (setting == null) {
+                throw new IllegalArgumentException("unknown Noether setting '" + key + "' (known: " + String.join(", ", keys()) + ")");
+            }
+            try {
+                setting.set().accept(this, setting.parseValue(Objects.requireNonNull(value, "value")));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Noether setting '" + key + "=" + value + "': " + e.getMessage(), e);
+            }
             return this;
         }
 
