@@ -25,12 +25,12 @@ class BridgeClassLoaderTest {
         try (URLClassLoader framework = new URLClassLoader(new URL[] {location(ai.djl.Model.class)},
                         ClassLoader.getPlatformClassLoader());
                 BridgeClassLoader bridge = new BridgeClassLoader(
-                        new URL[] {location(dev.noether.djl.NoetherListener.class), location(BridgeClassLoader.class)},
+                        new URL[] {location(dev.noether.djl.NoetherTrainingListener.class), location(BridgeClassLoader.class)},
                         // in the jar Micrometer is relocated under dev.noether.; here it keeps its own name
                         agent, List.of("dev.noether.", "io.micrometer."), framework)) {
-            Class<?> listener = bridge.loadClass("dev.noether.djl.NoetherListener");
+            Class<?> listener = bridge.loadClass("dev.noether.djl.NoetherTrainingListener");
             assertThat(listener.getClassLoader()).isSameAs(bridge);
-            assertThat(listener).isNotSameAs(dev.noether.djl.NoetherListener.class);
+            assertThat(listener).isNotSameAs(dev.noether.djl.NoetherTrainingListener.class);
 
             // It implements the framework loader's TrainingListener, not the one this test sees.
             Class<?> trainingListener = framework.loadClass("ai.djl.training.listener.TrainingListener");

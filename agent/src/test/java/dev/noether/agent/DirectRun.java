@@ -20,7 +20,7 @@ final class DirectRun {
         if (djl == null) {
             try (NoetherExporter exporter = NoetherExporter.builder().port(0).start()) {
                 DjlTrain.train(steps, () -> {},
-                        dev.noether.djl.NoetherListener.builder().registry(exporter.registry()).build());
+                        dev.noether.djl.NoetherTrainingListener.builder().registry(exporter.registry()).build());
                 djl = noetherNames(Endpoint.afterAnalysis(exporter.url(), Duration.ofSeconds(60), "mlp"));
             }
         }

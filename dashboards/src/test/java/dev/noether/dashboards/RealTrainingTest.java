@@ -19,7 +19,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.noether.core.runtime.NoetherConfig;
-import dev.noether.djl.NoetherListener;
+import dev.noether.djl.NoetherTrainingListener;
 import dev.noether.exporter.NoetherExporter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -173,7 +173,7 @@ class RealTrainingTest {
                 .add(Linear.builder().setUnits(24).build()).add(Activation.reluBlock())
                 .add(Linear.builder().setUnits(4).build());
         model.setBlock(net);
-        NoetherListener noether = NoetherListener.builder().registry(exporter.registry())
+        NoetherTrainingListener noether = NoetherTrainingListener.builder().registry(exporter.registry())
                 .config(NoetherConfig.builder().analysisEvery(20).observeEvery(10)
                         .minAnalysisInterval(Duration.ofMillis(500)).build())
                 .build();

@@ -16,7 +16,7 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import dev.noether.djl.NoetherListener;
+import dev.noether.djl.NoetherTrainingListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -46,7 +46,7 @@ final class DjlMlpCommand implements Callable<Integer> {
              Model model = Model.newInstance("djl-mlp")) {
             Engine.getInstance().setRandomSeed((int) options.seed);
             model.setBlock(network());
-            NoetherListener noether = NoetherListener.builder()
+            NoetherTrainingListener noether = NoetherTrainingListener.builder()
                     .registry(session.registry())
                     .config(options.noetherConfig())
                     .addListener(session.eventLogListener())

@@ -60,7 +60,7 @@ final class ExpositionRuns {
             }
             net.add(Linear.builder().setUnits(TeacherStudentData.OUTPUTS).build());
             model.setBlock(net);
-            dev.noether.djl.NoetherListener noether = dev.noether.djl.NoetherListener.builder()
+            dev.noether.djl.NoetherTrainingListener noether = dev.noether.djl.NoetherTrainingListener.builder()
                     .registry(registry).modelName("mlp").config(config()).build();
             DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
                     .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed((float) o.lr))

@@ -5,7 +5,7 @@ import ai.djl.training.TrainingConfig;
 import ai.djl.training.listener.TrainingListener;
 import dev.noether.agent.FrameworkHook;
 import dev.noether.agent.MonitorSession;
-import dev.noether.djl.NoetherListener;
+import dev.noether.djl.NoetherTrainingListener;
 import java.util.List;
 
 /**
@@ -23,8 +23,8 @@ public final class DjlTrainerHook implements FrameworkHook {
         TrainingConfig config = (TrainingConfig) arguments[1];
         List<TrainingListener> listeners = config.getTrainingListeners();
         // One listener watches one training run: a configuration reused for a new trainer gets a fresh one.
-        listeners.removeIf(l -> l instanceof NoetherListener);
-        NoetherListener.Builder listener = NoetherListener.builder()
+        listeners.removeIf(l -> l instanceof NoetherTrainingListener);
+        NoetherTrainingListener.Builder listener = NoetherTrainingListener.builder()
                 .registry(session.registry())
                 .config(session.config())
                 .modelName(session.modelName(model.getName() != null ? model.getName() : "djl"));

@@ -27,7 +27,7 @@ import java.util.Locale;
  * momentum = 0, rescaleGrad = 1 and clipGrad &lt; 0; anything else is reported as
  * {@link OptimizerSettings#other} with η when readable. When reflection fails (a future DJL, a security
  * manager, a module system that forbids it) the settings are {@link OptimizerSettings#unknown()}, and the
- * user can pass {@code NoetherListener.Builder#optimizer(OptimizerSettings)} instead.
+ * user can pass {@code NoetherTrainingListener.Builder#optimizer(OptimizerSettings)} instead.
  */
 final class OptimizerReader {
     private final Optimizer optimizer;

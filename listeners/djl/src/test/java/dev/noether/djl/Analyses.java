@@ -11,7 +11,7 @@ final class Analyses {
      * with index {@code steps}, which must be both observed and due (a multiple of K and N): its analysis cannot
      * be skipped as busy, so the heavy-tier values afterwards are those of the final weights.
      */
-    static NoetherMonitor trainAndAnalyseLastStep(DjlRun run, NoetherListener listener, int steps, int batch)
+    static NoetherMonitor trainAndAnalyseLastStep(DjlRun run, NoetherTrainingListener listener, int steps, int batch)
             throws InterruptedException {
         run.steps(steps, batch);
         NoetherMonitor monitor = listener.monitor().orElseThrow();

@@ -22,8 +22,8 @@ class ChargePhysicsTest {
             {"pair", "01Linear:03Linear", "symmetry", "rescaling"},
             {"pair", "03Linear:05Linear", "symmetry", "rescaling"}};
 
-    private static NoetherListener listener(List<NoetherReport> steps, int observeEvery) {
-        return NoetherListener.builder().registry(new SimpleMeterRegistry())
+    private static NoetherTrainingListener listener(List<NoetherReport> steps, int observeEvery) {
+        return NoetherTrainingListener.builder().registry(new SimpleMeterRegistry())
                 .config(NoetherConfig.builder().observeEvery(observeEvery).analysisEvery(50)
                         .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build())
                 .addListener(r -> {
@@ -58,7 +58,7 @@ class ChargePhysicsTest {
     private static List<NoetherReport> residualRun(int observeEvery) {
         TeacherStudent data = TeacherStudent.generate(512, 8, 4, 1);
         List<NoetherReport> steps = new ArrayList<>();
-        NoetherListener listener = listener(steps, observeEvery);
+        NoetherTrainingListener listener = listener(steps, observeEvery);
         try (DjlRun run = new DjlRun(Mlp.relu(32, 32, 4), data, sgd(0.05f, 0.01f), 11, listener)) {
             run.steps(200, 16);
             NoetherMonitor monitor = listener.monitor().orElseThrow();
@@ -102,7 +102,7 @@ class ChargePhysicsTest {
 
     private static double drift(TeacherStudent data, float eta, int batch) {
         List<NoetherReport> steps = new ArrayList<>();
-        NoetherListener listener = listener(steps, NoetherConfig.defaults().observeEvery());
+        NoetherTrainingListener listener = listener(steps, NoetherConfig.defaults().observeEvery());
         try (DjlRun run = new DjlRun(Mlp.relu(32, 32, 4), data, sgd(eta, 0f), 12, listener)) {
             run.steps(500, batch);
             double drift = 0;

@@ -13,7 +13,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Step time with and without {@link NoetherListener} at default settings (N = 50), for the 784-256-256-10 MLP at
+ * Step time with and without {@link NoetherTrainingListener} at default settings (N = 50), for the 784-256-256-10 MLP at
  * batch 128 on DJL's PyTorch CPU engine. Not a test: run its {@code main} (see the module README). Two identical
  * trainers, A without and B with the listener, train in alternating blocks (A B A B ...) in one JVM so that
  * machine load affects both alike; each step (trainBatch + step) is timed and the median and mean per-step
@@ -32,7 +32,7 @@ public final class DjlOverheadBench {
         int every = args.length > 3 ? Integer.parseInt(args[3]) : NoetherConfig.defaults().analysisEvery();
         TeacherStudent data = TeacherStudent.generate(4096, 784, 10, 7);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        NoetherListener listener = NoetherListener.builder().registry(registry)
+        NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(registry)
                 .config(NoetherConfig.builder().analysisEvery(every).build()).build();
         try (DjlRun plain = new DjlRun(Mlp.relu(256, 256, 10), data, sgd(), 3);
              DjlRun watched = new DjlRun(Mlp.relu(256, 256, 10), data, sgd(), 3, listener)) {

@@ -28,7 +28,7 @@ class HandWrittenLoopTest {
     @Test
     void probeLeavesOutPerSampleGradientsButNeverBreaksTheLoop() throws InterruptedException {
         TeacherStudent data = TeacherStudent.generate(128, 8, 4, 91);
-        NoetherListener listener = NoetherListener.builder().registry(new SimpleMeterRegistry())
+        NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(new SimpleMeterRegistry())
                 .config(NoetherConfig.builder().observeEvery(1).analysisEvery(5).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
         Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).build();
         try (DjlRun run = new DjlRun(Mlp.relu(16, 4), data, sgd, 5, listener)) {

@@ -39,7 +39,7 @@ class MetricCatalogueTest {
     @Test
     void everyFamilyAppearsInTheScrape() throws InterruptedException {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        NoetherListener listener = NoetherListener.builder().registry(registry).modelName("catalogue")
+        NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(registry).modelName("catalogue")
                 .config(NoetherConfig.builder().analysisEvery(20).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
         TeacherStudent data = TeacherStudent.generate(256, 8, 4, 61);
         Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).optWeightDecays(1e-3f).build();

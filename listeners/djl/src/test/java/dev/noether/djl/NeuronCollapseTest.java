@@ -30,7 +30,7 @@ class NeuronCollapseTest {
     }
 
     private static double distinctAfterTraining(TeacherStudent data, float gamma) throws InterruptedException {
-        NoetherListener listener = NoetherListener.builder().registry(new SimpleMeterRegistry())
+        NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(new SimpleMeterRegistry())
                 .config(NoetherConfig.builder().analysisEvery(500).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build())
                 .build();
         Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).optWeightDecays(gamma).build();

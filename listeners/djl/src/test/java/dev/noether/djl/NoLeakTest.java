@@ -19,7 +19,7 @@ class NoLeakTest {
     void liveArraysAndHeapStayFlatOverTwoThousandSteps() throws InterruptedException {
         TeacherStudent data = TeacherStudent.generate(512, 8, 4, 51);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        NoetherListener listener = NoetherListener.builder().registry(registry)
+        NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(registry)
                 .config(NoetherConfig.builder().observeEvery(1).analysisEvery(10).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
         Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).optWeightDecays(1e-3f).build();
         try (DjlRun run = new DjlRun(Mlp.relu(32, 32, 4), data, sgd, 13, listener)) {

@@ -29,7 +29,7 @@ class TrainingUnchangedTest {
         }
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         // a probe (forward, per-sample backward) every 5 steps: the most intrusive setting
-        NoetherListener listener = NoetherListener.builder().registry(registry)
+        NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(registry)
                 .config(NoetherConfig.builder().observeEvery(1).analysisEvery(5).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
         List<float[]> with;
         try (DjlRun run = new DjlRun(Mlp.relu(32, 32, 4), data, sgd(), 9, listener)) {

@@ -48,7 +48,7 @@ class UnsupportedLayersTest {
                 .add(Linear.builder().setUnits(16).build()).add(Activation.reluBlock())
                 .add(Linear.builder().setUnits(4).build());
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        NoetherListener listener = NoetherListener.builder().registry(registry).config(OFTEN).build();
+        NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(registry).config(OFTEN).build();
         try (DjlRun run = new DjlRun(block, DATA, sgd(), 3, listener)) {
             run.steps(40, 16);
             NoetherMonitor monitor = listener.monitor().orElseThrow();
@@ -69,7 +69,7 @@ class UnsupportedLayersTest {
     @Test
     void aModelThatIsNotSequentialIsNamedAndTrainsOn() {
         // a single Linear as the whole model: no chain to walk
-        NoetherListener listener = NoetherListener.builder().registry(new SimpleMeterRegistry()).config(OFTEN).build();
+        NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(new SimpleMeterRegistry()).config(OFTEN).build();
         try (DjlRun run = new DjlRun(Linear.builder().setUnits(4).build(), DATA, sgd(), 3, listener)) {
             run.steps(10, 16);
             NoetherMonitor monitor = listener.monitor().orElseThrow();
@@ -85,7 +85,7 @@ class UnsupportedLayersTest {
             // labels of the wrong width: the loss on the probe fails on every analysis
             NDList inputs = new NDList(m.randomNormal(new Shape(8, 8)));
             NDList labels = new NDList(m.zeros(new Shape(8, 5)));
-            NoetherListener listener = NoetherListener.builder().registry(new SimpleMeterRegistry()).config(OFTEN)
+            NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(new SimpleMeterRegistry()).config(OFTEN)
                     .probe(inputs, labels).build();
             try (DjlRun run = new DjlRun(Mlp.relu(16, 4), DATA, sgd(), 3, listener)) {
                 run.steps(30, 16);
@@ -106,7 +106,7 @@ class UnsupportedLayersTest {
                 throw new IllegalStateException("registry refuses meters");
             }
         });
-        NoetherListener listener = NoetherListener.builder().registry(broken).config(OFTEN).build();
+        NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(broken).config(OFTEN).build();
         List<float[]> without;
         try (DjlRun run = new DjlRun(Mlp.relu(16, 4), DATA, sgd(), 3)) {
             run.steps(10, 16);

@@ -20,12 +20,13 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A DJL {@link TrainingListener} that watches the model learn and publishes Noether's metrics to Micrometer.
+ * A DJL {@link TrainingListener} that watches the model learn and publishes Noether's metrics to Micrometer
+ * (named like DJL's own {@code LoggingTrainingListener}; the DL4J adapter's is {@code dev.noether.dl4j.NoetherListener}).
  *
  * <pre>{@code
  * DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
  *         .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).build())
- *         .addTrainingListeners(NoetherListener.builder().registry(meterRegistry).build());
+ *         .addTrainingListeners(NoetherTrainingListener.builder().registry(meterRegistry).build());
  * }</pre>
  *
  * On the first training batch (when the parameters are initialized) it maps the model's {@code SequentialBlock}
@@ -43,7 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * one training run; it stops its monitor in {@code onTrainingEnd} (when the trainer is closed), and the last
  * values stay readable.
  */
-public final class NoetherListener implements TrainingListener {
+public final class NoetherTrainingListener implements TrainingListener, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.noether.djl");
 
     private final ListenerSettings settings;
@@ -58,9 +59,10 @@ public final class NoetherListener implements TrainingListener {
     private ProbeRunner probe;
     private long step;
     private boolean stopped;
+    private boolean closed;
     private final AtomicLong failuresBeforeStart = new AtomicLong();
 
-    private NoetherListener(Builder b) {
+    private NoetherTrainingListener(Builder b) {
         this.settings = b.settings();
         this.probeSamples = b.probeSamples;
         this.probeInputs = b.probeInputs;
@@ -117,7 +119,20 @@ public final class NoetherListener implements TrainingListener {
 
     @Override
     public void onTrainingEnd(Trainer trainer) {
+        close();
+    }
+
+    /**
+     * Stops watching: frees the probe batch and stops the monitor (its last values stay readable). Called by
+     * {@link #onTrainingEnd}; call it yourself for a loop that never ends training through a {@code Trainer}.
+     */
+    @Override
+    public void close() {
         stopped = true;
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             if (probeBatch != null) {
                 probeBatch.close();
@@ -152,7 +167,7 @@ public final class NoetherListener implements TrainingListener {
                 optimizerReader = OptimizerReader.of(trainer, network.dense().get(0).weight().getId());
             } catch (ReflectiveOperationException | RuntimeException e) {
                 m.recordError(Stage.ADAPTER, new IllegalStateException("cannot read the DJL optimizer (η, γ); pass "
-                        + "NoetherListener.builder().optimizer(OptimizerSettings...) to name it", e));
+                        + "NoetherTrainingListener.builder().optimizer(OptimizerSettings...) to name it", e));
             }
         }
         if (network.chain() != null && !network.dense().isEmpty()) {
@@ -223,7 +238,7 @@ public final class NoetherListener implements TrainingListener {
         }
     }
 
-    /** Builds a {@link NoetherListener}: the options every Noether listener has, and the probe batch. */
+    /** Builds a {@link NoetherTrainingListener}: the options every Noether listener has, and the probe batch. */
     public static final class Builder extends ListenerBuilder<Builder> {
         private int probeSamples = 256;
         private NDList probeInputs;
@@ -256,8 +271,8 @@ public final class NoetherListener implements TrainingListener {
             return this;
         }
 
-        public NoetherListener build() {
-            return new NoetherListener(this);
+        public NoetherTrainingListener build() {
+            return new NoetherTrainingListener(this);
         }
     }
 }
