@@ -136,7 +136,6 @@ public final class EventLog implements AutoCloseable {
     }
 
     private void writeLoop() {
-        StringBuilder line = new StringBuilder(4096);
         try {
             while (true) {
                 Map<String, ?> record;
@@ -147,7 +146,7 @@ public final class EventLog implements AutoCloseable {
                 }
                 if (record == END || (record == null && closed)) break;
                 if (record == null) continue;
-                writeOne(record, line);
+                writeOne(record);
             }
         } finally {
             try {
@@ -158,14 +157,11 @@ public final class EventLog implements AutoCloseable {
         }
     }
 
-    private void writeOne(Map<String, ?> record, StringBuilder line) {
+    private void writeOne(Map<String, ?> record) {
         byte[] bytes;
         try {
-            line.setLength(0);
-            JsonWriter.write(record, line);
-            line.append('\n');
-            bytes = line.toString().getBytes(StandardCharsets.UTF_8);
-        } catch (RuntimeException | StackOverflowError e) {
+            bytes = (EventLogJson.write(record) + '\n').getBytes(StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException | StackOverflowError e) {
             // A record modified while queued, or one that contains itself: lose it, keep the log going.
             countLost(1);
             LOG.log(System.Logger.Level.WARNING, "Event log {0}: a record could not be serialised and was "

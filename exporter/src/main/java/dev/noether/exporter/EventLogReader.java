@@ -108,7 +108,7 @@ public final class EventLogReader {
         private Map<String, Object> parse(String line, boolean lastOfFile) {
             int number = pendingLine == null ? lineNumber : lineNumber - 1;
             try {
-                Object value = JsonParser.parse(line);
+                Object value = EventLogJson.parse(line);
                 if (value instanceof Map<?, ?> map) return (Map<String, Object>) map;
                 if (lastOfFile) return null;
                 throw corrupt(number, "a record must be a JSON object", null);

@@ -47,11 +47,13 @@ class EventLogSummaryTest {
                 + "analysis    10       0.5             1.5     1.00000e-07" + NL
                 + "# 3 records, 5 numeric columns, 4 shown (choose with --columns, e.g. --columns 'step,layers.*.loss')" + NL;
         List<Map<String, Object>> parsed = sample().stream().map(r -> {
-            StringBuilder sb = new StringBuilder();
-            JsonWriter.write(r, sb);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> m = (Map<String, Object>) JsonParser.parse(sb.toString());
-            return m;
+            try {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> m = (Map<String, Object>) EventLogJson.parse(EventLogJson.write(r));
+                return m;
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new AssertionError(e);
+            }
         }).toList();
         assertThat(EventLogSummary.table(parsed, null, null, 8)).isEqualTo(expected);
     }

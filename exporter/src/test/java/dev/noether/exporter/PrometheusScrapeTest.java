@@ -60,7 +60,7 @@ class PrometheusScrapeTest {
     /** data.result of a Prometheus instant-query answer. */
     @SuppressWarnings("unchecked")
     private static List<Map<?, ?>> results(String body) {
-        Map<?, ?> answer = (Map<?, ?>) JsonParser.parse(body);
+        Map<?, ?> answer = (Map<?, ?>) EventLogJson.parse(body);
         assertThat(answer.get("status")).as(body).isEqualTo("success");
         return (List<Map<?, ?>>) ((Map<?, ?>) answer.get("data")).get("result");
     }
