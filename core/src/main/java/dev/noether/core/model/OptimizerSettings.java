@@ -4,21 +4,19 @@ import java.util.Objects;
 
 /**
  * What the optimizer does at this step, as far as the adapter knows it. The predicted charge drift
- * (METRICS.md §2) exists only for {@link #plainSgd plain SGD} with known η and weight decays γ_p.
+ * (METRICS.md §2) exists only for {@link #plainSgd(double, double, double) plain SGD} with known η and weight
+ * decays γ_p.
+ *
+ * @param name         the optimizer's name, for {@code noether.info{optimizer}}
+ * @param plainSgd     true for plain SGD θ ← θ − η(ĝ + γ_p θ)
+ * @param learningRate η, NaN when unknown
+ * @param weightDecay  γ of the weights, NaN when unknown
+ * @param biasDecay    γ of the biases, NaN when unknown
  */
-public final class OptimizerSettings {
-    private final String name;
-    private final boolean plainSgd;
-    private final double learningRate;
-    private final double weightDecay;
-    private final double biasDecay;
-
-    private OptimizerSettings(String name, boolean plainSgd, double learningRate, double weightDecay, double biasDecay) {
-        this.name = Objects.requireNonNull(name, "name");
-        this.plainSgd = plainSgd;
-        this.learningRate = learningRate;
-        this.weightDecay = weightDecay;
-        this.biasDecay = biasDecay;
+public record OptimizerSettings(String name, boolean plainSgd, double learningRate, double weightDecay,
+                                double biasDecay) {
+    public OptimizerSettings {
+        Objects.requireNonNull(name, "name");
     }
 
     /**
@@ -42,26 +40,9 @@ public final class OptimizerSettings {
         return new OptimizerSettings("unknown", false, Double.NaN, Double.NaN, Double.NaN);
     }
 
-    /** A short name for the {@code optimizer} tag of {@code noether.info}. */
-    public String name() {
-        return name;
-    }
-
+    /** True for plain SGD (the same as {@link #plainSgd()}). */
     public boolean isPlainSgd() {
         return plainSgd;
-    }
-
-    /** η, or NaN when unknown. */
-    public double learningRate() {
-        return learningRate;
-    }
-
-    public double weightDecay() {
-        return weightDecay;
-    }
-
-    public double biasDecay() {
-        return biasDecay;
     }
 
     /** True when the exact charge prediction of METRICS.md §2 can be made. */
