@@ -35,7 +35,7 @@ class BridgeClassLoaderTest {
             // It implements the framework loader's TrainingListener, not the one this test sees.
             Class<?> trainingListener = framework.loadClass("ai.djl.training.listener.TrainingListener");
             assertThat(trainingListener).isNotSameAs(ai.djl.training.listener.TrainingListener.class);
-            assertThat(listener.getInterfaces()).containsExactly(trainingListener);
+            assertThat(listener.getInterfaces()).containsExactly(trainingListener, AutoCloseable.class);
 
             // Noether's core and the (in the jar: relocated) Micrometer are the agent's, shared by every bridge.
             Class<?> builder = listener.getMethod("builder").getReturnType();

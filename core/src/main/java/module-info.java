@@ -1,0 +1,12 @@
+/** Noether core: the public model, runtime, catalogue, Micrometer binding and adapter SPI; the physics stays internal. */
+module dev.noether.core {
+    requires transitive micrometer.core;
+    requires ejml.core;
+    requires ejml.ddense;
+
+    exports dev.noether.core.model;
+    exports dev.noether.core.runtime;
+    exports dev.noether.core.catalogue;
+    exports dev.noether.core.micrometer;
+    exports dev.noether.core.spi;
+}
