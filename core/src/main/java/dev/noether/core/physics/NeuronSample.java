@@ -1,14 +1,12 @@
 package dev.noether.core.physics;
 
-import dev.noether.core.runtime.NoetherConfig;
-
 import org.ejml.data.DMatrixRMaj;
 
 import java.util.Arrays;
 import java.util.Random;
 
 /**
- * A fixed random subset of neurons for layers wider than {@link NoetherConfig#exactDimensionLimit()}
+ * A fixed random subset of neurons for layers wider than the configured {@code exactDimensionLimit}
  * (METRICS.md §6). CRH alignments, PAH and FDT of such a layer are computed on the principal submatrices
  * over the sample: every entry used is exact (Z_b = WWᵀ restricted to the sample still sums over all
  * inputs), so the Pearson alignment is that of a uniformly sampled block of the full matrices, and an

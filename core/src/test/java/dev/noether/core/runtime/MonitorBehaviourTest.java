@@ -54,6 +54,7 @@ class MonitorBehaviourTest {
                 }
             });
             // the analysis is still blocked: every later offer was skipped, none was queued or prepared
+            waitUntil(() -> analyses.get() > 0); // on a loaded machine its thread may not have started yet
             assertThat(analyses.get()).isEqualTo(1);
             assertThat(probeCalls.get()).isEqualTo(1);
             assertThat(monitor.skipped(SkipReason.BUSY)).isEqualTo(99);
