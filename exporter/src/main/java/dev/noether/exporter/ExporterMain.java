@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
  * of a recorded run until Ctrl-C; anything else is the event-log summary table ({@link EventLogSummary}).
  */
 public final class ExporterMain {
+    private static final String USAGE = "usage: java -jar noether-exporter.jar ui run.jsonl [--port 9464] [--host 127.0.0.1]";
     private ExporterMain() {}
 
     public static void main(String[] args) throws InterruptedException {
@@ -30,19 +31,24 @@ public final class ExporterMain {
         Path log = null;
         int port = NoetherExporter.DEFAULT_PORT;
         String host = NoetherExporter.DEFAULT_HOST;
-        for (int i = 1; i < args.length; i++) {
-            switch (args[i]) {
-                case "--port" -> port = Integer.parseInt(value(args, ++i, "--port"));
-                case "--host" -> host = value(args, ++i, "--host");
-                case "-h", "--help" -> {
-                    out.println("usage: java -jar noether-exporter.jar ui run.jsonl [--port 9464] [--host 127.0.0.1]");
-                    return 2;
+        try {
+            for (int i = 1; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--port" -> port = Integer.parseInt(value(args, ++i, "--port"));
+                    case "--host" -> host = value(args, ++i, "--host");
+                    case "-h", "--help" -> {
+                        out.println(USAGE);
+                        return 2;
+                    }
+                    default -> log = Path.of(args[i]);
                 }
-                default -> log = Path.of(args[i]);
             }
+        } catch (IllegalArgumentException e) { // NumberFormatException included
+            err.println("noether ui: " + e.getMessage() + "\n" + USAGE);
+            return 2;
         }
         if (log == null) {
-            err.println("usage: java -jar noether-exporter.jar ui run.jsonl [--port 9464] [--host 127.0.0.1]");
+            err.println(USAGE);
             return 2;
         }
         try {

@@ -369,6 +369,7 @@ function renderHeader() {
   mode.textContent = !state.connected ? 'disconnected' : run.mode === 'replay' ? 'replay' : 'live';
   mode.className = 'badge' + (run && run.mode === 'replay' ? ' replay' : '');
   el('model').textContent = run ? run.models.join(', ') : '';
+  el('metricsLink').hidden = !run || run.mode !== 'live';
   const last = state.records.length ? state.records[state.records.length - 1] : null;
   el('step').textContent = last ? String(last.step) : '–';
   const speed = speedSeries().data;
