@@ -2,6 +2,7 @@ package dev.noether.examples;
 
 import dev.noether.exporter.ReplayServer;
 import dev.noether.exporter.page.RunHistory;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -32,6 +33,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -158,6 +160,58 @@ class PageBrowserTest {
             assertNothingFromAnotherOrigin();
             assertNoConsoleErrors();
             screenshot("page-replay.png");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aModelOf250LayersShowsASelectionAndAPagedTable() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = new ArrayList<>();
+        int layers = 250;
+        for (int step = 0; step <= 500; step += 25) {
+            Map<String, Object> byLayer = new LinkedHashMap<>();
+            Map<String, Object> analysis = new LinkedHashMap<>();
+            for (int l = 0; l < layers; l++) {
+                byLayer.put("dense" + l, Map.of("layer.neurons", 16.0, "layer.inputs", 16.0, "layer.weight.norm", 1.0 + l * 1e-3,
+                        "layer.update.ratio", 1e-3 / (1 + step)));
+                analysis.put("dense" + l, Map.of("neurons.distinct", 16.0, "neurons.dead", 0.0, "crh.phase", "none",
+                        "layer.effective.rank", 10.0));
+            }
+            lines.add(json.writeValueAsString(Map.of("type", "step", "model", "huge", "step", step, "time", 1000.0 + step,
+                    "metrics", Map.of("loss", 1.0 / (1 + step)), "layers", byLayer, "pairs", Map.of())));
+            lines.add(json.writeValueAsString(Map.of("type", "analysis", "model", "huge", "step", step, "time", 1000.0 + step,
+                    "metrics", Map.of(), "layers", analysis, "pairs", Map.of())));
+        }
+        Path log = OUT.resolve("huge.jsonl");
+        Files.write(log, lines);
+        try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, RunHistory.DEFAULT_MAX_RECORDS,
+                RunHistory.DEFAULT_MAX_BYTES)) {
+            browser.get(replay.url().toString());
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> chartPoints().getOrDefault("c-ratio", 0L) > 0);
+            assertThat(browser.findElement(By.id("layerNote")).getText()).contains("12 of 250 layers");
+            assertThat(chartPoints().get("c-ratio")).isEqualTo(12L * lines.size() / 2);
+            assertThat(browser.findElement(By.id("modelTable")).getText()).contains("layers 1–25 of 250", "dense24")
+                    .doesNotContain("dense25 ");
+            browser.findElement(By.xpath("//button[contains(., 'next')]")).click();
+            assertThat(browser.findElement(By.id("modelTable")).getText()).contains("layers 26–50 of 250", "dense25");
+            assertNoConsoleErrors();
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aRunWithNoLayerMappedShowsItsEmptyStates() throws Exception {
+        Path log = OUT.resolve("no-layers.jsonl");
+        Files.writeString(log, "{\"type\":\"step\",\"model\":\"m\",\"step\":0,\"time\":1.0,\"metrics\":{\"loss\":2.0},\"layers\":{},\"pairs\":{}}\n"
+                + "{\"type\":\"step\",\"model\":\"m\",\"step\":25,\"time\":2.0,\"metrics\":{\"loss\":1.0},\"layers\":{},\"pairs\":{}}\n");
+        try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, 100, 1 << 20)) {
+            browser.get(replay.url().toString());
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> chartPoints().getOrDefault("c-loss", 0L) == 2L);
+            assertThat(browser.findElement(By.id("modelTable")).getText()).contains("No layer mapped yet");
+            assertThat(browser.findElement(By.id("c-drift")).getText()).contains("no symmetry pair");
+            assertThat(browser.findElement(By.id("c-heatmap")).getText()).contains("this layer has no probe yet");
+            assertNoConsoleErrors();
         }
     }
 

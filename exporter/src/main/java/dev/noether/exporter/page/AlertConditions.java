@@ -34,15 +34,16 @@ final class AlertConditions {
      */
     static List<Condition> evaluate(List<Map<String, Object>> records, double now, MeterReadings meters) {
         List<Condition> out = new ArrayList<>();
+        Map<String, double[]> shapes = shapes(records);
         out.add(windowed(records, now, "layers", "neurons.distinct", 15 * 60,
                 (v, max, min) -> max > 0 && 1 - v / max >= 0.25, "NoetherNeuronCollapse"));
         out.add(latest(records, "layers", "neurons.dead", l -> {
-            double dead = PageJson.number(l, "neurons.dead"), n = neurons(records, l);
+            double dead = PageJson.number(l, "neurons.dead"), n = shape(shapes, l)[0];
             return Double.isNaN(dead) || Double.isNaN(n) || n <= 0 ? null : dead / n > 0.5;
         }, "NoetherDeadNeurons"));
         out.add(latest(records, "layers", "layer.effective.rank", l -> {
             double rank = PageJson.number(l, "layer.effective.rank");
-            double m = lastNumber(records, l, "layer.neurons"), n = lastNumber(records, l, "layer.inputs");
+            double m = shape(shapes, l)[0], n = shape(shapes, l)[1];
             double limit = Double.isNaN(m) ? n : Double.isNaN(n) ? m : Math.min(m, n);
             return Double.isNaN(rank) || Double.isNaN(limit) || limit <= 0 ? null : rank / limit < 0.1;
         }, "NoetherRankCollapse"));
@@ -198,23 +199,23 @@ final class AlertConditions {
         return m;
     }
 
-    private static double neurons(List<Map<String, Object>> records, Map<String, Object> layer) {
-        return lastNumber(records, layer, "layer.neurons");
+    /** The latest {neurons, inputs} of every layer (step records carry them, analysis records do not). */
+    private static Map<String, double[]> shapes(List<Map<String, Object>> records) {
+        Map<String, double[]> out = new HashMap<>();
+        for (Map<String, Object> r : records) {
+            series(r, "layers").forEach((layer, s) -> {
+                double[] shape = out.computeIfAbsent(layer, k -> new double[] {Double.NaN, Double.NaN});
+                double m = PageJson.number(s, "layer.neurons"), n = PageJson.number(s, "layer.inputs");
+                if (!Double.isNaN(m)) shape[0] = m;
+                if (!Double.isNaN(n)) shape[1] = n;
+            });
+        }
+        return out;
     }
 
-    /** The layer's own value if present, else the latest value any record gives for that layer. */
-    private static double lastNumber(List<Map<String, Object>> records, Map<String, Object> layer, String metric) {
-        double own = PageJson.number(layer, metric);
-        if (!Double.isNaN(own)) return own;
-        Object name = layer.get("@name");
-        double v = Double.NaN;
-        for (Map<String, Object> r : records) {
-            if (PageJson.section(r, "layers").get(name) instanceof Map<?, ?> m) {
-                @SuppressWarnings("unchecked")
-                double x = PageJson.number((Map<String, Object>) m, metric);
-                if (!Double.isNaN(x)) v = x;
-            }
-        }
-        return v;
+    private static double[] shape(Map<String, double[]> shapes, Map<String, Object> layer) {
+        double[] known = shapes.getOrDefault(String.valueOf(layer.get("@name")), new double[] {Double.NaN, Double.NaN});
+        double m = PageJson.number(layer, "layer.neurons"), n = PageJson.number(layer, "layer.inputs");
+        return new double[] {Double.isNaN(m) ? known[0] : m, Double.isNaN(n) ? known[1] : n};
     }
 }

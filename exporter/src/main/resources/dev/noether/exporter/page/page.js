@@ -296,7 +296,7 @@ function renderPah() {
     if (num(s.predicted) !== null) line(s.predicted, `${side}: predicted κ = ${fmt(s.predicted)}`, true);
   });
   show('c-pah', {
-    animation: false, grid: { left: 50, right: 14, top: 48, bottom: 30 }, legend: { top: 0, textStyle: { fontSize: 10 } },
+    animation: false, grid: { left: 50, right: 14, top: 62, bottom: 30 }, legend: { top: 0, textStyle: { fontSize: 10 } },
     tooltip: { trigger: 'item' }, xAxis: { type: 'value', name: 'log λG', scale: true, nameGap: 4 },
     yAxis: { type: 'value', name: 'log λH', scale: true }, series,
   }, n);
