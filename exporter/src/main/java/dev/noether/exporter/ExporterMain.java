@@ -14,6 +14,7 @@ public final class ExporterMain {
     private static final String USAGE = "usage: java -jar noether-exporter.jar ui run.jsonl [--port 9464] [--host 127.0.0.1]";
     private ExporterMain() {}
 
+    /** {@code ui run.jsonl [--port N] [--host H]}, or the arguments of {@link EventLogSummary}. */
     public static void main(String[] args) throws InterruptedException {
         if (args.length > 0 && args[0].equals("ui")) {
             int status = ui(args, System.out, System.err);

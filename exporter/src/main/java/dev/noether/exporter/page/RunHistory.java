@@ -36,6 +36,7 @@ public final class RunHistory implements AutoCloseable {
     private final ObjectMapper json = PageJson.MAPPER;
     private final BlockingQueue<Object> intake = new ArrayBlockingQueue<>(INTAKE);
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong pending = new AtomicLong(); // offered to the worker, not yet stored
     private final Thread worker; // null when records are added synchronously (replay)
 
     // Guarded by this.
@@ -75,8 +76,12 @@ public final class RunHistory implements AutoCloseable {
         if (record == null) return;
         if (worker == null) {
             store(record);
-        } else if (!intake.offer(record)) {
-            dropped.incrementAndGet();
+        } else {
+            pending.incrementAndGet();
+            if (!intake.offer(record)) {
+                pending.decrementAndGet();
+                dropped.incrementAndGet();
+            }
         }
     }
 
@@ -85,13 +90,12 @@ public final class RunHistory implements AutoCloseable {
         return dropped.get();
     }
 
-    /** Waits until every record offered so far is stored (tests and replay). */
-    public void awaitIdle(long timeoutMillis) throws InterruptedException {
+    /** Waits until every record offered so far is stored (tests). */
+    void awaitIdle(long timeoutMillis) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (!intake.isEmpty() && System.nanoTime() < end) {
+        while (pending.get() > 0 && System.nanoTime() < end) {
             Thread.sleep(5);
         }
-        synchronized (this) { } // the worker stores under this lock: a record taken is stored once we get it
     }
 
     @Override
@@ -160,7 +164,11 @@ public final class RunHistory implements AutoCloseable {
             if (next == STOP) return;
             @SuppressWarnings("unchecked")
             Map<String, Object> record = (Map<String, Object>) next;
-            store(record);
+            try {
+                store(record);
+            } finally {
+                pending.decrementAndGet();
+            }
         }
     }
 
