@@ -37,6 +37,7 @@ record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Ma
                     else if (key.equals("layer.inputs") && v.getValue() instanceof Number n) row.put("inputs", n.longValue());
                     else if (key.equals("layer.effective.learning.rate")) effectiveLr = true;
                     else if (v.getValue() instanceof String s && !key.equals("crh.phase")) row.put(key.replace("layer.", ""), s);
+                    else if (v.getValue() instanceof List<?> dims && key.endsWith("shape")) row.put("shape", join(dims));
                 }
                 if (analysis) row.put("probed", true);
             }
@@ -63,5 +64,14 @@ record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Ma
         }
         return new ModelTable(new ArrayList<>(models), new ArrayList<>(layers.values()), new ArrayList<>(pairs.values()),
                 effectiveLr);
+    }
+
+    private static String join(List<?> dims) {
+        StringBuilder b = new StringBuilder();
+        for (Object d : dims) {
+            if (b.length() > 0) b.append(" × ");
+            b.append(d instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) ? String.valueOf(n.longValue()) : d);
+        }
+        return b.toString();
     }
 }

@@ -346,7 +346,8 @@ function renderModelTable() {
   const table = text('table');
   table.appendChild(row(['layer', 'shape (out × in)', 'weights', 'kind', 'activation', 'probe', 'symmetry pairs'], 'th'));
   for (const l of layers.slice(state.tablePage * TABLE_PAGE, (state.tablePage + 1) * TABLE_PAGE)) {
-    table.appendChild(row([l.name, l.neurons !== undefined ? `${l.neurons} × ${l.inputs ?? '?'}` : '–', l.weights,
+    const shape = l.shape || (l.neurons !== undefined ? `${l.neurons} × ${l.inputs ?? '?'}` : '–');
+    table.appendChild(row([l.name, shape, l.weights,
       l.kind, l.activation, l.probed ? 'yes' : 'not yet', l.pairs.join(', ')]));
   }
   const parts = [table];
