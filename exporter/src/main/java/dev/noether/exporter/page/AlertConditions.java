@@ -33,31 +33,49 @@ final class AlertConditions {
      * @param meters  readings of the live registry, or null in a replay
      */
     static List<Condition> evaluate(List<Map<String, Object>> records, double now, MeterReadings meters) {
+        return evaluate(records, now, meters, ModelTable.of(records));
+    }
+
+    /** As above, with the model table the history already keeps (layer shapes). */
+    static List<Condition> evaluate(List<Map<String, Object>> all, double now, MeterReadings meters, ModelTable table) {
+        // One pass splits the history; the analysis rules then read the few analysis records only.
+        List<Map<String, Object>> analyses = new ArrayList<>();
+        List<Map<String, Object>> steps = new ArrayList<>(all.size());
+        for (Map<String, Object> r : all) {
+            if ("analysis".equals(r.get("type"))) analyses.add(r);
+            else if ("step".equals(r.get("type"))) steps.add(r);
+        }
+        Map<String, double[]> shapes = new HashMap<>();
+        for (Map<String, Object> layer : table.layers()) {
+            shapes.put(String.valueOf(layer.get("name")), new double[] {asDouble(layer.get("neurons")), asDouble(layer.get("inputs"))});
+        }
         List<Condition> out = new ArrayList<>();
-        Map<String, double[]> shapes = shapes(records);
+        List<Map<String, Object>> records = analyses;
         out.add(windowed(records, now, "layers", "neurons.distinct", 15 * 60,
                 (v, max, min) -> max > 0 && 1 - v / max >= 0.25, "NoetherNeuronCollapse"));
-        out.add(latest(records, "layers", "neurons.dead", l -> {
-            double dead = PageJson.number(l, "neurons.dead"), n = shape(shapes, l)[0];
+        out.add(latest(records, "layers", "neurons.dead", (name, l) -> {
+            double dead = PageJson.number(l, "neurons.dead"), n = shape(shapes, name, l)[0];
             return Double.isNaN(dead) || Double.isNaN(n) || n <= 0 ? null : dead / n > 0.5;
         }, "NoetherDeadNeurons"));
-        out.add(latest(records, "layers", "layer.effective.rank", l -> {
+        out.add(latest(records, "layers", "layer.effective.rank", (name, l) -> {
             double rank = PageJson.number(l, "layer.effective.rank");
-            double m = shape(shapes, l)[0], n = shape(shapes, l)[1];
+            double[] shape = shape(shapes, name, l);
+            double m = shape[0], n = shape[1];
             double limit = Double.isNaN(m) ? n : Double.isNaN(n) ? m : Math.min(m, n);
             return Double.isNaN(rank) || Double.isNaN(limit) || limit <= 0 ? null : rank / limit < 0.1;
         }, "NoetherRankCollapse"));
         out.add(windowed(records, now, "layers", "layer.effective.rank", 30 * 60,
                 (v, max, min) -> v <= 0.5 * max, "NoetherRankHalved"));
+        records = steps;
         out.add(latest(records, "pairs", "charge.residual",
-                p -> present(p, "charge.residual") ? PageJson.number(p, "charge.residual") > 1e-4 : null,
+                (name, p) -> present(p, "charge.residual") ? PageJson.number(p, "charge.residual") > 1e-4 : null,
                 "NoetherChargeResidualHigh"));
         out.add(latest(records, "pairs", "charge.drift.rate",
-                p -> present(p, "charge.drift.rate") ? Math.abs(PageJson.number(p, "charge.drift.rate")) > 0.01 : null,
+                (name, p) -> present(p, "charge.drift.rate") ? Math.abs(PageJson.number(p, "charge.drift.rate")) > 0.01 : null,
                 "NoetherChargeDriftRateHigh"));
         out.add(windowed(records, now, "metrics", "norm.imbalance", 30 * 60,
                 (v, max, min) -> v - min > 0.2, "NoetherNormImbalanceRising"));
-        out.add(phaseChange(records, now));
+        out.add(phaseChange(analyses, now));
         out.add(meters == null || meters.nonFinite() == null ? new Condition("NoetherNonFiniteValues", State.NO_DATA, List.of())
                 : meterCondition("NoetherNonFiniteValues", meters.nonFinite() > 0));
         out.add(stalled(records, now, meters != null));
@@ -75,24 +93,25 @@ final class AlertConditions {
     @FunctionalInterface
     private interface LatestTest {
         /** null: no data for this series. */
-        Boolean holds(Map<String, Object> series);
+        Boolean holds(String name, Map<String, Object> series);
     }
 
     /** A rule on the latest value of each layer or pair (or the model) against its max/min over a window. */
     private static Condition windowed(List<Map<String, Object>> records, double now, String section, String metric,
                                       double windowSeconds, WindowTest test, String rule) {
+        // Newest first, so the window ends the scan: {latest, max, min} per series.
         Map<String, double[]> latestMaxMin = new LinkedHashMap<>();
-        for (Map<String, Object> r : records) {
+        for (int i = records.size() - 1; i >= 0; i--) {
+            Map<String, Object> r = records.get(i);
             double t = PageJson.time(r);
-            if (!Double.isNaN(t) && t < now - windowSeconds) continue;
-            for (Map.Entry<String, Map<String, Object>> s : series(r, section).entrySet()) {
-                double v = PageJson.number(s.getValue(), metric);
-                if (Double.isNaN(v)) continue;
-                double[] a = latestMaxMin.computeIfAbsent(s.getKey(), k -> new double[] {v, v, v});
-                a[0] = v;
+            if (!Double.isNaN(t) && t < now - windowSeconds) break;
+            forEachSeries(r, section, (name, s) -> {
+                double v = PageJson.number(s, metric);
+                if (Double.isNaN(v)) return;
+                double[] a = latestMaxMin.computeIfAbsent(name, k -> new double[] {v, v, v});
                 a[1] = Math.max(a[1], v);
                 a[2] = Math.min(a[2], v);
-            }
+            });
         }
         if (latestMaxMin.isEmpty()) return new Condition(rule, State.NO_DATA, List.of());
         List<String> where = new ArrayList<>();
@@ -104,16 +123,17 @@ final class AlertConditions {
 
     private static Condition latest(List<Map<String, Object>> records, String section, String metric, LatestTest test,
                                     String rule) {
+        // The newest record that carries the metric: its series are "now".
         Map<String, Map<String, Object>> last = new LinkedHashMap<>();
-        for (Map<String, Object> r : records) {
-            series(r, section).forEach((name, s) -> {
+        for (int i = records.size() - 1; i >= 0 && last.isEmpty(); i--) {
+            forEachSeries(records.get(i), section, (name, s) -> {
                 if (present(s, metric)) last.put(name, s);
             });
         }
         List<String> where = new ArrayList<>();
         boolean any = false;
         for (Map.Entry<String, Map<String, Object>> e : last.entrySet()) {
-            Boolean holds = test.holds(withName(e.getValue(), e.getKey()));
+            Boolean holds = test.holds(e.getKey(), e.getValue());
             if (holds == null) continue;
             any = true;
             if (holds) where.add(e.getKey());
@@ -128,7 +148,7 @@ final class AlertConditions {
         for (Map<String, Object> r : records) {
             double t = PageJson.time(r);
             boolean inWindow = Double.isNaN(t) || t >= now - 300;
-            series(r, "layers").forEach((layer, s) -> {
+            forEachSeries(r, "layers", (layer, s) -> {
                 if (!(s.get("crh.phase") instanceof String phase)) return;
                 if (inWindow) {
                     phases.computeIfAbsent(layer, k -> new ArrayList<>()).add(phase);
@@ -151,8 +171,8 @@ final class AlertConditions {
     /** Live only: the last step record is more than 600 s old. A replay has no "now" to compare with. */
     private static Condition stalled(List<Map<String, Object>> records, double now, boolean live) {
         double last = Double.NaN;
-        for (Map<String, Object> r : records) {
-            if ("step".equals(r.get("type"))) last = PageJson.time(r);
+        for (int i = records.size() - 1; i >= 0 && Double.isNaN(last); i--) {
+            if ("step".equals(records.get(i).get("type"))) last = PageJson.time(records.get(i));
         }
         if (!live || Double.isNaN(last)) return new Condition("NoetherTrainingStalled", State.NO_DATA, List.of());
         return meterCondition("NoetherTrainingStalled", now - last > 600);
@@ -162,11 +182,13 @@ final class AlertConditions {
     private static Condition gpuIdle(List<Map<String, Object>> records, double now, MeterReadings meters) {
         if (meters == null || meters.gpus().isEmpty()) return new Condition("NoetherGpuIdleWhileTraining", State.NO_DATA, List.of());
         long first = -1, last = -1;
-        for (Map<String, Object> r : records) {
+        for (int i = records.size() - 1; i >= 0; i--) {
+            Map<String, Object> r = records.get(i);
             double t = PageJson.time(r);
-            if (!"step".equals(r.get("type")) || (!Double.isNaN(t) && t < now - 300)) continue;
-            if (first < 0) first = PageJson.step(r);
-            last = PageJson.step(r);
+            if (!Double.isNaN(t) && t < now - 300) break;
+            if (!"step".equals(r.get("type"))) continue;
+            if (last < 0) last = PageJson.step(r);
+            first = PageJson.step(r);
         }
         double maxUtil = meters.gpus().stream().mapToDouble(g -> g.utilization() == null ? 1 : g.utilization()).max().orElse(1);
         return meterCondition("NoetherGpuIdleWhileTraining", last > first && maxUtil < 0.1);
@@ -176,45 +198,31 @@ final class AlertConditions {
         return new Condition(rule, holds ? State.HOLDS : State.QUIET, List.of());
     }
 
+    /** Each layer or pair of the record's section with its values; {@code metrics} is one series, "model". */
     @SuppressWarnings("unchecked")
-    private static Map<String, Map<String, Object>> series(Map<String, Object> record, String section) {
+    private static void forEachSeries(Map<String, Object> record, String section,
+                                      java.util.function.BiConsumer<String, Map<String, Object>> action) {
+        Map<String, Object> values = PageJson.section(record, section);
         if (section.equals("metrics")) {
-            Map<String, Object> m = PageJson.section(record, "metrics");
-            return m.isEmpty() ? Map.of() : Map.of("model", m);
+            if (!values.isEmpty()) action.accept("model", values);
+            return;
         }
-        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
-        PageJson.section(record, section).forEach((k, v) -> {
-            if (v instanceof Map<?, ?> m) out.put(k, (Map<String, Object>) m);
-        });
-        return out;
+        for (Map.Entry<String, Object> e : values.entrySet()) {
+            if (e.getValue() instanceof Map<?, ?> m) action.accept(e.getKey(), (Map<String, Object>) m);
+        }
     }
 
     private static boolean present(Map<String, Object> s, String metric) {
         return !Double.isNaN(PageJson.number(s, metric));
     }
 
-    private static Map<String, Object> withName(Map<String, Object> s, String name) {
-        Map<String, Object> m = new HashMap<>(s);
-        m.put("@name", name);
-        return m;
+
+    private static double asDouble(Object v) {
+        return v instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
-    /** The latest {neurons, inputs} of every layer (step records carry them, analysis records do not). */
-    private static Map<String, double[]> shapes(List<Map<String, Object>> records) {
-        Map<String, double[]> out = new HashMap<>();
-        for (Map<String, Object> r : records) {
-            series(r, "layers").forEach((layer, s) -> {
-                double[] shape = out.computeIfAbsent(layer, k -> new double[] {Double.NaN, Double.NaN});
-                double m = PageJson.number(s, "layer.neurons"), n = PageJson.number(s, "layer.inputs");
-                if (!Double.isNaN(m)) shape[0] = m;
-                if (!Double.isNaN(n)) shape[1] = n;
-            });
-        }
-        return out;
-    }
-
-    private static double[] shape(Map<String, double[]> shapes, Map<String, Object> layer) {
-        double[] known = shapes.getOrDefault(String.valueOf(layer.get("@name")), new double[] {Double.NaN, Double.NaN});
+    private static double[] shape(Map<String, double[]> shapes, String name, Map<String, Object> layer) {
+        double[] known = shapes.getOrDefault(name, new double[] {Double.NaN, Double.NaN});
         double m = PageJson.number(layer, "layer.neurons"), n = PageJson.number(layer, "layer.inputs");
         return new double[] {Double.isNaN(m) ? known[0] : m, Double.isNaN(n) ? known[1] : n};
     }

@@ -16,11 +16,22 @@ record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Ma
                   boolean hasEffectiveLearningRate) {
 
     static ModelTable of(List<Map<String, Object>> records) {
-        Set<String> models = new LinkedHashSet<>();
-        Map<String, Map<String, Object>> layers = new LinkedHashMap<>();
-        Map<String, Map<String, Object>> pairs = new LinkedHashMap<>();
-        boolean effectiveLr = false;
-        for (Map<String, Object> r : records) {
+        Accumulator a = new Accumulator();
+        for (Map<String, Object> r : records) a.add(r);
+        return a.table();
+    }
+
+    /**
+     * Builds the table one record at a time (the history feeds it as records arrive, so {@code /api/run}
+     * never walks the whole history for it). Not thread-safe: the history calls it under its lock.
+     */
+    static final class Accumulator {
+        private final Set<String> models = new LinkedHashSet<>();
+        private final Map<String, Map<String, Object>> layers = new LinkedHashMap<>();
+        private final Map<String, Map<String, Object>> pairs = new LinkedHashMap<>();
+        private boolean effectiveLr;
+
+        void add(Map<String, Object> r) {
             if (r.get("model") instanceof String m) models.add(m);
             boolean analysis = "analysis".equals(r.get("type"));
             for (Map.Entry<String, Object> e : PageJson.section(r, "layers").entrySet()) {
@@ -51,19 +62,27 @@ record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Ma
                 if (values.get("symmetry") instanceof String s) row.put("symmetry", s);
             }
         }
-        for (Map<String, Object> row : layers.values()) {
-            if (row.get("neurons") instanceof Long m && row.get("inputs") instanceof Long n) row.put("weights", m * n);
-            List<String> symmetries = new ArrayList<>();
+
+        /** A snapshot: later records do not change it. */
+        ModelTable table() {
+            Map<String, List<String>> pairsOfLayer = new LinkedHashMap<>();
             for (Map<String, Object> p : pairs.values()) {
                 String name = String.valueOf(p.get("name"));
                 for (String side : name.split(":")) {
-                    if (side.equals(row.get("name"))) symmetries.add(name + " (" + p.getOrDefault("symmetry", "?") + ")");
+                    pairsOfLayer.computeIfAbsent(side, k -> new ArrayList<>()).add(name + " (" + p.getOrDefault("symmetry", "?") + ")");
                 }
             }
-            row.put("pairs", symmetries);
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (Map<String, Object> layer : layers.values()) {
+                Map<String, Object> row = new LinkedHashMap<>(layer);
+                if (row.get("neurons") instanceof Long m && row.get("inputs") instanceof Long n) row.put("weights", m * n);
+                row.put("pairs", pairsOfLayer.getOrDefault(String.valueOf(row.get("name")), List.of()));
+                rows.add(row);
+            }
+            List<Map<String, Object>> pairRows = new ArrayList<>();
+            for (Map<String, Object> p : pairs.values()) pairRows.add(new LinkedHashMap<>(p));
+            return new ModelTable(new ArrayList<>(models), rows, pairRows, effectiveLr);
         }
-        return new ModelTable(new ArrayList<>(models), new ArrayList<>(layers.values()), new ArrayList<>(pairs.values()),
-                effectiveLr);
     }
 
     private static String join(List<?> dims) {

@@ -42,6 +42,7 @@ public final class RunHistory implements AutoCloseable {
     // Guarded by this.
     private final ArrayDeque<StoredRecord> records = new ArrayDeque<>();
     private final Map<String, StoredDetail> latestDetails = new LinkedHashMap<>();
+    private final ModelTable.Accumulator model = new ModelTable.Accumulator();
     private long nextSeq = 1;
     private long bytes;
     private long evicted;
@@ -147,6 +148,11 @@ public final class RunHistory implements AutoCloseable {
         return new ArrayList<>(records);
     }
 
+    /** The model table of every record stored so far (evicted ones included: a layer stays known). */
+    synchronized ModelTable modelTable() {
+        return model.table();
+    }
+
     /** The latest per-neuron details of {@code layer}, or null. */
     synchronized StoredDetail detail(String layer) {
         return latestDetails.get(layer);
@@ -180,6 +186,7 @@ public final class RunHistory implements AutoCloseable {
             withoutDetails.put("seq", seq);
             byte[] bytesOf = json.writeValueAsBytes(withoutDetails);
             records.addLast(new StoredRecord(seq, bytesOf, withoutDetails));
+            model.add(withoutDetails);
             bytes += bytesOf.length;
             accepted++;
             if (details instanceof Map<?, ?> d && d.get("layers") instanceof Map<?, ?> layers) {

@@ -90,7 +90,7 @@ public final class TrainingPage {
         out.put("mode", replay == null ? "live" : "replay");
         if (replay != null) out.put("replay", replay);
         out.put("history", history.counters());
-        ModelTable table = ModelTable.of(records);
+        ModelTable table = history.modelTable();
         out.put("models", table.models());
         out.put("layers", table.layers());
         out.put("pairs", table.pairs());
@@ -103,7 +103,7 @@ public final class TrainingPage {
             out.put("monitor", meters);
         }
         List<Map<String, Object>> alerts = new ArrayList<>();
-        for (AlertConditions.Condition c : AlertConditions.evaluate(records, now, meters)) {
+        for (AlertConditions.Condition c : AlertConditions.evaluate(records, now, meters, table)) {
             Map<String, Object> a = new LinkedHashMap<>();
             a.put("rule", c.rule());
             a.put("state", c.state().name().toLowerCase().replace('_', '-'));

@@ -2,6 +2,7 @@
 'use strict';
 
 const MAX_CHART_LAYERS = 12;   // series charts show at most this many layers at once (pick others in the list)
+const MAX_POINTS = 1500;       // per series: a long run is drawn from an evenly strided subset of its records
 const TABLE_PAGE = 25;         // model table rows per page
 const PHASES = ['crh', 'backward_crh', 'forward_crh', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'none'];
 const PHASE_COLORS = ['#15803d', '#65a30d', '#0d9488', '#2563eb', '#4f46e5', '#7c3aed', '#c026d3', '#db2777',
@@ -63,6 +64,7 @@ function lineOption(series, opts) {
       axisLabel: { formatter: v => fmt(v), fontSize: 10 } },
     series: series.map(s => ({
       name: s.name, type: 'line', showSymbol: s.data.length < 3, symbolSize: 4, data: s.data, yAxisIndex: s.axis || 0,
+      sampling: 'lttb', // long runs: draw a shape-preserving subsample, never thousands of segments per pixel
       lineStyle: { width: 1.5, type: s.dashed ? 'dashed' : 'solid' }, itemStyle: s.color ? { color: s.color } : undefined,
     })),
   };
@@ -70,12 +72,27 @@ function lineOption(series, opts) {
 
 function num(v) { return typeof v === 'number' && isFinite(v) ? v : null; }
 
+/** The records of `type` to draw: all of them, or an even stride through them (always the newest). */
+function view(type) {
+  const cached = state.view && state.view[type];
+  if (cached) return cached;
+  const all = state.records.filter(r => r.type === type);
+  let out = all;
+  if (all.length > MAX_POINTS) {
+    const stride = Math.ceil(all.length / MAX_POINTS);
+    out = all.filter((r, i) => i % stride === 0 || i === all.length - 1);
+  }
+  state.view = state.view || {};
+  state.view[type] = out;
+  return out;
+}
+
 /** One series per name of `section` (layers or pairs) over records of `type`, of `metric` mapped by `f`. */
 function seriesOf(section, names, metric, type, f) {
+  const records = view(type);
   return names.map((name, i) => {
     const data = [];
-    for (const r of state.records) {
-      if (type && r.type !== type) continue;
+    for (const r of records) {
       const s = r[section] && r[section][name];
       const v = s ? num(s[metric]) : null;
       if (v === null) continue;
@@ -88,8 +105,8 @@ function seriesOf(section, names, metric, type, f) {
 
 function modelSeries(name, metric) {
   const data = [];
-  for (const r of state.records) {
-    const v = r.type === 'step' && r.metrics ? num(r.metrics[metric]) : null;
+  for (const r of view('step')) {
+    const v = r.metrics ? num(r.metrics[metric]) : null;
     if (v !== null) data.push([r.step, v]);
   }
   return { name, data };
@@ -98,8 +115,8 @@ function modelSeries(name, metric) {
 function speedSeries() {
   const data = [];
   let prev = null;
-  for (const r of state.records) {
-    if (r.type !== 'step' || typeof r.time !== 'number') continue;
+  for (const r of view('step')) {
+    if (typeof r.time !== 'number') continue;
     if (prev && r.time > prev.time && r.step > prev.step) data.push([r.step, (r.step - prev.step) / (r.time - prev.time)]);
     prev = r;
   }
@@ -218,7 +235,7 @@ function renderNeurons(layers) {
 }
 
 function renderPhases(layers) {
-  const analyses = state.records.filter(r => r.type === 'analysis');
+  const analyses = view('analysis');
   const steps = analyses.map(r => String(r.step));
   const data = [];
   analyses.forEach((r, x) => layers.forEach((l, y) => {
@@ -392,12 +409,15 @@ function renderHeader() {
 
 function render() {
   if (!state.run) return;
+  const started = performance.now();
+  state.view = null; // new records: sample again
   updateLayerPickers();
   renderHeader();
   renderTraining();
   renderPhysics();
   renderMonitor();
   state.renders++;
+  document.body.dataset.renderMs = String(Math.round(performance.now() - started));
 }
 
 // ---- polling ----
@@ -447,14 +467,20 @@ async function poll() {
       delay = 5000; // a replay does not change
     }
     updateLayerPickers();
+    const before = state.detailSeq;
     await refreshDetail();
-    render();
+    // A replay does not change: draw again only when something new arrived (or on the first poll).
+    if (run.mode === 'live' || state.renders === 0 || state.lastSeq !== state.drawnSeq || state.detailSeq !== before) {
+      render();
+      state.drawnSeq = state.lastSeq;
+    }
   } catch (e) {
     state.connected = false;
     if (state.run) renderHeader();
     delay = 3000;
   }
-  setTimeout(poll, delay);
+  // Drawing must never take the tab: wait at least three drawing times between polls.
+  setTimeout(poll, Math.max(delay, 3 * Number(document.body.dataset.renderMs || 0)));
 }
 
 window.addEventListener('resize', () => Object.values(charts).forEach(c => c.resize()));
