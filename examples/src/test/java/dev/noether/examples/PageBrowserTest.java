@@ -154,6 +154,7 @@ class PageBrowserTest {
                 }
             }
             assertThat(browser.findElement(By.id("c-jvm")).getText()).contains("replay");
+            assertDrawnValuesMatchTheLog(OUT.resolve("run.jsonl"));
             assertThat(browser.findElement(By.id("skippedInfo")).getText()).contains("2 bad event-log lines skipped");
             assertThat(browser.findElement(By.id("mode")).getText()).isEqualTo("replay");
             assertThat(browser.findElement(By.tagName("body")).getText()).contains("01Linear", "03Linear");
@@ -212,6 +213,42 @@ class PageBrowserTest {
             assertThat(browser.findElement(By.id("c-drift")).getText()).contains("no symmetry pair");
             assertThat(browser.findElement(By.id("c-heatmap")).getText()).contains("this layer has no probe yet");
             assertNoConsoleErrors();
+        }
+    }
+
+    /**
+     * What the charts draw, recomputed here from the event log: DL4J's signature chart is
+     * log10(‖ΔW‖/‖W‖) per step record, and steps/s is Δstep/Δtime between consecutive step records.
+     */
+    @SuppressWarnings("unchecked")
+    private static void assertDrawnValuesMatchTheLog(Path log) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<double[]> ratio = new ArrayList<>();
+        List<double[]> speed = new ArrayList<>();
+        double[] prev = null;
+        for (String line : Files.readAllLines(log)) {
+            Map<String, Object> r = json.readValue(line, Map.class);
+            if (!"step".equals(r.get("type"))) continue;
+            double step = ((Number) r.get("step")).doubleValue(), time = ((Number) r.get("time")).doubleValue();
+            Object v = ((Map<String, Map<String, Object>>) r.get("layers")).get("01Linear").get("layer.update.ratio");
+            if (v instanceof Number n && n.doubleValue() > 0) ratio.add(new double[] {step, Math.log10(n.doubleValue())});
+            if (prev != null && time > prev[1] && step > prev[0]) speed.add(new double[] {step, (step - prev[0]) / (time - prev[1])});
+            prev = new double[] {step, time};
+        }
+        assertThat(ratio.size()).as("the run is short enough to be drawn without striding").isBetween(10, 1500);
+        assertSeries("c-ratio", "01Linear", ratio);
+        assertSeries("c-speed", "steps/s", speed);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void assertSeries(String chart, String name, List<double[]> expected) {
+        List<List<Number>> drawn = (List<List<Number>>) js("return echarts.getInstanceByDom(document.getElementById('"
+                + chart + "')).getOption().series.find(s => s.name === '" + name + "').data;");
+        assertThat(drawn).as(chart + " " + name).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.size(); i++) {
+            assertThat(drawn.get(i).get(0).doubleValue()).isEqualTo(expected.get(i)[0]);
+            assertThat(drawn.get(i).get(1).doubleValue()).as(chart + " point " + i).isCloseTo(expected.get(i)[1],
+                    org.assertj.core.api.Assertions.within(1e-9 * Math.max(1, Math.abs(expected.get(i)[1]))));
         }
     }
 
