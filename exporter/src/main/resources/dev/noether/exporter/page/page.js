@@ -59,7 +59,8 @@ function lineOption(series, opts) {
     grid: { left: 64, right: opts.right || 18, top: 34, bottom: 30 },
     legend: { type: 'scroll', top: 0, textStyle: { fontSize: 11 } },
     tooltip: { trigger: 'axis', confine: true },
-    xAxis: opts.time ? { type: 'time' } : { type: 'value', name: 'step', nameGap: 4, min: 'dataMin', max: 'dataMax' },
+    xAxis: opts.time ? { type: 'time', axisLabel: { hideOverlap: true, fontSize: 10 } }
+      : { type: 'value', name: 'step', nameGap: 4, min: 'dataMin', max: 'dataMax', axisLabel: { hideOverlap: true } },
     yAxis: opts.yAxis || { type: opts.logY ? 'log' : 'value', scale: true, name: opts.yName || '',
       axisLabel: { formatter: v => fmt(v), fontSize: 10 } },
     series: series.map(s => ({
