@@ -60,9 +60,9 @@ public final class MonitorSession {
         return config;
     }
 
-    /** Writes every report to the event log, when one is configured. */
-    public Optional<NoetherReportListener> eventLog() {
-        return exporter.eventLog().map(log -> report -> log.append(report.toRecord()));
+    /** The exporter's report listener: the event log (when one is configured) and the training page. */
+    public NoetherReportListener reports() {
+        return exporter.reportListener();
     }
 
     /**

@@ -70,7 +70,7 @@ public final class NoetherAgent {
      * last, so the application's copy would shadow the agent's (which links to the relocated libraries).
      */
     private static String bundledNoether() {
-        URL found = ClassLoader.getSystemResource("dev/noether/core/NoetherConfig.class");
+        URL found = ClassLoader.getSystemResource("dev/noether/core/runtime/NoetherConfig.class");
         URL agent = AgentJar.location();
         if (found == null || found.toString().contains(agent.getPath())) return null;
         return found.toString();

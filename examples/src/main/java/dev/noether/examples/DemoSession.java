@@ -28,6 +28,7 @@ final class DemoSession implements AutoCloseable {
             b.eventLog(options.events);
         }
         this.exporter = b.start();
+        out.println("Noether page at " + exporter.pageUrl());
         out.println("Noether metrics at " + exporter.url().resolve("/metrics")
                 + (options.events == null ? "" : "; event log " + options.events));
     }
@@ -36,9 +37,9 @@ final class DemoSession implements AutoCloseable {
         return exporter.registry();
     }
 
-    /** Forwards every report to the event log, when one was asked for. */
-    NoetherReportListener eventLogListener() {
-        return report -> exporter.eventLog().ifPresent(log -> log.append(report.toRecord()));
+    /** The exporter's report listener: the page's history and, with --events, the event log. */
+    NoetherReportListener reportListener() {
+        return exporter.reportListener();
     }
 
     /** Prints one progress line every {@code --progress-every} steps and at the last step. */

@@ -49,7 +49,7 @@ final class DjlMlpCommand implements Callable<Integer> {
             NoetherTrainingListener noether = NoetherTrainingListener.builder()
                     .registry(session.registry())
                     .config(options.noetherConfig())
-                    .addListener(session.eventLogListener())
+                    .addListener(session.reportListener())
                     .build();
             DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
                     .optOptimizer(optimizer())

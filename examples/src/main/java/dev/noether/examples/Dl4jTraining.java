@@ -14,7 +14,7 @@ final class Dl4jTraining {
         try (NoetherListener noether = NoetherListener.builder()
                 .registry(session.registry())
                 .config(options.noetherConfig())
-                .addListener(session.eventLogListener())
+                .addListener(session.reportListener())
                 .build()) {
             net.addListeners(noether);
             data.shuffle(options.seed);

@@ -99,7 +99,7 @@ final class HttpEndpoint implements AutoCloseable {
             Route route = routes.get(exchange.getRequestURI().getPath());
             EndpointResponse response;
             if (route == null) {
-                response = EndpointResponse.text(404, "Not found. Noether serves /metrics and /healthz.\n");
+                response = EndpointResponse.text(404, "Not found. Noether serves / (the training page), /metrics and /healthz.\n");
             } else if (!head && !"GET".equals(method)) {
                 exchange.getResponseHeaders().set("Allow", "GET, HEAD");
                 response = EndpointResponse.text(405, "Method not allowed: use GET.\n");
@@ -107,6 +107,7 @@ final class HttpEndpoint implements AutoCloseable {
                 response = answer(route, exchange);
             }
             exchange.getResponseHeaders().set("Content-Type", response.contentType());
+            response.headers().forEach(exchange.getResponseHeaders()::set);
             if (head) {
                 exchange.sendResponseHeaders(response.status(), -1);
             } else {
@@ -120,7 +121,7 @@ final class HttpEndpoint implements AutoCloseable {
 
     private static EndpointResponse answer(Route route, HttpExchange exchange) {
         try {
-            return route.get(exchange.getRequestHeaders());
+            return route.get(exchange.getRequestHeaders(), exchange.getRequestURI().getRawQuery());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "Noether exporter: " + exchange.getRequestURI().getPath()
                     + " failed", e);

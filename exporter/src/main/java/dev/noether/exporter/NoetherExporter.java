@@ -1,5 +1,9 @@
 package dev.noether.exporter;
 
+import dev.noether.core.runtime.NoetherReportListener;
+import dev.noether.exporter.page.PageResponse;
+import dev.noether.exporter.page.RunHistory;
+import dev.noether.exporter.page.TrainingPage;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -32,9 +36,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }
  * }</pre>
  *
- * <p>HTTP paths: {@code GET /metrics} (Prometheus text 0.0.4, or OpenMetrics 1.0.0 when the Accept
- * header prefers {@code application/openmetrics-text}), {@code GET /healthz} ({@code ok}) and {@code /}
- * (reserved for a web page). Unknown paths answer 404, methods other than GET and HEAD 405.
+ * <p>Feed it reports with {@link #reportListener()}: they go to the event log (if any) and to the training page.
+ *
+ * <p>HTTP paths: {@code GET /} (the training page, with its assets and {@code /api/...} JSON, see
+ * {@link TrainingPage}), {@code GET /metrics} (Prometheus text 0.0.4, or OpenMetrics 1.0.0 when the Accept
+ * header prefers {@code application/openmetrics-text}) and {@code GET /healthz} ({@code ok}). Unknown paths
+ * answer 404, methods other than GET and HEAD 405.
  *
  * <p>The endpoint binds 127.0.0.1 unless {@link Builder#host(String)} says otherwise; to let a
  * Prometheus on another machine scrape it, set {@code host("0.0.0.0")} (all interfaces) or the address of
@@ -55,10 +62,15 @@ public final class NoetherExporter implements AutoCloseable {
     private final EventLog eventLog; // null when none
     private final PushGatewayClient pushGateway; // null when none
     private final ScheduledExecutorService pushScheduler; // null unless periodic pushes
+    private final RunHistory history;
+    private final ReportSink reports;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private NoetherExporter(PrometheusMeterRegistry registry, boolean ownsRegistry, HttpEndpoint http,
-            EventLog eventLog, PushGatewayClient pushGateway, ScheduledExecutorService pushScheduler) {
+            EventLog eventLog, PushGatewayClient pushGateway, ScheduledExecutorService pushScheduler,
+            RunHistory history) {
+        this.history = history;
+        this.reports = new ReportSink(eventLog, history);
         this.registry = registry;
         this.ownsRegistry = ownsRegistry;
         this.http = http;
@@ -80,6 +92,20 @@ public final class NoetherExporter implements AutoCloseable {
     public URI url() {
         InetSocketAddress address = http.address();
         return URI.create("http://" + HttpEndpoint.hostPort(address.getAddress().getHostAddress(), address.getPort()) + "/");
+    }
+
+    /** The training page's URL (the same as {@link #url()}: the page is served at {@code /}). */
+    public URI pageUrl() {
+        return url();
+    }
+
+    /**
+     * The listener to add to Noether's DJL or DL4J listener (or any {@code NoetherMonitor}): every report goes
+     * to the event log, when one is configured, and to the training page's bounded history. It only queues,
+     * so it returns at once on the training thread.
+     */
+    public NoetherReportListener reportListener() {
+        return reports;
     }
 
     /** The event log, if {@link Builder#eventLog(Path)} was set. */
@@ -106,12 +132,23 @@ public final class NoetherExporter implements AutoCloseable {
         if (pushGateway != null) pushGateway.push(); // the final push: what a short job leaves behind
         if (eventLog != null) eventLog.close();
         http.close();
+        history.close();
         if (ownsRegistry) registry.close();
     }
 
-    // The web page (a later issue) replaces this route; until then "/" says where the metrics are.
-    private static EndpointResponse rootPage() {
-        return EndpointResponse.text(200, "Noether exporter\n/metrics  Prometheus metrics\n/healthz  liveness\n");
+    /** The routes of the training page, on the same endpoint as /metrics. */
+    static void addPage(Map<String, Route> routes, TrainingPage page) {
+        for (String path : TrainingPage.paths()) {
+            routes.put(path, (headers, query) -> response(page.get(path, query)));
+        }
+    }
+
+    private static EndpointResponse response(PageResponse r) {
+        // The page loads nothing from another origin, and says so to the browser.
+        Map<String, String> headers = Map.of("Cache-Control", "no-store",
+                "Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+                "X-Content-Type-Options", "nosniff");
+        return new EndpointResponse(r.status(), r.contentType(), r.body(), headers);
     }
 
     /** Immutable settings of the exporter, fixed by {@link #start()}. */
@@ -125,6 +162,8 @@ public final class NoetherExporter implements AutoCloseable {
         private String pushAddress;
         private String pushJob;
         private Duration pushEvery;
+        private int pageRecords = RunHistory.DEFAULT_MAX_RECORDS;
+        private long pageBytes = RunHistory.DEFAULT_MAX_BYTES;
 
         private Builder() {}
 
@@ -194,6 +233,19 @@ public final class NoetherExporter implements AutoCloseable {
         }
 
         /**
+         * Bounds of the training page's in-memory history (defaults: {@value RunHistory#DEFAULT_MAX_RECORDS}
+         * records, 32 MiB of JSON); the oldest records go first.
+         */
+        public Builder pageHistory(int maxRecords, long maxBytes) {
+            if (maxRecords < 1 || maxBytes < 1) {
+                throw new IllegalArgumentException("pageHistory bounds must be positive: " + maxRecords + ", " + maxBytes);
+            }
+            this.pageRecords = maxRecords;
+            this.pageBytes = maxBytes;
+            return this;
+        }
+
+        /**
          * Starts the exporter.
          *
          * @throws ExporterStartException if the address cannot be bound (port in use: the message says how to pick another)
@@ -207,13 +259,15 @@ public final class NoetherExporter implements AutoCloseable {
             reg.config().commonTags(commonTags);
 
             Map<String, Route> routes = new LinkedHashMap<>();
-            routes.put("/metrics", headers -> metrics(reg, headers.getFirst("Accept")));
-            routes.put("/healthz", headers -> EndpointResponse.text(200, "ok\n"));
-            routes.put("/", headers -> rootPage());
+            RunHistory history = RunHistory.live(pageRecords, pageBytes);
+            addPage(routes, TrainingPage.live(history, reg));
+            routes.put("/metrics", (headers, query) -> metrics(reg, headers.getFirst("Accept")));
+            routes.put("/healthz", (headers, query) -> EndpointResponse.text(200, "ok\n"));
             HttpEndpoint http;
             try {
                 http = HttpEndpoint.start(host, port, routes);
             } catch (RuntimeException e) {
+                history.close();
                 if (ownsRegistry) reg.close();
                 throw e;
             }
@@ -237,8 +291,8 @@ public final class NoetherExporter implements AutoCloseable {
                     scheduler.scheduleWithFixedDelay(client::push, millis, millis, TimeUnit.MILLISECONDS);
                 }
             }
-            NoetherExporter exporter = new NoetherExporter(reg, ownsRegistry, http, log, push, scheduler);
-            LOG.log(System.Logger.Level.INFO, "Noether metrics at {0}metrics", exporter.url());
+            NoetherExporter exporter = new NoetherExporter(reg, ownsRegistry, http, log, push, scheduler, history);
+            LOG.log(System.Logger.Level.INFO, "Noether page at {0}, metrics at {0}metrics", exporter.url());
             return exporter;
         }
 

@@ -5,5 +5,6 @@ import com.sun.net.httpserver.Headers;
 /** One path of the exporter's HTTP endpoint, answering GET (and HEAD, whose body is discarded). */
 @FunctionalInterface
 interface Route {
-    EndpointResponse get(Headers requestHeaders);
+    /** @param query the raw query string of the request, or null when it has none */
+    EndpointResponse get(Headers requestHeaders, String query);
 }

@@ -28,7 +28,7 @@ public final class DjlTrainerHook implements FrameworkHook {
                 .registry(session.registry())
                 .config(session.config())
                 .modelName(session.modelName(model.getName() != null ? model.getName() : "djl"));
-        session.eventLog().ifPresent(listener::addListener);
+        listener.addListener(session.reports());
         listeners.add(listener.build());
     }
 }

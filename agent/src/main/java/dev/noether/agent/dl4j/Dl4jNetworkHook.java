@@ -59,7 +59,7 @@ public final class Dl4jNetworkHook implements FrameworkHook {
                 .registry(session.registry())
                 .config(session.config())
                 .modelName(session.modelName("dl4j"));
-        session.eventLog().ifPresent(listener::addListener);
+        listener.addListener(session.reports());
         return listener.build();
     }
 

@@ -1,0 +1,330 @@
+package dev.noether.examples;
+
+import dev.noether.exporter.ReplayServer;
+import dev.noether.exporter.page.RunHistory;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The training page in real headless Chromium (Debian's chromium through /usr/bin/chromedriver, both installed
+ * by .ci/run) against a live DJL demo training in a child JVM, then against the replay of its event log.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PageBrowserTest {
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    /** Charts that must stay empty for this run: the demo MLP has no normalization layer. */
+    private static final List<String> EMPTY_FOR_THIS_RUN = List.of("c-efflr");
+    /** Charts fed from the live registry and JVM, which an event log does not carry. */
+    private static final List<String> LIVE_ONLY = List.of("c-jvm", "c-cost");
+    private static final Path OUT = Path.of("target", "page-test");
+
+    private static Process demo;
+    private static URI pageUrl;
+    private static ChromeDriverService service;
+    private static ChromeDriver browser;
+    private static Map<String, Long> livePoints;
+
+    @BeforeAll
+    static void startTrainingAndBrowser() throws Exception {
+        assertThat(CHROMEDRIVER).as("chromedriver (Debian package chromium-driver, installed by .ci/run)").isExecutable();
+        assertThat(CHROMIUM).as("chromium (Debian package chromium, installed by .ci/run)").isExecutable();
+        Files.createDirectories(OUT);
+        Files.deleteIfExists(OUT.resolve("run.jsonl"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // Long enough to outlast the live checks; --hold keeps the page up after training, the test stops it.
+        demo = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true",
+                "dev.noether.examples.NoetherDemo", "djl-mlp", "--steps", "40000", "--samples", "1024", "--every", "25",
+                "--port", "0", "--progress-every", "1000000", "--events", OUT.resolve("run.jsonl").toString(), "--hold")
+                .redirectErrorStream(true).start();
+        pageUrl = URI.create(readPageUrl(demo));
+
+        service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,3400");
+        options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
+        browser = new ChromeDriver(service, options);
+        browser.manage().window().setSize(new Dimension(1280, 3400));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (browser != null) browser.quit();
+        if (service != null) service.stop();
+        stopDemo();
+    }
+
+    @Test
+    @Order(1)
+    void liveTrainingFillsEveryChartAndUpdatesWithoutReloading() throws Exception {
+        browser.get(pageUrl.toString());
+        Map<String, Long> points = waitForCharts(Duration.ofSeconds(90), List.of());
+        assertThat(points).as("charts without data points").allSatisfy((id, n) -> {
+            if (EMPTY_FOR_THIS_RUN.contains(id)) assertThat(n).as(id).isZero();
+            else assertThat(n).as(id).isPositive();
+        });
+        assertThat(browser.findElement(By.id("c-efflr")).getText()).contains("no normalization layer: no effective learning rate");
+        String body = browser.findElement(By.tagName("body")).getText();
+        assertThat(body).contains("01Linear", "03Linear", "05Linear", "01Linear:03Linear", "djl-mlp", "live");
+        assertThat(browser.findElement(By.id("modelTable")).getText()).contains("64 × 32", "rescaling");
+
+        // Live updates: the same document (a marker survives) shows later steps.
+        js("window.__sameDocument = 42;");
+        long seq = ((Number) js("return window.noetherPage.lastSeq;")).longValue();
+        long step = Long.parseLong(browser.findElement(By.id("step")).getText());
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d ->
+                ((Number) js("return window.noetherPage.lastSeq;")).longValue() > seq
+                        && Long.parseLong(browser.findElement(By.id("step")).getText()) > step);
+        assertThat(js("return window.__sameDocument;")).isEqualTo(42L);
+        assertThat(demo.isAlive()).as("the training was still running").isTrue();
+
+        assertThat(((Number) js("return document.documentElement.scrollWidth;")).intValue())
+                .as("no horizontal scrolling at 1280 px").isLessThanOrEqualTo(1280);
+        assertNothingFromAnotherOrigin();
+        assertNoConsoleErrors();
+        livePoints = chartPoints();
+        screenshot("page-live.png");
+    }
+
+    @Test
+    @Order(2)
+    void replayOfTheRecordedEventLogShowsTheSameCharts() throws Exception {
+        assertThat(livePoints).as("the live test ran first").isNotNull();
+        // Leave the live page first: once the demo stops, its polls would (rightly) log refused connections.
+        browser.get("about:blank");
+        browser.manage().logs().get(LogType.BROWSER);
+        stopDemo(); // closes the exporter: the event log is complete
+        Path log = OUT.resolve("replay.jsonl");
+        Files.copy(OUT.resolve("run.jsonl"), log, StandardCopyOption.REPLACE_EXISTING);
+        // A corrupt line in the middle and a line cut short at the end are skipped and counted.
+        List<String> lines = new ArrayList<>(Files.readAllLines(log));
+        lines.add(lines.size() / 2, "{\"type\":\"step\",\"step\":");
+        Files.write(log, lines);
+        Files.writeString(log, "{\"type\":\"analysis\",\"model\":\"djl-", StandardOpenOption.APPEND);
+
+        try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, RunHistory.DEFAULT_MAX_RECORDS,
+                RunHistory.DEFAULT_MAX_BYTES)) {
+            assertThat(replay.source().skippedLines()).isEqualTo(2);
+            browser.get(replay.url().toString());
+            Map<String, Long> points = waitForCharts(Duration.ofSeconds(30), LIVE_ONLY);
+            for (Map.Entry<String, Long> e : livePoints.entrySet()) {
+                if (LIVE_ONLY.contains(e.getKey())) {
+                    assertThat(points.get(e.getKey())).as(e.getKey()).isZero();
+                } else {
+                    assertThat(points.get(e.getKey()) > 0).as(e.getKey()).isEqualTo(e.getValue() > 0);
+                }
+            }
+            assertThat(browser.findElement(By.id("c-jvm")).getText()).contains("replay");
+            assertDrawnValuesMatchTheLog(OUT.resolve("run.jsonl"));
+            assertThat(browser.findElement(By.id("skippedInfo")).getText()).contains("2 bad event-log lines skipped");
+            assertThat(browser.findElement(By.id("mode")).getText()).isEqualTo("replay");
+            assertThat(browser.findElement(By.tagName("body")).getText()).contains("01Linear", "03Linear");
+            assertNothingFromAnotherOrigin();
+            assertNoConsoleErrors();
+            screenshot("page-replay.png");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aModelOf250LayersShowsASelectionAndAPagedTable() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = new ArrayList<>();
+        int layers = 250;
+        for (int step = 0; step <= 500; step += 25) {
+            Map<String, Object> byLayer = new LinkedHashMap<>();
+            Map<String, Object> analysis = new LinkedHashMap<>();
+            for (int l = 0; l < layers; l++) {
+                byLayer.put("dense" + l, Map.of("layer.neurons", 16.0, "layer.inputs", 16.0, "layer.weight.norm", 1.0 + l * 1e-3,
+                        "layer.update.ratio", 1e-3 / (1 + step)));
+                analysis.put("dense" + l, Map.of("neurons.distinct", 16.0, "neurons.dead", 0.0, "crh.phase", "none",
+                        "layer.effective.rank", 10.0));
+            }
+            lines.add(json.writeValueAsString(Map.of("type", "step", "model", "huge", "step", step, "time", 1000.0 + step,
+                    "metrics", Map.of("loss", 1.0 / (1 + step)), "layers", byLayer, "pairs", Map.of())));
+            lines.add(json.writeValueAsString(Map.of("type", "analysis", "model", "huge", "step", step, "time", 1000.0 + step,
+                    "metrics", Map.of(), "layers", analysis, "pairs", Map.of())));
+        }
+        Path log = OUT.resolve("huge.jsonl");
+        Files.write(log, lines);
+        try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, RunHistory.DEFAULT_MAX_RECORDS,
+                RunHistory.DEFAULT_MAX_BYTES)) {
+            browser.get(replay.url().toString());
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> chartPoints().getOrDefault("c-ratio", 0L) > 0);
+            assertThat(browser.findElement(By.id("layerNote")).getText()).contains("12 of 250 layers");
+            assertThat(chartPoints().get("c-ratio")).isEqualTo(12L * lines.size() / 2);
+            assertThat(browser.findElement(By.id("modelTable")).getText()).contains("layers 1–25 of 250", "dense24")
+                    .doesNotContain("dense25 ");
+            browser.findElement(By.xpath("//button[contains(., 'next')]")).click();
+            assertThat(browser.findElement(By.id("modelTable")).getText()).contains("layers 26–50 of 250", "dense25");
+            assertNoConsoleErrors();
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aRunWithNoLayerMappedShowsItsEmptyStates() throws Exception {
+        Path log = OUT.resolve("no-layers.jsonl");
+        Files.writeString(log, "{\"type\":\"step\",\"model\":\"m\",\"step\":0,\"time\":1.0,\"metrics\":{\"loss\":2.0},\"layers\":{},\"pairs\":{}}\n"
+                + "{\"type\":\"step\",\"model\":\"m\",\"step\":25,\"time\":2.0,\"metrics\":{\"loss\":1.0},\"layers\":{},\"pairs\":{}}\n");
+        try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, 100, 1 << 20)) {
+            browser.get(replay.url().toString());
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> chartPoints().getOrDefault("c-loss", 0L) == 2L);
+            assertThat(browser.findElement(By.id("modelTable")).getText()).contains("No layer mapped yet");
+            assertThat(browser.findElement(By.id("c-drift")).getText()).contains("no symmetry pair");
+            assertThat(browser.findElement(By.id("c-heatmap")).getText()).contains("this layer has no probe yet");
+            assertNoConsoleErrors();
+        }
+    }
+
+    /**
+     * What the charts draw, recomputed here from the event log: DL4J's signature chart is
+     * log10(‖ΔW‖/‖W‖) per step record, and steps/s is Δstep/Δtime between consecutive step records.
+     */
+    @SuppressWarnings("unchecked")
+    private static void assertDrawnValuesMatchTheLog(Path log) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<double[]> ratio = new ArrayList<>();
+        List<double[]> speed = new ArrayList<>();
+        double[] prev = null;
+        for (String line : Files.readAllLines(log)) {
+            Map<String, Object> r = json.readValue(line, Map.class);
+            if (!"step".equals(r.get("type"))) continue;
+            double step = ((Number) r.get("step")).doubleValue(), time = ((Number) r.get("time")).doubleValue();
+            Object v = ((Map<String, Map<String, Object>>) r.get("layers")).get("01Linear").get("layer.update.ratio");
+            if (v instanceof Number n && n.doubleValue() > 0) ratio.add(new double[] {step, Math.log10(n.doubleValue())});
+            if (prev != null && time > prev[1] && step > prev[0]) speed.add(new double[] {step, (step - prev[0]) / (time - prev[1])});
+            prev = new double[] {step, time};
+        }
+        assertThat(ratio.size()).as("the run is short enough to be drawn without striding").isBetween(10, 1500);
+        assertSeries("c-ratio", "01Linear", ratio);
+        assertSeries("c-speed", "steps/s", speed);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void assertSeries(String chart, String name, List<double[]> expected) {
+        List<List<Number>> drawn = (List<List<Number>>) js("return echarts.getInstanceByDom(document.getElementById('"
+                + chart + "')).getOption().series.find(s => s.name === '" + name + "').data;");
+        assertThat(drawn).as(chart + " " + name).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.size(); i++) {
+            assertThat(drawn.get(i).get(0).doubleValue()).isEqualTo(expected.get(i)[0]);
+            assertThat(drawn.get(i).get(1).doubleValue()).as(chart + " point " + i).isCloseTo(expected.get(i)[1],
+                    org.assertj.core.api.Assertions.within(1e-9 * Math.max(1, Math.abs(expected.get(i)[1]))));
+        }
+    }
+
+    private static Map<String, Long> waitForCharts(Duration timeout, List<String> allowedEmpty) {
+        List<String> expectedEmpty = new ArrayList<>(EMPTY_FOR_THIS_RUN);
+        expectedEmpty.addAll(allowedEmpty);
+        try {
+            new WebDriverWait(browser, timeout).until(d -> {
+                Map<String, Long> p = chartPoints();
+                return !p.isEmpty() && p.entrySet().stream().allMatch(e -> expectedEmpty.contains(e.getKey()) || e.getValue() > 0);
+            });
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("charts still empty after " + timeout + ": " + chartPoints(), e);
+        }
+        return chartPoints();
+    }
+
+    /** data-points of every chart, as the page sets them after drawing. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Long> chartPoints() {
+        Map<String, Object> raw = (Map<String, Object>) js("const o = {}; document.querySelectorAll('.chart')"
+                + ".forEach(c => { o[c.id] = Number(c.dataset.points || 0); }); return o;");
+        Map<String, Long> out = new TreeMap<>();
+        raw.forEach((k, v) -> out.put(k, ((Number) v).longValue()));
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void assertNothingFromAnotherOrigin() {
+        String origin = (String) js("return location.origin;");
+        List<String> resources = (List<String>) js("return performance.getEntriesByType('resource').map(e => e.name)"
+                + ".concat(Array.from(document.querySelectorAll('[src],[href]')).map(e => e.src || e.href));");
+        assertThat(resources).isNotEmpty().allSatisfy(url ->
+                assertThat(url.startsWith(origin + "/") || url.startsWith("data:")).as(url).isTrue());
+    }
+
+    private static void assertNoConsoleErrors() {
+        List<String> errors = new ArrayList<>();
+        for (LogEntry entry : browser.manage().logs().get(LogType.BROWSER)) {
+            if (entry.getLevel().intValue() >= Level.WARNING.intValue()) errors.add(entry.getLevel() + " " + entry.getMessage());
+        }
+        assertThat(errors).as("console errors and warnings").isEmpty();
+    }
+
+    private static void screenshot(String name) throws IOException {
+        File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), OUT.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static Object js(String script) {
+        return ((JavascriptExecutor) browser).executeScript(script);
+    }
+
+    /** Reads the demo's output until it prints the page URL; keeps draining it afterwards. */
+    private static String readPageUrl(Process process) throws Exception {
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<String> url = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try {
+                for (String line; (line = out.readLine()) != null; ) {
+                    if (line.startsWith("Noether page at ")) url.complete(line.substring("Noether page at ".length()).trim());
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+            url.completeExceptionally(new AssertionError("the demo ended without printing its page URL"));
+        }, "demo-output");
+        reader.setDaemon(true);
+        reader.start();
+        return url.get(120, TimeUnit.SECONDS);
+    }
+
+    private static void stopDemo() throws InterruptedException {
+        if (demo != null && demo.isAlive()) {
+            demo.destroy(); // SIGTERM: the demo's shutdown hook closes the exporter and flushes the event log
+            if (!demo.waitFor(30, TimeUnit.SECONDS)) demo.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package dev.noether.exporter.page;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The model table derived from the records alone: layers in the order they first appear, their shapes
+ * ({@code layer.neurons} × {@code layer.inputs}), any string the records carry about them ({@code kind},
+ * {@code activation}, ...), whether an analysis probed them, and the symmetry pairs with their symmetry.
+ */
+record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Map<String, Object>> pairs,
+                  boolean hasEffectiveLearningRate) {
+
+    static ModelTable of(List<Map<String, Object>> records) {
+        Accumulator a = new Accumulator();
+        for (Map<String, Object> r : records) a.add(r);
+        return a.table();
+    }
+
+    /**
+     * Builds the table one record at a time (the history feeds it as records arrive, so {@code /api/run}
+     * never walks the whole history for it). Not thread-safe: the history calls it under its lock.
+     */
+    static final class Accumulator {
+        private final Set<String> models = new LinkedHashSet<>();
+        private final Map<String, Map<String, Object>> layers = new LinkedHashMap<>();
+        private final Map<String, Map<String, Object>> pairs = new LinkedHashMap<>();
+        private boolean effectiveLr;
+
+        void add(Map<String, Object> r) {
+            if (r.get("model") instanceof String m) models.add(m);
+            boolean analysis = "analysis".equals(r.get("type"));
+            for (Map.Entry<String, Object> e : PageJson.section(r, "layers").entrySet()) {
+                if (!(e.getValue() instanceof Map<?, ?> values)) continue;
+                Map<String, Object> row = layers.computeIfAbsent(e.getKey(), k -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("name", k);
+                    m.put("probed", false);
+                    return m;
+                });
+                for (Map.Entry<?, ?> v : values.entrySet()) {
+                    String key = String.valueOf(v.getKey());
+                    if (key.equals("layer.neurons") && v.getValue() instanceof Number n) row.put("neurons", n.longValue());
+                    else if (key.equals("layer.inputs") && v.getValue() instanceof Number n) row.put("inputs", n.longValue());
+                    else if (key.equals("layer.effective.learning.rate")) effectiveLr = true;
+                    else if (v.getValue() instanceof String s && !key.equals("crh.phase")) row.put(key.replace("layer.", ""), s);
+                    else if (v.getValue() instanceof List<?> dims && key.endsWith("shape")) row.put("shape", join(dims));
+                }
+                if (analysis) row.put("probed", true);
+            }
+            for (Map.Entry<String, Object> e : PageJson.section(r, "pairs").entrySet()) {
+                if (!(e.getValue() instanceof Map<?, ?> values)) continue;
+                Map<String, Object> row = pairs.computeIfAbsent(e.getKey(), k -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("name", k);
+                    return m;
+                });
+                if (values.get("symmetry") instanceof String s) row.put("symmetry", s);
+            }
+        }
+
+        /** A snapshot: later records do not change it. */
+        ModelTable table() {
+            Map<String, List<String>> pairsOfLayer = new LinkedHashMap<>();
+            for (Map<String, Object> p : pairs.values()) {
+                String name = String.valueOf(p.get("name"));
+                for (String side : name.split(":")) {
+                    pairsOfLayer.computeIfAbsent(side, k -> new ArrayList<>()).add(name + " (" + p.getOrDefault("symmetry", "?") + ")");
+                }
+            }
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (Map<String, Object> layer : layers.values()) {
+                Map<String, Object> row = new LinkedHashMap<>(layer);
+                if (row.get("neurons") instanceof Long m && row.get("inputs") instanceof Long n) row.put("weights", m * n);
+                row.put("pairs", pairsOfLayer.getOrDefault(String.valueOf(row.get("name")), List.of()));
+                rows.add(row);
+            }
+            List<Map<String, Object>> pairRows = new ArrayList<>();
+            for (Map<String, Object> p : pairs.values()) pairRows.add(new LinkedHashMap<>(p));
+            return new ModelTable(new ArrayList<>(models), rows, pairRows, effectiveLr);
+        }
+    }
+
+    private static String join(List<?> dims) {
+        StringBuilder b = new StringBuilder();
+        for (Object d : dims) {
+            if (b.length() > 0) b.append(" × ");
+            b.append(d instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) ? String.valueOf(n.longValue()) : d);
+        }
+        return b.toString();
+    }
+}

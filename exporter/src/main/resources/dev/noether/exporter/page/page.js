@@ -1,0 +1,488 @@
+// Noether's training page: polls the exporter's JSON endpoints and draws ECharts charts. No other origin.
+'use strict';
+
+const MAX_CHART_LAYERS = 12;   // series charts show at most this many layers at once (pick others in the list)
+const MAX_POINTS = 1500;       // per series: a long run is drawn from an evenly strided subset of its records
+const TABLE_PAGE = 25;         // model table rows per page
+const PHASES = ['crh', 'backward_crh', 'forward_crh', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'none'];
+const PHASE_COLORS = ['#15803d', '#65a30d', '#0d9488', '#2563eb', '#4f46e5', '#7c3aed', '#c026d3', '#db2777',
+  '#e11d48', '#ea580c', '#d97706', '#ca8a04', '#9ca3af'];
+const RELATIONS = [['rga', 'H∝G'], ['rwa', 'H∝Z'], ['gwa', 'G∝Z']];
+const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc',
+  '#2f4554', '#61a0a8', '#d48265'];
+
+const state = {
+  records: [], lastSeq: 0, run: null, jvm: [], cost: [], detail: null, detailFor: '', detailSeq: -1,
+  layerNames: [], selected: null, tablePage: 0, renders: 0, connected: false,
+};
+window.noetherPage = state; // read by the browser tests
+
+const charts = {};
+
+function el(id) { return document.getElementById(id); }
+
+function fmt(v) {
+  if (v === undefined || v === null || !isFinite(v)) return '–';
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+  return String(Number(v.toPrecision(4)));
+}
+
+function text(tag, content, cls) {
+  const e = document.createElement(tag);
+  if (content !== undefined) e.textContent = content;
+  if (cls) e.className = cls;
+  return e;
+}
+
+/** Draws `option` into chart `id`, or its empty state when `points` is 0; data-points is what the tests read. */
+function show(id, option, points) {
+  const box = el(id);
+  box.dataset.points = String(points);
+  let empty = box.querySelector(':scope > .empty');
+  if (points === 0) {
+    if (!empty) { empty = text('div', '', 'empty'); box.appendChild(empty); }
+    empty.textContent = box.dataset.empty;
+    return;
+  }
+  if (empty) empty.remove();
+  if (!charts[id]) charts[id] = echarts.init(box, null, { renderer: 'canvas' });
+  charts[id].setOption(option, true);
+}
+
+function points(series) { return series.reduce((n, s) => n + s.data.length, 0); }
+
+function lineOption(series, opts) {
+  opts = opts || {};
+  return {
+    animation: false,
+    grid: { left: 64, right: opts.right || 18, top: 34, bottom: 30 },
+    legend: { type: 'scroll', top: 0, textStyle: { fontSize: 11 } },
+    tooltip: { trigger: 'axis', confine: true },
+    xAxis: opts.time ? { type: 'time', axisLabel: { hideOverlap: true, fontSize: 10 } }
+      : { type: 'value', name: 'step', nameGap: 4, min: 'dataMin', max: 'dataMax', axisLabel: { hideOverlap: true } },
+    yAxis: opts.yAxis || { type: opts.logY ? 'log' : 'value', scale: true, name: opts.yName || '',
+      axisLabel: { formatter: v => fmt(v), fontSize: 10 } },
+    series: series.map(s => ({
+      name: s.name, type: 'line', showSymbol: s.data.length < 3, symbolSize: 4, data: s.data, yAxisIndex: s.axis || 0,
+      sampling: 'lttb', // long runs: draw a shape-preserving subsample, never thousands of segments per pixel
+      lineStyle: { width: 1.5, type: s.dashed ? 'dashed' : 'solid' }, itemStyle: s.color ? { color: s.color } : undefined,
+    })),
+  };
+}
+
+function num(v) { return typeof v === 'number' && isFinite(v) ? v : null; }
+
+/** The records of `type` to draw: all of them, or an even stride through them (always the newest). */
+function view(type) {
+  const cached = state.view && state.view[type];
+  if (cached) return cached;
+  const all = state.records.filter(r => r.type === type);
+  let out = all;
+  if (all.length > MAX_POINTS) {
+    const stride = Math.ceil(all.length / MAX_POINTS);
+    out = all.filter((r, i) => i % stride === 0 || i === all.length - 1);
+  }
+  state.view = state.view || {};
+  state.view[type] = out;
+  return out;
+}
+
+/** One series per name of `section` (layers or pairs) over records of `type`, of `metric` mapped by `f`. */
+function seriesOf(section, names, metric, type, f) {
+  const records = view(type);
+  return names.map((name, i) => {
+    const data = [];
+    for (const r of records) {
+      const s = r[section] && r[section][name];
+      const v = s ? num(s[metric]) : null;
+      if (v === null) continue;
+      const y = f ? f(v, s) : v;
+      if (y !== null && isFinite(y)) data.push([r.step, y]);
+    }
+    return { name, data, color: PALETTE[i % PALETTE.length] };
+  });
+}
+
+function modelSeries(name, metric) {
+  const data = [];
+  for (const r of view('step')) {
+    const v = r.metrics ? num(r.metrics[metric]) : null;
+    if (v !== null) data.push([r.step, v]);
+  }
+  return { name, data };
+}
+
+function speedSeries() {
+  const data = [];
+  let prev = null;
+  for (const r of view('step')) {
+    if (typeof r.time !== 'number') continue;
+    if (prev && r.time > prev.time && r.step > prev.step) data.push([r.step, (r.step - prev.step) / (r.time - prev.time)]);
+    prev = r;
+  }
+  return { name: 'steps/s', data };
+}
+
+function latestAnalysis(layer) {
+  for (let i = state.records.length - 1; i >= 0; i--) {
+    const r = state.records[i];
+    if (r.type === 'analysis' && r.layers && r.layers[layer]) return { step: r.step, values: r.layers[layer], seq: r.seq };
+  }
+  return null;
+}
+
+function pairNames() { return state.run ? state.run.pairs.map(p => p.name) : []; }
+
+function selectedLayers() { return state.selected || []; }
+
+// ---- layer pickers (a model of 200+ layers shows a selection, never every series) ----
+
+function updateLayerPickers() {
+  const names = state.run ? state.run.layers.map(l => l.name) : [];
+  if (names.join('\u0000') === state.layerNames.join('\u0000')) return;
+  state.layerNames = names;
+  if (state.selected === null || state.selected.length === 0) state.selected = names.slice(0, MAX_CHART_LAYERS);
+  const pick = el('layers');
+  pick.replaceChildren(...names.map(n => {
+    const o = text('option', n);
+    o.value = n;
+    o.selected = state.selected.includes(n);
+    return o;
+  }));
+  el('layerNote').textContent = names.length > MAX_CHART_LAYERS
+    ? `${state.selected.length} of ${names.length} layers on the charts (Ctrl-click to pick up to ${MAX_CHART_LAYERS})` : '';
+  const detail = el('detailLayer');
+  const current = detail.value;
+  detail.replaceChildren(...names.map(n => { const o = text('option', n); o.value = n; return o; }));
+  const probed = state.run.layers.filter(l => l.probed).map(l => l.name);
+  detail.value = names.includes(current) ? current : (probed[0] || names[0] || '');
+}
+
+el('layers').addEventListener('change', () => {
+  const chosen = Array.from(el('layers').selectedOptions).map(o => o.value).slice(0, MAX_CHART_LAYERS);
+  state.selected = chosen;
+  el('layerNote').textContent = state.layerNames.length > MAX_CHART_LAYERS
+    ? `${chosen.length} of ${state.layerNames.length} layers on the charts` : '';
+  render();
+});
+el('detailLayer').addEventListener('change', () => { state.detailFor = ''; refreshDetail().then(render); });
+
+// ---- charts ----
+
+function renderTraining() {
+  const layers = selectedLayers();
+  const loss = [modelSeries('loss', 'loss')];
+  show('c-loss', lineOption(loss), points(loss));
+  const lr = [modelSeries('learning rate', 'learning.rate')];
+  show('c-lr', lineOption(lr), points(lr));
+  const ratio = seriesOf('layers', layers, 'layer.update.ratio', 'step', v => v > 0 ? Math.log10(v) : null);
+  show('c-ratio', lineOption(ratio, { yName: 'log10' }), points(ratio));
+  const wnorm = seriesOf('layers', layers, 'layer.weight.norm', 'step');
+  show('c-wnorm', lineOption(wnorm), points(wnorm));
+  const unorm = seriesOf('layers', layers, 'layer.update.ratio', 'step',
+    (v, s) => num(s['layer.weight.norm']) === null ? null : v * s['layer.weight.norm']);
+  show('c-unorm', lineOption(unorm, { logY: true }), points(unorm));
+  const speed = [speedSeries()];
+  show('c-speed', lineOption(speed), points(speed));
+  const mib = x => x / 1048576;
+  const jvm = [['heap used', 'heapUsed'], ['heap committed', 'heapCommitted'], ['non-heap', 'nonHeapUsed'],
+    ['direct buffers', 'directBuffers']].map(([name, key]) => ({ name, data: state.jvm.map(s => [s.t, mib(s[key])]) }));
+  show('c-jvm', lineOption(jvm, { time: true }), points(jvm));
+  renderModelTable();
+}
+
+function renderPhysics() {
+  const layers = selectedLayers();
+  const pairs = pairNames();
+  const drift = seriesOf('pairs', pairs, 'charge.drift', 'step');
+  show('c-drift', lineOption(drift), points(drift));
+  const observed = seriesOf('pairs', pairs, 'charge.drift.rate', 'step');
+  const predicted = seriesOf('pairs', pairs, 'charge.drift.rate.predicted', 'step')
+    .map(s => ({ ...s, name: s.name + ' predicted', dashed: true }));
+  const rate = observed.concat(predicted);
+  show('c-rate', lineOption(rate), points(rate));
+  const residual = seriesOf('pairs', pairs, 'charge.residual', 'step', v => v > 0 ? v : null);
+  show('c-residual', lineOption(residual, { logY: true }), points(residual));
+  const balance = seriesOf('pairs', pairs, 'pair.norm.ratio', 'step');
+  const imbalance = modelSeries('norm imbalance', 'norm.imbalance');
+  if (imbalance.data.length) balance.push({ ...imbalance, dashed: true, color: '#111827' });
+  show('c-balance', lineOption(balance), points(balance));
+  const efflr = seriesOf('layers', layers, 'layer.effective.learning.rate', 'step');
+  show('c-efflr', lineOption(efflr, { logY: true }), points(efflr));
+  renderNeurons(layers);
+  const ranks = seriesOf('layers', layers, 'layer.effective.rank', 'analysis')
+    .concat(seriesOf('layers', layers, 'representation.effective.rank', 'analysis')
+      .map(s => ({ ...s, name: s.name + ' repr.', dashed: true })));
+  show('c-ranks', lineOption(ranks), points(ranks));
+  renderPhases(layers);
+  renderAlignments();
+  renderHeatmap();
+  renderPah();
+}
+
+function renderNeurons(layers) {
+  const rows = layers.map(l => ({ l, a: latestAnalysis(l) })).filter(x => x.a && num(x.a.values['neurons.distinct']) !== null);
+  const neurons = name => state.run.layers.find(x => x.name === name) || {};
+  const series = [['dead', 'neurons.dead'], ['inactive', 'neurons.inactive'], ['distinct', 'neurons.distinct']]
+    .map(([name, key]) => ({ name, type: 'bar', data: rows.map(x => num(x.a.values[key])) }));
+  series.push({ name: 'neurons', type: 'bar', data: rows.map(x => neurons(x.l).neurons ?? null), itemStyle: { color: '#d1d5db' } });
+  const n = series.reduce((k, s) => k + s.data.filter(v => v !== null).length, 0);
+  show('c-neurons', {
+    animation: false, grid: { left: 50, right: 10, top: 34, bottom: 40 }, legend: { top: 0 }, tooltip: { trigger: 'axis' },
+    xAxis: { type: 'category', data: rows.map(x => x.l), axisLabel: { interval: 0, rotate: rows.length > 6 ? 30 : 0 } },
+    yAxis: { type: 'value' }, series,
+  }, rows.length ? n : 0);
+}
+
+function renderPhases(layers) {
+  const analyses = view('analysis');
+  const steps = analyses.map(r => String(r.step));
+  const data = [];
+  analyses.forEach((r, x) => layers.forEach((l, y) => {
+    const p = r.layers && r.layers[l] && r.layers[l]['crh.phase'];
+    if (typeof p === 'string' && PHASES.includes(p)) data.push([x, y, PHASES.indexOf(p)]);
+  }));
+  show('c-phase', {
+    animation: false, grid: { left: 90, right: 10, top: 40, bottom: 30 },
+    tooltip: { formatter: p => `${layers[p.value[1]]} at step ${steps[p.value[0]]}: phase ${PHASES[p.value[2]]}` },
+    xAxis: { type: 'category', data: steps, name: 'step', nameGap: 4 }, yAxis: { type: 'category', data: layers },
+    visualMap: { type: 'piecewise', dimension: 2, orient: 'horizontal', top: 0, left: 'center', itemWidth: 10,
+      itemHeight: 10, textStyle: { fontSize: 10 },
+      pieces: PHASES.map((p, i) => ({ value: i, label: p, color: PHASE_COLORS[i] })) },
+    series: [{ type: 'heatmap', data }],
+  }, data.length);
+}
+
+function detailLayer() { return el('detailLayer').value; }
+
+function renderAlignments() {
+  document.querySelectorAll('.detailName').forEach(e => { e.textContent = detailLayer() || '–'; });
+  const a = latestAnalysis(detailLayer());
+  const cats = [], align = [], base = [];
+  for (const side of ['a', 'b']) {
+    for (const [rel, label] of RELATIONS) {
+      cats.push(`${label} ${side === 'a' ? 'input' : 'output'}`);
+      align.push(a ? num(a.values[`crh.alignment.${rel}.${side}`]) : null);
+      base.push(a ? num(a.values[`crh.alignment.baseline.${rel}.${side}`]) : null);
+    }
+  }
+  const n = align.filter(v => v !== null).length;
+  show('c-align', {
+    animation: false, grid: { left: 44, right: 10, top: 34, bottom: 44 }, legend: { top: 0 }, tooltip: { trigger: 'axis' },
+    xAxis: { type: 'category', data: cats, axisLabel: { interval: 0, rotate: 25, fontSize: 10 } },
+    yAxis: { type: 'value', min: -1, max: 1 },
+    series: [{ name: `alignment (step ${a ? a.step : '–'})`, type: 'bar', data: align },
+      { name: 'random-rotation baseline', type: 'bar', data: base, itemStyle: { color: '#d1d5db' } }],
+  }, n);
+}
+
+function renderHeatmap() {
+  const c = state.detail && state.detail.correlation;
+  if (!c) { show('c-heatmap', null, 0); return; }
+  const data = [];
+  for (let i = 0; i < c.cells; i++) for (let j = 0; j < c.cells; j++) data.push([j, i, c.matrix[i * c.cells + j]]);
+  const axis = { type: 'category', data: Array.from({ length: c.cells }, (_, i) => i), axisLabel: { show: false }, axisTick: { show: false } };
+  show('c-heatmap', {
+    animation: false, grid: { left: 20, right: 70, top: 10, bottom: 20 },
+    tooltip: { formatter: p => `r = ${fmt(p.value[2])}` },
+    xAxis: axis, yAxis: { ...axis, inverse: true },
+    visualMap: { min: -1, max: 1, calculable: true, orient: 'vertical', right: 0, top: 'middle', itemHeight: 160,
+      inRange: { color: ['#2166ac', '#f7f7f7', '#b2182b'] } },
+    series: [{ type: 'heatmap', data, progressive: 0 }],
+    title: { text: `${c.neurons} neurons, step ${state.detail.step}${c.cells < c.neurons ? ' (block-averaged)' : ''}`,
+      bottom: 0, left: 'center', textStyle: { fontSize: 11, fontWeight: 'normal' } },
+  }, data.length);
+}
+
+function renderPah() {
+  const pah = (state.detail && state.detail.pah) || {};
+  const series = [];
+  let n = 0;
+  ['a', 'b'].forEach((side, k) => {
+    const s = pah[side];
+    if (!s || !Array.isArray(s.logLambdaG) || !s.logLambdaG.length) return;
+    const pts = s.logLambdaG.map((x, i) => [x, s.logLambdaH[i]]).filter(p => isFinite(p[0]) && isFinite(p[1]));
+    n += pts.length;
+    const color = PALETTE[k];
+    series.push({ name: `${side === 'a' ? 'input' : 'output'} side (${side})`, type: 'scatter', symbolSize: 5, data: pts, itemStyle: { color } });
+    const mx = pts.reduce((t, p) => t + p[0], 0) / pts.length, my = pts.reduce((t, p) => t + p[1], 0) / pts.length;
+    const xs = pts.map(p => p[0]), lo = Math.min(...xs), hi = Math.max(...xs);
+    const line = (slope, name, dashed) => series.push({ name, type: 'line', showSymbol: false, itemStyle: { color },
+      lineStyle: { type: dashed ? 'dashed' : 'solid', width: 1.5 }, data: [[lo, my + slope * (lo - mx)], [hi, my + slope * (hi - mx)]] });
+    if (num(s.fitted) !== null) line(s.fitted, `${side}: fitted κ = ${fmt(s.fitted)}`, false);
+    if (num(s.predicted) !== null) line(s.predicted, `${side}: predicted κ = ${fmt(s.predicted)}`, true);
+  });
+  show('c-pah', {
+    animation: false, grid: { left: 50, right: 14, top: 62, bottom: 30 }, legend: { top: 0, textStyle: { fontSize: 10 } },
+    tooltip: { trigger: 'item' }, xAxis: { type: 'value', name: 'log λG', scale: true, nameGap: 4 },
+    yAxis: { type: 'value', name: 'log λH', scale: true }, series,
+  }, n);
+}
+
+function renderMonitor() {
+  const cost = [{ name: 'analysis mean (s)', data: state.cost.filter(c => c.mean !== null).map(c => [c.t, c.mean]) },
+    { name: 'skipped (total)', data: state.cost.map(c => [c.t, c.skipped]), axis: 1, dashed: true }];
+  show('c-cost', lineOption(cost, { time: true, right: 50,
+    yAxis: [{ type: 'value', name: 's', scale: true }, { type: 'value', name: 'skips', scale: true }] }),
+  state.run && state.run.mode === 'live' ? points(cost) : 0);
+  const alerts = (state.run && state.run.alerts) || [];
+  const table = text('table');
+  table.appendChild(row(['rule', 'now', 'where'], 'th'));
+  for (const a of alerts) {
+    const tr = row([a.rule, a.state, a.where.join(', ')]);
+    tr.children[1].className = a.state;
+    table.appendChild(tr);
+  }
+  el('alerts').replaceChildren(table);
+  const gpus = (state.run && state.run.monitor && state.run.monitor.gpus) || [];
+  el('gpuPanel').hidden = gpus.length === 0;
+  if (gpus.length) {
+    const t = text('table');
+    t.appendChild(row(['gpu', 'busy', 'memory used / total (GiB)', 'power (W)', 'temperature (°C)'], 'th'));
+    const gib = v => v === null || v === undefined ? '–' : (v / 1073741824).toFixed(2);
+    for (const g of gpus) {
+      t.appendChild(row([g.gpu, g.utilization === null ? '–' : (100 * g.utilization).toFixed(0) + ' %',
+        `${gib(g.memoryUsed)} / ${gib(g.memoryTotal)}`, fmt(g.power), fmt(g.temperature)]));
+    }
+    el('gpus').replaceChildren(t);
+  }
+}
+
+function row(cells, tag) {
+  const tr = text('tr');
+  for (const c of cells) tr.appendChild(text(tag || 'td', c === undefined || c === null ? '–' : String(c)));
+  return tr;
+}
+
+function renderModelTable() {
+  const layers = state.run ? state.run.layers : [];
+  const box = el('modelTable');
+  if (!layers.length) { box.replaceChildren(text('p', 'No layer mapped yet: Noether maps dense layers (and their pairs) when training starts.', 'note')); return; }
+  const pages = Math.ceil(layers.length / TABLE_PAGE);
+  state.tablePage = Math.min(state.tablePage, pages - 1);
+  const table = text('table');
+  table.appendChild(row(['layer', 'shape (out × in)', 'weights', 'kind', 'activation', 'probe', 'symmetry pairs'], 'th'));
+  for (const l of layers.slice(state.tablePage * TABLE_PAGE, (state.tablePage + 1) * TABLE_PAGE)) {
+    const shape = l.shape || (l.neurons !== undefined ? `${l.neurons} × ${l.inputs ?? '?'}` : '–');
+    table.appendChild(row([l.name, shape, l.weights,
+      l.kind, l.activation, l.probed ? 'yes' : 'not yet', l.pairs.join(', ')]));
+  }
+  const parts = [table];
+  if (pages > 1) {
+    const pager = text('div', undefined, 'pager');
+    const prev = text('button', '‹ previous'), next = text('button', 'next ›');
+    prev.disabled = state.tablePage === 0;
+    next.disabled = state.tablePage >= pages - 1;
+    prev.onclick = () => { state.tablePage--; renderModelTable(); };
+    next.onclick = () => { state.tablePage++; renderModelTable(); };
+    pager.append(prev, text('span', `layers ${state.tablePage * TABLE_PAGE + 1}–${Math.min(layers.length, (state.tablePage + 1) * TABLE_PAGE)} of ${layers.length}`), next);
+    parts.push(pager);
+  }
+  box.replaceChildren(...parts);
+}
+
+function renderHeader() {
+  const run = state.run;
+  const mode = el('mode');
+  mode.textContent = !state.connected ? 'disconnected' : run.mode === 'replay' ? 'replay' : 'live';
+  mode.className = 'badge' + (run && run.mode === 'replay' ? ' replay' : '');
+  el('model').textContent = run ? run.models.join(', ') : '';
+  el('metricsLink').hidden = !run || run.mode !== 'live';
+  const last = state.records.length ? state.records[state.records.length - 1] : null;
+  el('step').textContent = last ? String(last.step) : '–';
+  const speed = speedSeries().data;
+  el('rate').textContent = speed.length ? speed[speed.length - 1][1].toFixed(0) : '–';
+  const loss = modelSeries('loss', 'loss').data;
+  el('loss').textContent = loss.length ? fmt(loss[loss.length - 1][1]) : '–';
+  el('empty').hidden = state.records.length > 0;
+  if (run) {
+    const h = run.history;
+    el('historyInfo').textContent = `${h.kept} records kept` + (h.evicted ? `, ${h.evicted} oldest evicted` : '')
+      + (h.dropped ? `, ${h.dropped} dropped` : '');
+    const skipped = run.replay ? run.replay.skippedLines : 0;
+    el('skippedInfo').hidden = !skipped;
+    if (skipped) el('skippedInfo').textContent = `${skipped} bad event-log lines skipped (first: ${run.replay.firstSkipped})`;
+    el('footer').textContent = (run.replay ? `Replay of ${run.replay.file}: ${run.replay.records} records. ` : '')
+      + `History bounds: ${h.maxRecords} records, ${(h.maxBytes / 1048576).toFixed(0)} MiB of JSON (now ${(h.bytes / 1048576).toFixed(2)} MiB).`;
+  }
+}
+
+function render() {
+  if (!state.run) return;
+  const started = performance.now();
+  state.view = null; // new records: sample again
+  updateLayerPickers();
+  renderHeader();
+  renderTraining();
+  renderPhysics();
+  renderMonitor();
+  state.renders++;
+  document.body.dataset.renderMs = String(Math.round(performance.now() - started));
+}
+
+// ---- polling ----
+
+async function getJson(url) {
+  const r = await fetch(url, { cache: 'no-store' });
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r.json();
+}
+
+async function refreshDetail() {
+  const layer = detailLayer();
+  const a = layer ? latestAnalysis(layer) : null;
+  const seq = a ? a.seq : -1;
+  if (!layer || (state.detailFor === layer && state.detailSeq === seq)) return;
+  state.detail = await getJson('api/layer?name=' + encodeURIComponent(layer));
+  state.detailFor = layer;
+  state.detailSeq = seq;
+}
+
+async function poll() {
+  let delay = 1000;
+  try {
+    const run = await getJson('api/run');
+    for (;;) {
+      const page = await getJson('api/records?after=' + state.lastSeq);
+      if (page.records.length === 0) break;
+      for (const r of page.records) state.records.push(r);
+      state.lastSeq = page.records[page.records.length - 1].seq;
+      // Keep what the server keeps: drop records it has evicted.
+      const first = page.firstSeq;
+      let cut = 0;
+      while (cut < state.records.length && state.records[cut].seq < first) cut++;
+      if (cut) state.records.splice(0, cut);
+    }
+    state.run = run;
+    state.connected = true;
+    if (run.mode === 'live') {
+      const t = Date.now();
+      if (run.jvm) state.jvm.push({ t, ...run.jvm });
+      const m = run.monitor || {};
+      const skipped = Object.values(m.skipped || {}).reduce((a, b) => a + b, 0);
+      state.cost.push({ t, mean: m.analysisSecondsMean ?? null, skipped });
+      if (state.jvm.length > 3600) state.jvm.shift();
+      if (state.cost.length > 3600) state.cost.shift();
+    } else {
+      delay = 5000; // a replay does not change
+    }
+    updateLayerPickers();
+    const before = state.detailSeq;
+    await refreshDetail();
+    // A replay does not change: draw again only when something new arrived (or on the first poll).
+    if (run.mode === 'live' || state.renders === 0 || state.lastSeq !== state.drawnSeq || state.detailSeq !== before) {
+      render();
+      state.drawnSeq = state.lastSeq;
+    }
+  } catch (e) {
+    state.connected = false;
+    if (state.run) renderHeader();
+    delay = 3000;
+  }
+  // Drawing must never take the tab: wait at least three drawing times between polls.
+  setTimeout(poll, Math.max(delay, 3 * Number(document.body.dataset.renderMs || 0)));
+}
+
+window.addEventListener('resize', () => Object.values(charts).forEach(c => c.resize()));
+poll();

@@ -1,0 +1,52 @@
+package dev.noether.exporter.page;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EventLogReplayTest {
+
+    @Test
+    void skipsAndCountsBadLinesAndShowsTheRest(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("run.jsonl");
+        byte[] garbage = {(byte) 0xff, (byte) 0xfe, 0x00, '\n'};
+        Files.writeString(log, """
+                {"type":"step","model":"m","step":0,"time":1.0,"metrics":{"loss":1.5},"layers":{},"pairs":{}}
+                {"type":"step","step":
+                [1, 2, 3]
+                not json at all
+
+                {"type":"step","model":"m","step":25,"time":2.0,"metrics":{"loss":"NaN"},"layers":{},"pairs":{}}
+                """, StandardCharsets.UTF_8);
+        Files.write(log, garbage, java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(log, "{\"type\":\"analysis\",\"mod", java.nio.file.StandardOpenOption.APPEND);
+        RunHistory h = RunHistory.replay(100, Long.MAX_VALUE);
+        ReplaySource s = EventLogReplay.read(List.of(log), h);
+        assertThat(s.records()).isEqualTo(2);
+        assertThat(s.skippedLines()).isEqualTo(5);
+        assertThat(s.firstSkipped()).isEqualTo("run.jsonl:2");
+        assertThat(h.all()).extracting(r -> PageJson.step(r.record())).containsExactly(0L, 25L);
+        // NaN in the log is the string "NaN": the page reads it as "not a number", never as a value.
+        assertThat(PageJson.number(PageJson.section(h.all().get(1).record(), "metrics"), "loss")).isNaN();
+    }
+
+    @Test
+    void anOlderVersionsRecordsWithoutSectionsStillLoad(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("old.jsonl");
+        // The first event-log format: flat records, no model, no pairs.
+        Files.writeString(log, "{\"type\":\"step\",\"step\":1200,\"time\":1.7329e9,\"loss\":0.412,"
+                + "\"layers\":{\"fc1\":{\"weight_norm\":12.3}},\"charges\":[0.51,-0.02]}\n");
+        RunHistory h = RunHistory.replay(100, Long.MAX_VALUE);
+        assertThat(EventLogReplay.read(List.of(log), h).records()).isEqualTo(1);
+        ModelTable t = ModelTable.of(List.of(h.all().get(0).record()));
+        assertThat(t.layers()).extracting(l -> l.get("name")).containsExactly("fc1");
+        assertThat(t.pairs()).isEmpty();
+        assertThat(AlertConditions.evaluate(List.of(h.all().get(0).record()), 1.7329e9, null)).hasSize(AlertConditions.RULES.size());
+    }
+}
