@@ -6,6 +6,7 @@ import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
+import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -68,14 +69,32 @@ final class JnaNvml implements Nvml {
      */
     static JnaNvml load() {
         try {
-            return new JnaNvml(Native.load("nvidia-ml", NvmlLibrary.class));
+            return new JnaNvml(bind("nvidia-ml"));
         } catch (UnsatisfiedLinkError first) {
             try {
-                return new JnaNvml(Native.load("libnvidia-ml.so.1", NvmlLibrary.class));
+                return new JnaNvml(bind("libnvidia-ml.so.1"));
             } catch (UnsatisfiedLinkError second) {
                 first.addSuppressed(second);
                 throw first;
             }
+        }
+    }
+
+    /**
+     * {@code Native.loadLibrary(name, NvmlLibrary.class)}, called reflectively: under the agent, Noether runs
+     * with the application's JNA, which is JNA 5 for DJL but JNA 4 for DL4J (through oshi), and the method's
+     * return type changed between them (Object, then Library), so a compiled call links with one only.
+     */
+    private static NvmlLibrary bind(String name) {
+        try {
+            return (NvmlLibrary) Native.class.getMethod("loadLibrary", String.class, Class.class)
+                    .invoke(null, name, NvmlLibrary.class);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof Error error) throw error;
+            if (e.getCause() instanceof RuntimeException runtime) throw runtime;
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("this JNA has no Native.loadLibrary(String, Class)", e);
         }
     }
 

@@ -8,7 +8,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -71,7 +75,7 @@ class NvmlGpuMetricsTest {
     }
 
     @Test
-    void everyMeterHasADescriptionAndThePrometheusNamesTheBoardsQuery() {
+    void everyMeterHasADescriptionAndThePrometheusNamesTheBoardsQuery() throws IOException, InterruptedException {
         nvml.addGpu("GPU-aaaa", "NVIDIA A100-SXM4-80GB").values(50, 80 * GIB, 40 * GIB, 300_000, 70);
         PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (NvmlGpuMetrics gpus = metrics()) {
@@ -86,8 +90,26 @@ class NvmlGpuMetricsTest {
                     "noether_gpu_temperature_celsius{gpu=\"0\"} 70.0\n",
                     "noether_gpu_info{driver=\"550.54.15\",gpu=\"0\",name=\"NVIDIA A100-SXM4-80GB\",uuid=\"GPU-aaaa\"} 1\n",
                     "noether_errors_total{model=\"\",stage=\"gpu\"} 0.0\n");
+            assertThat(promtoolCheckMetrics(text)).as("promtool check metrics").isEmpty();
         }
         assertThat(prometheus.getMeters()).as("close() removes the GPU meters").isEmpty();
+    }
+
+    /** What the real {@code promtool check metrics} says about an exposition: nothing when it is clean. */
+    static String promtoolCheckMetrics(String exposition) throws IOException, InterruptedException {
+        Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        try (OutputStream in = promtool.getOutputStream()) {
+            in.write(exposition.getBytes(StandardCharsets.UTF_8));
+        }
+        String verdict = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(promtool.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return promtool.exitValue() == 0 ? verdict : verdict + " (exit status " + promtool.exitValue() + ")";
+    }
+
+    @Test
+    void promtoolFlagsABadExposition() throws IOException, InterruptedException {
+        // the check above can fail: a counter without _total and a ms unit are reported
+        assertThat(promtoolCheckMetrics("# HELP x_ms latency\n# TYPE x_ms counter\nx_ms 1\n")).isNotEmpty();
     }
 
     @Test
