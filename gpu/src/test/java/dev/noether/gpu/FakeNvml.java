@@ -61,6 +61,7 @@ final class FakeNvml implements Nvml {
 
     /** One fake GPU: set its readings and, per NVML function, an error code (0 = success). */
     static final class FakeGpu implements NvmlDevice {
+        static final int JNA_FAILURE = -1;
         final String uuid;
         final String name;
         volatile int handleError;
@@ -91,9 +92,12 @@ final class FakeNvml implements Nvml {
             return this;
         }
 
+        /** Code -1 stands for a failure of JNA itself (not an NVML code): the call throws a RuntimeException. */
         private synchronized void call(String function) throws NvmlException {
             reads.incrementAndGet();
-            fail(function, errors.getOrDefault(function, 0));
+            int code = errors.getOrDefault(function, 0);
+            if (code == JNA_FAILURE) throw new IllegalStateException("Invalid memory access (fake JNA failure in " + function + ")");
+            fail(function, code);
         }
 
         @Override

@@ -160,6 +160,21 @@ class NvmlGpuMetricsTest {
     }
 
     @Test
+    void aJnaFailureDuringAReadIsTreatedLikeAnNvmlError() {
+        nvml.addGpu("GPU-aaaa", "A10").values(20, 24 * GIB, GIB, 100_000, 50)
+                .error("nvmlDeviceGetTemperature", FakeNvml.FakeGpu.JNA_FAILURE);
+        try (NvmlGpuMetrics gpus = metrics()) {
+            gpus.bindTo(registry);
+            gpus.sampleNow();
+            assertThat(hasGauge(registry, "noether.gpu.temperature", "0")).isFalse();
+            assertThat(gauge(registry, "noether.gpu.power", "0")).isEqualTo(100.0);
+            assertThat(registry.get("noether.errors").tag("stage", "gpu").functionCounter().count()).isEqualTo(2.0);
+        }
+        assertThat(log.records).filteredOn(r -> r.getLevel() == Level.WARNING).singleElement()
+                .satisfies(r -> assertThat(r.getMessage()).contains("noether.gpu.temperature of GPU 0", "fake JNA failure"));
+    }
+
+    @Test
     void aQuantityTheBoardDoesNotSupportIsAbsentButNoError() {
         nvml.addGpu("GPU-aaaa", "GeForce GTX 1050").values(5, 2 * GIB, GIB / 2, 0, 45)
                 .error("nvmlDeviceGetPowerUsage", NvmlException.ERROR_NOT_SUPPORTED);
