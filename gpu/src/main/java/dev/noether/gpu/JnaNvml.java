@@ -80,6 +80,11 @@ final class JnaNvml implements Nvml {
         }
     }
 
+    /** Binds the library in {@code file} (an absolute path): for a stand-in library in tests. */
+    static JnaNvml loadFrom(java.nio.file.Path file) {
+        return new JnaNvml(bind(file.toAbsolutePath().toString()));
+    }
+
     /**
      * {@code Native.loadLibrary(name, NvmlLibrary.class)}, called reflectively: under the agent, Noether runs
      * with the application's JNA, which is JNA 5 for DJL but JNA 4 for DL4J (through oshi), and the method's
