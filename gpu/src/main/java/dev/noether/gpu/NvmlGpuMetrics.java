@@ -83,7 +83,8 @@ public final class NvmlGpuMetrics implements MeterBinder, AutoCloseable {
 
     /**
      * Registers the GPU meters in {@code registry} (none without GPUs). The first call starts NVML and the
-     * sampling thread; later calls, for other registries, share them. Never throws for NVML's sake.
+     * sampling thread; later calls, for other registries, share them. Never throws for NVML's sake, nor when
+     * the registry refuses a meter (one WARNING line).
      */
     @Override
     public void bindTo(MeterRegistry registry) {
@@ -95,9 +96,14 @@ public final class NvmlGpuMetrics implements MeterBinder, AutoCloseable {
                 open();
             }
             if (sampler == null) return;
-            Binding binding = new Binding(registry);
-            binding.update();
-            bindings.add(binding);
+            try {
+                Binding binding = new Binding(registry);
+                binding.update();
+                bindings.add(binding);
+            } catch (RuntimeException e) { // e.g. a meter of the same name with other tags already there
+                LOG.log(Level.WARNING, "Noether GPU gauges cannot be registered in " + registry.getClass().getSimpleName()
+                        + "; no GPU meters there: " + e, e);
+            }
         }
     }
 

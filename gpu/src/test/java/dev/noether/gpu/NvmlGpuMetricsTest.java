@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -233,6 +235,25 @@ class NvmlGpuMetricsTest {
         Thread.sleep(100);
         assertThat(gpu.reads.get()).as("no NVML call after close()").isEqualTo(reads);
         assertThat(nvml.shutdownCalls.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aRegistryThatRefusesTheMetersGetsNoneAndBindDoesNotThrow() {
+        nvml.addGpu("GPU-aaaa", "T4").values(10, 16 * GIB, GIB, 30_000, 40);
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                if (id.getName().equals("noether.gpu.info")) throw new IllegalStateException("refused by the test");
+                return id;
+            }
+        });
+        try (NvmlGpuMetrics gpus = metrics()) {
+            gpus.bindTo(registry);
+            gpus.sampleNow();
+        }
+        assertThat(log.records).filteredOn(r -> r.getLevel() == Level.WARNING).singleElement()
+                .satisfies(r -> assertThat(r.getMessage()).contains("cannot be registered in SimpleMeterRegistry",
+                        "refused by the test"));
     }
 
     @Test
