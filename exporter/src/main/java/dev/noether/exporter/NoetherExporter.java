@@ -96,9 +96,9 @@ public final class NoetherExporter implements AutoCloseable {
     }
 
     /**
-     * Stops periodic pushes, pushes a last time (if a Pushgateway is set), closes the event log after
-     * writing what is queued, stops the HTTP endpoint and the GPU sampling, and closes the registry if the exporter created
-     * it. Never throws; calling it again does nothing.
+     * Stops periodic pushes, pushes a last time (if a Pushgateway is set), stops the GPU sampling, closes the
+     * event log after writing what is queued, stops the HTTP endpoint, and closes the registry if the exporter
+     * created it. Never throws; calling it again does nothing.
      */
     @Override
     public void close() {

@@ -6,8 +6,6 @@ final class NvmlException extends Exception {
     static final int ERROR_NOT_SUPPORTED = 3;
     static final int ERROR_NO_PERMISSION = 4;
     static final int ERROR_DRIVER_NOT_LOADED = 9;
-    static final int ERROR_TIMEOUT = 10;
-    static final int ERROR_LIBRARY_NOT_FOUND = 12;
     static final int ERROR_GPU_IS_LOST = 15;
     static final int ERROR_UNKNOWN = 999;
 
