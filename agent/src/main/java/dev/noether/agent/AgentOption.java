@@ -53,12 +53,16 @@ enum AgentOption {
             return nonEmpty(value);
         }
     },
+    GPU("gpu", "true", "false leaves out the GPU gauges (NVML utilization, memory, power, temperature)") {
+        @Override
+        String check(String value) {
+            return bool(value);
+        }
+    },
     ENABLED("enabled", "true", "false turns the agent off (e.g. for one JVM when it is set for all)") {
         @Override
         String check(String value) {
-            String v = value.trim().toLowerCase(Locale.ROOT);
-            if (!v.equals("true") && !v.equals("false")) throw new IllegalArgumentException("not true or false");
-            return v;
+            return bool(value);
         }
     };
 
@@ -106,6 +110,12 @@ enum AgentOption {
             if (option.key.equals(key)) return option;
         }
         return null;
+    }
+
+    private static String bool(String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false")) throw new IllegalArgumentException("not true or false");
+        return v;
     }
 
     private static String nonEmpty(String value) {

@@ -108,6 +108,11 @@ final class AgentOptions {
         return Boolean.parseBoolean(values.get(AgentOption.ENABLED));
     }
 
+    /** Whether the exporter adds the GPU gauges. */
+    boolean gpu() {
+        return Boolean.parseBoolean(values.get(AgentOption.GPU));
+    }
+
     int port() {
         return Integer.parseInt(values.get(AgentOption.PORT));
     }

@@ -39,7 +39,8 @@ public final class MonitorSession {
         // The agent speaks in single "noether:" lines; the library's INFO logs (two lines each through the JDK's
         // default logging) would repeat them. Warnings still show.
         NOETHER_LOG.setLevel(Level.WARNING);
-        NoetherExporter.Builder builder = NoetherExporter.builder().host(options.host()).port(options.port());
+        NoetherExporter.Builder builder = NoetherExporter.builder().host(options.host()).port(options.port())
+                .gpuMetrics(options.gpu());
         String[] tags = options.commonTags();
         if (tags.length > 0) builder.commonTags(tags);
         options.eventLog().ifPresent(builder::eventLog);

@@ -16,6 +16,7 @@ class AgentOptionsTest {
     void defaultsWhenNothingIsSet() {
         AgentOptions o = AgentOptions.resolve(null, NONE, NONE);
         assertThat(o.enabled()).isTrue();
+        assertThat(o.gpu()).isTrue();
         assertThat(o.port()).isEqualTo(9464);
         assertThat(o.host()).isEqualTo("127.0.0.1");
         assertThat(o.noetherConfig()).usingRecursiveComparison().isEqualTo(NoetherConfig.defaults());
@@ -28,7 +29,7 @@ class AgentOptionsTest {
     void agentArgumentSetsEveryOption() {
         AgentOptions o = AgentOptions.resolve(
                 " port=0 , host=0.0.0.0,every=7,observe=1,interval=0.5,share=1,events=/tmp/n.jsonl,model=resnet,run=r1,"
-                        + "worker=3,enabled=FALSE",
+                        + "worker=3,gpu=false,enabled=FALSE",
                 NONE, NONE);
         assertThat(o.port()).isZero();
         assertThat(o.host()).isEqualTo("0.0.0.0");
@@ -37,6 +38,7 @@ class AgentOptionsTest {
         assertThat(o.eventLog()).contains(Path.of("/tmp/n.jsonl"));
         assertThat(o.model()).contains("resnet");
         assertThat(o.commonTags()).containsExactly("run", "r1", "worker", "3");
+        assertThat(o.gpu()).isFalse();
         assertThat(o.enabled()).isFalse();
     }
 
@@ -58,6 +60,8 @@ class AgentOptionsTest {
                 .hasMessage("agent option 'port=abc' is not a port number 0..65535");
         assertThatThrownBy(() -> AgentOptions.resolve(null, Map.of("noether.every", "0"), NONE))
                 .hasMessage("system property noether.every='0': analysisEvery must be at least 1 step, got 0");
+        assertThatThrownBy(() -> AgentOptions.resolve(null, NONE, Map.of("NOETHER_GPU", "off")))
+                .hasMessage("environment variable NOETHER_GPU='off' is not true or false");
         assertThatThrownBy(() -> AgentOptions.resolve(null, NONE, Map.of("NOETHER_PORT", "70000")))
                 .hasMessage("environment variable NOETHER_PORT='70000' is not a port number 0..65535");
     }
@@ -72,7 +76,7 @@ class AgentOptionsTest {
     @Test
     void unknownKeysInTheArgumentAreErrorsButUnknownPropertiesAndVariablesAreNotOurs() {
         assertThatThrownBy(() -> AgentOptions.resolve("prot=9464", NONE, NONE))
-                .hasMessageStartingWith("agent option 'prot=9464' is unknown (known: port, host, events, model, run, worker, "
+                .hasMessageStartingWith("agent option 'prot=9464' is unknown (known: port, host, events, model, run, worker, gpu, "
                         + "enabled, analysisEvery, observeEvery,")
                 .hasMessageEndingWith("; aliases: every, interval, observe, share)");
         AgentOptions o = AgentOptions.resolve(null, Map.of("noether.colour", "red"), Map.of("NOETHER_HOME", "/opt"));

@@ -184,10 +184,19 @@ class DashboardModelTest {
     void overviewHasTheGpuRowAndThePhaseTimeline() {
         GrafanaDashboard overview = GrafanaDashboard.load(ModuleFiles.OVERVIEW_DASHBOARD);
         List<PanelQuery> queries = overview.panelQueries();
-        assertThat(queries).filteredOn(q -> q.expr().contains("DCGM_FI_DEV_GPU_UTIL")
-                && q.expr().contains(" or nvidia_smi_utilization_gpu_ratio")).hasSize(1);
-        assertThat(queries).filteredOn(q -> q.expr().contains("DCGM_FI_DEV_FB_USED")
-                && q.expr().contains(" or nvidia_smi_memory_used_bytes")).hasSize(1);
+        // each GPU panel: DCGM or nvidia_gpu_exporter or Noether's own NVML gauges, whichever exists
+        assertThat(queries).filteredOn(q -> q.expr().contains("DCGM_FI_DEV_GPU_UTIL{") && q.expr().contains("} / 100 or ")
+                && q.expr().contains(" or nvidia_smi_utilization_gpu_ratio{")
+                && q.expr().contains(" or noether_gpu_utilization{")).hasSize(1);
+        assertThat(queries).filteredOn(q -> q.expr().contains("DCGM_FI_DEV_FB_USED{")
+                && q.expr().contains(" or nvidia_smi_memory_used_bytes{")
+                && q.expr().contains(" or noether_gpu_memory_used_bytes{")).hasSize(1);
+        assertThat(queries).filteredOn(q -> q.expr().contains("DCGM_FI_DEV_POWER_USAGE{")
+                && q.expr().contains(" or nvidia_smi_power_draw_watts{")
+                && q.expr().contains(" or noether_gpu_power_watts{")).hasSize(1);
+        assertThat(queries).filteredOn(q -> q.expr().contains("DCGM_FI_DEV_GPU_TEMP{")
+                && q.expr().contains(" or nvidia_smi_temperature_gpu{")
+                && q.expr().contains(" or noether_gpu_temperature_celsius{")).hasSize(1);
         assertThat(overview.panels()).filteredOn(p -> "state-timeline".equals(p.path("type").asText()))
                 .singleElement()
                 .satisfies(p -> assertThat(p.path("targets").get(0).path("expr").asText()).contains("noether_crh_phase"));

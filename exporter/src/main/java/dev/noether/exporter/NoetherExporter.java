@@ -4,6 +4,7 @@ import dev.noether.core.runtime.NoetherReportListener;
 import dev.noether.exporter.page.PageResponse;
 import dev.noether.exporter.page.RunHistory;
 import dev.noether.exporter.page.TrainingPage;
+import dev.noether.gpu.NvmlGpuMetrics;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -47,6 +48,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Prometheus on another machine scrape it, set {@code host("0.0.0.0")} (all interfaces) or the address of
  * one interface, and protect the port with a firewall or a reverse proxy: there is no authentication.
  *
+ * <p>Unless {@link Builder#gpuMetrics(boolean)} turns them off, the registry also gets the GPU gauges of
+ * {@link NvmlGpuMetrics} (utilization, memory, power, temperature per GPU, read through NVML every 5 s); on a
+ * machine without NVIDIA GPU there are none, and one INFO line says so.
+ *
  * <p>Every scrape and push reads the registry under {@code ScrapeConsistency.read}, so it shows whole
  * reports only.
  */
@@ -64,13 +69,15 @@ public final class NoetherExporter implements AutoCloseable {
     private final ScheduledExecutorService pushScheduler; // null unless periodic pushes
     private final RunHistory history;
     private final ReportSink reports;
+    private final NvmlGpuMetrics gpuMetrics; // null when turned off
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private NoetherExporter(PrometheusMeterRegistry registry, boolean ownsRegistry, HttpEndpoint http,
             EventLog eventLog, PushGatewayClient pushGateway, ScheduledExecutorService pushScheduler,
-            RunHistory history) {
+            RunHistory history, NvmlGpuMetrics gpuMetrics) {
         this.history = history;
         this.reports = new ReportSink(eventLog, history);
+        this.gpuMetrics = gpuMetrics;
         this.registry = registry;
         this.ownsRegistry = ownsRegistry;
         this.http = http;
@@ -114,9 +121,9 @@ public final class NoetherExporter implements AutoCloseable {
     }
 
     /**
-     * Stops periodic pushes, pushes a last time (if a Pushgateway is set), closes the event log after
-     * writing what is queued, stops the HTTP endpoint, and closes the registry if the exporter created
-     * it. Never throws; calling it again does nothing.
+     * Stops periodic pushes, pushes a last time (if a Pushgateway is set), stops the GPU sampling, closes the
+     * event log after writing what is queued, stops the HTTP endpoint, and closes the registry if the exporter
+     * created it. Never throws; calling it again does nothing.
      */
     @Override
     public void close() {
@@ -130,6 +137,7 @@ public final class NoetherExporter implements AutoCloseable {
             }
         }
         if (pushGateway != null) pushGateway.push(); // the final push: what a short job leaves behind
+        if (gpuMetrics != null) gpuMetrics.close();
         if (eventLog != null) eventLog.close();
         http.close();
         history.close();
@@ -164,6 +172,7 @@ public final class NoetherExporter implements AutoCloseable {
         private Duration pushEvery;
         private int pageRecords = RunHistory.DEFAULT_MAX_RECORDS;
         private long pageBytes = RunHistory.DEFAULT_MAX_BYTES;
+        private boolean gpuMetrics = true;
 
         private Builder() {}
 
@@ -246,6 +255,15 @@ public final class NoetherExporter implements AutoCloseable {
         }
 
         /**
+         * Whether to add the GPU gauges ({@link NvmlGpuMetrics}, default true). They cost one NVML read per GPU
+         * and quantity every 5 s on a daemon thread; without NVIDIA GPU they are absent either way.
+         */
+        public Builder gpuMetrics(boolean enabled) {
+            this.gpuMetrics = enabled;
+            return this;
+        }
+
+        /**
          * Starts the exporter.
          *
          * @throws ExporterStartException if the address cannot be bound (port in use: the message says how to pick another)
@@ -291,7 +309,12 @@ public final class NoetherExporter implements AutoCloseable {
                     scheduler.scheduleWithFixedDelay(client::push, millis, millis, TimeUnit.MILLISECONDS);
                 }
             }
-            NoetherExporter exporter = new NoetherExporter(reg, ownsRegistry, http, log, push, scheduler, history);
+            NvmlGpuMetrics gpu = null;
+            if (gpuMetrics) { // after the common tags, so that the GPU meters carry them
+                gpu = NvmlGpuMetrics.create();
+                gpu.bindTo(reg);
+            }
+            NoetherExporter exporter = new NoetherExporter(reg, ownsRegistry, http, log, push, scheduler, history, gpu);
             LOG.log(System.Logger.Level.INFO, "Noether page at {0}, metrics at {0}metrics", exporter.url());
             return exporter;
         }
