@@ -98,11 +98,12 @@ final class NoetherCharge {
         String[] tags = {"pair", pair.tag(), "symmetry", pair.symmetry().tag()};
         Window shown = completed != null ? completed : current;
         if (pair.symmetry() == Symmetry.RESCALING) {
-            // rotation pairs get the matrix charge and drift from the heavy tier
+            // rotation pairs get the matrix charge ‖C‖_F, its relative value and drift from the heavy tier (tr C
+            // is not the charge there)
             out.put(NoetherMetric.CHARGE, q, tags);
+            out.put(NoetherMetric.CHARGE_RELATIVE, scale > 0 ? q / scale : Double.NaN, tags);
             out.put(NoetherMetric.CHARGE_DRIFT, initialScale > 0 ? drift / initialScale : Double.NaN, tags);
         }
-        out.put(NoetherMetric.CHARGE_RELATIVE, scale > 0 ? q / scale : Double.NaN, tags);
         out.put(NoetherMetric.CHARGE_DRIFT_RATE, shown.meanRate(), tags);
         out.put(NoetherMetric.CHARGE_DRIFT_RATE_PREDICTED, shown.meanPredicted(), tags);
         out.put(NoetherMetric.CHARGE_RESIDUAL, shown.maxResidual(), tags);

@@ -13,13 +13,18 @@ enum NoetherMetric {
     NORM_IMBALANCE("norm.imbalance",
             "Coefficient of variation (std/mean) of the weight norms of the intermediate dense layers; "
                     + "SGD drives it to 0 in deep linear nets (present with at least 2 intermediate layers)"),
+    NORM_SPREAD("norm.spread",
+            "Population std of the squared weight norms ||W_l||_F^2 of the intermediate dense layers (weight units^2); "
+                    + "conserved by gradient flow in bias-free homogeneous chains, driven to 0 by SGD noise "
+                    + "(present with at least 2 intermediate layers)"),
     MONITOR_OVERHEAD("monitor.overhead",
             "Share (0-1) of the training thread's wall time spent inside Noether's every-step work and probes"),
 
     // pair (tags pair, symmetry)
     CHARGE("charge", "Noether charge Q = ||W_l||^2 + ||b_l||^2 - ||W_l+1||^2 of the pair (rotation pairs: "
             + "||C||_F of C = W_l W_l^T - W_l+1^T W_l+1)"),
-    CHARGE_RELATIVE("charge.relative", "Charge over scale, Q/S, in [-1, 1]; 0 means balanced layers"),
+    CHARGE_RELATIVE("charge.relative", "Charge over scale, Q/S, in [-1, 1]; 0 means balanced layers (rotation "
+            + "pairs: ||C||_F / S, S = ||W_l||^2 + ||W_l+1||^2)"),
     CHARGE_DRIFT("charge.drift", "sum_i |C_i(t) - C_i(t0)| / S(t0) since the first observed step "
             + "(rotation pairs: ||C(t) - C(t0)||_F / S(t0))"),
     CHARGE_DRIFT_RATE("charge.drift.rate", "Observed (Q(t) - Q(t-1)) / S(t-1) per step, averaged over the last window of "
@@ -34,7 +39,7 @@ enum NoetherMetric {
 
     // layer (tag layer)
     LAYER_WEIGHT_NORM("layer.weight.norm", "Frobenius norm of the layer's weight matrix"),
-    LAYER_UPDATE_RATIO("layer.update.ratio", "||W(t) - W(t-1)||_F / ||W(t-1)||_F for the last step"),
+    LAYER_UPDATE_RATIO("layer.update.ratio", "||W(t) - W(t-1)||_F / ||W(t)||_F for the last step"),
     LAYER_EFFECTIVE_LEARNING_RATE("layer.effective.learning.rate",
             "eta / ||W||_F^2 of a scale-invariant layer (one followed by a normalization)"),
     LAYER_NEURONS("layer.neurons", "Number of output neurons m of the layer"),
@@ -60,7 +65,8 @@ enum NoetherMetric {
     CRH_PHASE("crh.phase", "CRH phase of the layer (talk Table 1) as a state set: 1 for the current phase"),
     PAH_EXPONENT("pah.exponent", "Polynomial alignment exponent: least-squares slope of log lambda_H on log lambda_G "
             + "in the eigenbasis of G (wide layers: on the sampled principal submatrices, see crh.alignment)"),
-    PAH_EXPONENT_PREDICTED("pah.exponent.predicted", "Exponent kappa_b the current CRH phase predicts (0 = flat)"),
+    PAH_EXPONENT_PREDICTED("pah.exponent.predicted", "Exponent kappa_b the current CRH phase predicts (METRICS.md table: 0 for the H-flat phases 3 and 9; "
+            + "absent for phases 1, 2, backward_crh, forward_crh and none)"),
     PAH_FIT_R2("pah.fit.r2", "R^2 of the polynomial alignment fit"),
     FDT_RESIDUAL("fdt.residual", "Fluctuation-dissipation residual min_{c1,c2>=0} ||W W^T + c1 G_b - c2 H_b||_F / "
             + "||W W^T||_F; 0 at equilibrium (wide layers: on the sampled principal submatrices)");

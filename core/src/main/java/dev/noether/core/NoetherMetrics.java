@@ -47,10 +47,11 @@ public final class NoetherMetrics implements MeterBinder {
         registries.add(registry);
         FunctionCounter.builder("noether.steps", monitor, NoetherMonitor::steps)
                 .tags(modelTags).description("Training steps observed by Noether").register(registry);
-        for (String reason : List.of("busy", "rate_limited")) {
+        for (String reason : List.of("busy", "rate_limited", "timeout")) {
             FunctionCounter.builder("noether.analysis.skipped", monitor, m -> m.skipped(reason))
                     .tags(modelTags).tag("reason", reason)
-                    .description("Heavy analyses skipped: the analysis thread was busy, or the time floor had not passed")
+                    .description("Heavy analyses skipped: the analysis thread was busy, the time floor had not passed, "
+                            + "or the final analysis at training end ran past its time bound")
                     .register(registry);
         }
         for (DenseLayer layer : monitor.description().layers()) {

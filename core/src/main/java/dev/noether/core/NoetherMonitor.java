@@ -1,12 +1,14 @@
 package dev.noether.core;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,6 +50,7 @@ public final class NoetherMonitor implements AutoCloseable {
     private final Clock clock;
     private final StepTier stepTier;
     private final Analysis analysis;
+    private final HeavyAnalysis heavy; // null when a test replaced the analysis
     private final AnalysisHandOff handOff;
     private final RateLimitedLog log = new RateLimitedLog(TimeUnit.MINUTES.toNanos(1));
     private final List<NoetherReportListener> listeners = new CopyOnWriteArrayList<>();
@@ -61,6 +64,7 @@ public final class NoetherMonitor implements AutoCloseable {
     private final AtomicLong steps = new AtomicLong();
     private final AtomicLong skippedBusy = new AtomicLong();
     private final AtomicLong skippedRateLimited = new AtomicLong();
+    private final AtomicLong skippedTimeout = new AtomicLong();
     private final AtomicLongArray nonFinite;
     private final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
     private final TierTime stepTime = new TierTime();
@@ -79,7 +83,9 @@ public final class NoetherMonitor implements AutoCloseable {
         this.engine = b.engine;
         this.clock = b.clock;
         this.stepTier = new StepTier(description, config.analysisEvery());
-        this.analysis = b.analysis != null ? b.analysis : new HeavyAnalysis(description, config, this::countNonFinite, this::neuronCharges)::analyze;
+        this.heavy = b.analysis != null ? null
+                : new HeavyAnalysis(description, config, this::countNonFinite, this::neuronCharges);
+        this.analysis = b.analysis != null ? b.analysis : heavy::analyze;
         this.handOff = new AnalysisHandOff("noether-analysis-" + description.model());
         this.nonFinite = new AtomicLongArray(description.layers().size());
         for (String stage : STAGES) {
@@ -222,6 +228,97 @@ public final class NoetherMonitor implements AutoCloseable {
         }
     }
 
+    /**
+     * The end of training (METRICS.md §6): one last step-tier observation of the final parameters and one last
+     * heavy analysis of them, whatever the schedule, so that short runs and the event log end on the final
+     * state. Synchronous but bounded: it waits for a running analysis, computes {@code probes} on the caller's
+     * thread and waits for the analysis, all within {@code timeout}; past it, the final analysis is skipped and
+     * counted ({@code noether.analysis.skipped{reason="timeout"}}). {@code step} is the number of updates applied
+     * (the final state follows the last one); gradients in the captured snapshot are dropped, since the last
+     * backward pass belongs to the state before the last update. Call it once, before {@link #close()}; never
+     * throws.
+     *
+     * @return true when the final analysis was published within {@code timeout}
+     */
+    public boolean finish(long step, StepSource source, ProbeSource probes, Duration timeout) {
+        long start = System.nanoTime();
+        long deadline = start + Math.max(0, timeout.toNanos());
+        boolean reserved = false;
+        try {
+            if (steps.get() == 0) {
+                return false; // nothing trained, nothing to describe
+            }
+            StepSnapshot weights;
+            try {
+                weights = withoutGradients(Objects.requireNonNull(source.capture(), "snapshot"), step);
+            } catch (Throwable e) {
+                recordError("adapter", e);
+                return false;
+            }
+            NoetherReport report = stepTier.observe(weights, clock.instant(), this::countNonFinite);
+            latestSnapshot = weights;
+            ScrapeConsistency.publish(() -> latestStep = report);
+            notifyListeners(report);
+            while (!handOff.tryReserve()) {
+                if (System.nanoTime() - deadline >= 0) {
+                    skippedTimeout.incrementAndGet();
+                    return false;
+                }
+                Thread.sleep(2);
+            }
+            reserved = true;
+            List<LayerProbe> moments = List.of();
+            if (probes != null) {
+                long probeStart = System.nanoTime();
+                try {
+                    moments = List.copyOf(probes.compute());
+                } catch (Throwable e) {
+                    recordError("probe", e);
+                } finally {
+                    probeTime.add(System.nanoTime() - probeStart);
+                }
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                skippedTimeout.incrementAndGet();
+                return false;
+            }
+            List<LayerProbe> handed = moments;
+            CountDownLatch done = new CountDownLatch(1);
+            handOff.run(() -> {
+                try {
+                    runAnalysis(weights, handed);
+                } finally {
+                    done.countDown();
+                }
+            });
+            reserved = false;
+            if (!done.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                skippedTimeout.incrementAndGet(); // it may still publish later; close() waits briefly for it
+                return false;
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            skippedTimeout.incrementAndGet();
+            return false;
+        } catch (Throwable e) {
+            recordError("analysis", e);
+            return false;
+        } finally {
+            if (reserved) {
+                handOff.release();
+            }
+        }
+    }
+
+    private static StepSnapshot withoutGradients(StepSnapshot s, long step) {
+        StepSnapshot.Builder b = StepSnapshot.builder(step).loss(s.loss()).optimizer(s.optimizer());
+        for (LayerSnapshot layer : s.layers()) {
+            b.layer(LayerSnapshot.ofWeights(layer.weight(), layer.bias()));
+        }
+        return b.build();
+    }
+
     private void runAnalysis(StepSnapshot weights, List<LayerProbe> probes) {
         long start = System.nanoTime();
         try {
@@ -298,6 +395,9 @@ public final class NoetherMonitor implements AutoCloseable {
     /** Restarts the charge drift of every pair from the next step (METRICS.md §2, "or last reset"). */
     public void resetDrift() {
         stepTier.resetDrift();
+        if (heavy != null) {
+            heavy.resetDrift(); // the rotation pairs' matrix baseline C(t0)
+        }
     }
 
     /** True while a heavy analysis is running. */
@@ -316,11 +416,12 @@ public final class NoetherMonitor implements AutoCloseable {
         return millis == Long.MIN_VALUE ? Double.NaN : millis / 1000.0;
     }
 
-    /** Skipped analyses for {@code reason} "busy" or "rate_limited". */
+    /** Skipped analyses for {@code reason} "busy", "rate_limited" or "timeout" (the final analysis, see {@link #finish}). */
     public long skipped(String reason) {
         return switch (reason) {
             case "busy" -> skippedBusy.get();
             case "rate_limited" -> skippedRateLimited.get();
+            case "timeout" -> skippedTimeout.get();
             default -> 0;
         };
     }

@@ -16,6 +16,8 @@ final class PlainSgdMlp {
     final Act act;
     final double eta;
     final double gamma;
+    /** γ_b: the bias decay, separate as in DL4J (l2Bias); equal to γ unless a test sets it. */
+    double gammaBias;
 
     float[][] gw;
     float[][] gb;
@@ -25,6 +27,7 @@ final class PlainSgdMlp {
         this.act = act;
         this.eta = eta;
         this.gamma = gamma;
+        this.gammaBias = gamma;
         int layers = widths.length - 1;
         w = new float[layers][];
         b = new float[layers][];
@@ -147,7 +150,7 @@ final class PlainSgdMlp {
             }
             if (b[l] != null) {
                 for (int i = 0; i < b[l].length; i++) {
-                    b[l][i] = (float) (b[l][i] - eta * (gb[l][i] + gamma * b[l][i]));
+                    b[l][i] = (float) (b[l][i] - eta * (gb[l][i] + gammaBias * b[l][i]));
                 }
             }
         }
@@ -164,7 +167,7 @@ final class PlainSgdMlp {
     }
 
     OptimizerSettings sgd() {
-        return OptimizerSettings.plainSgd(eta, gamma, gamma);
+        return OptimizerSettings.plainSgd(eta, gamma, gammaBias);
     }
 
     /** Q = ‖W_l‖² + ‖b_l‖² − ‖W_{l+1}‖², by explicit sums. */
