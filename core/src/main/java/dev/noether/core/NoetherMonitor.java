@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 public final class NoetherMonitor implements AutoCloseable {
     /** Error stages counted in {@code noether.errors{stage}} by core itself. */
     static final List<String> STAGES = List.of("step", "probe", "analysis", "listener", "adapter");
+    /** How long the adapters let {@link #finish} take at training end (METRICS.md §6: "say ≤ 10 s"). */
+    public static final Duration FINAL_ANALYSIS_TIMEOUT = Duration.ofSeconds(10);
 
     /** Computes probe-batch moments on the training thread, only when an analysis is due. */
     @FunctionalInterface

@@ -39,8 +39,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  * It never changes what training computes and never throws into the training loop: its own failures are
  * counted in {@code noether_errors_total{stage="adapter"}} and logged at a limited rate. One listener watches
- * one training run; it stops its monitor in {@code onTrainingEnd} (when the trainer is closed), and the last
- * values stay readable.
+ * one training run. In {@code onTrainingEnd} (when the trainer is closed) it observes and analyses the final
+ * parameters once more, synchronously but within {@link NoetherMonitor#FINAL_ANALYSIS_TIMEOUT} (METRICS.md §6),
+ * then stops its monitor; the last values stay readable.
  */
 public final class NoetherListener implements TrainingListener {
     private static final System.Logger LOG = System.getLogger("dev.noether.djl");
@@ -57,6 +58,9 @@ public final class NoetherListener implements TrainingListener {
     private ProbeRunner probe;
     private long step;
     private boolean stopped;
+    private boolean finished;
+    private Trainer lastTrainer;
+    private OptimizerSettings lastOptimizer = OptimizerSettings.unknown();
     private final AtomicLong failuresBeforeStart = new AtomicLong();
 
     private NoetherListener(Builder b) {
@@ -82,7 +86,7 @@ public final class NoetherListener implements TrainingListener {
     }
 
     @Override
-    public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+    public synchronized void onTrainingBatch(Trainer trainer, BatchData batchData) {
         if (stopped) {
             return;
         }
@@ -91,6 +95,7 @@ public final class NoetherListener implements TrainingListener {
                 start(trainer, batchData);
             }
             NoetherMonitor m = monitor;
+            lastTrainer = trainer;
             long s = step++;
             m.onStep(s, () -> snapshot(m, trainer, batchData, s)); // copies only on the steps core observes
             m.analyze(s, probe == null ? null : () -> probe.compute(trainer));
@@ -115,8 +120,10 @@ public final class NoetherListener implements TrainingListener {
     }
 
     @Override
-    public void onTrainingEnd(Trainer trainer) {
+    public synchronized void onTrainingEnd(Trainer trainer) {
+        finish();
         stopped = true;
+        lastTrainer = null;
         try {
             if (probeBatch != null) {
                 probeBatch.close();
@@ -126,6 +133,33 @@ public final class NoetherListener implements TrainingListener {
             }
         } catch (Throwable e) {
             fail(e);
+        }
+    }
+
+    /**
+     * Observes and analyses the final parameters (METRICS.md §6), once: synchronous, bounded by
+     * {@link NoetherMonitor#FINAL_ANALYSIS_TIMEOUT} (past it the analysis is counted as skipped, reason
+     * "timeout"). {@code onTrainingEnd} calls it; so does the agent at JVM shutdown for a trainer never closed.
+     *
+     * @return true when the final analysis was published
+     */
+    public synchronized boolean finish() {
+        NoetherMonitor m = monitor;
+        Trainer trainer = lastTrainer;
+        if (finished || stopped || m == null || trainer == null) {
+            return false;
+        }
+        finished = true;
+        try {
+            long end = step; // the state after the last update
+            boolean done = m.finish(end, () -> capture.capture(end, Double.NaN, settings.optimizer().orElse(lastOptimizer)),
+                    probe == null ? null : () -> probe.compute(trainer), NoetherMonitor.FINAL_ANALYSIS_TIMEOUT);
+            LOG.log(System.Logger.Level.INFO, () -> "Noether: final state of '" + m.description().model() + "' after "
+                    + end + " steps " + (done ? "analysed" : "not analysed in time (counted as skipped, reason timeout)"));
+            return done;
+        } catch (Throwable e) {
+            fail(e);
+            return false;
         }
     }
 
@@ -200,7 +234,8 @@ public final class NoetherListener implements TrainingListener {
             return OptimizerSettings.unknown();
         }
         try {
-            return optimizerReader.next();
+            lastOptimizer = optimizerReader.next();
+            return lastOptimizer;
         } catch (ReflectiveOperationException | RuntimeException e) {
             optimizerReader = null;
             m.recordError("adapter", e);
