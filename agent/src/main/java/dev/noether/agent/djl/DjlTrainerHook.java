@@ -29,6 +29,8 @@ public final class DjlTrainerHook implements FrameworkHook {
                 .config(session.config())
                 .modelName(session.modelName(model.getName() != null ? model.getName() : "djl"));
         session.eventLog().ifPresent(listener::addListener);
-        listeners.add(listener.build());
+        NoetherListener built = listener.build();
+        listeners.add(built);
+        session.atShutdown(built, NoetherListener::finish); // a trainer never closed still ends analysed
     }
 }
