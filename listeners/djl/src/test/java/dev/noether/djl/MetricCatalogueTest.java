@@ -23,7 +23,7 @@ class MetricCatalogueTest {
     private static final List<String> FAMILIES = List.of(
             "noether_steps_total", "noether_loss", "noether_learning_rate", "noether_last_step_timestamp_seconds",
             "noether_analysis_seconds_count", "noether_analysis_seconds_sum", "noether_analysis_skipped_total",
-            "noether_nonfinite_total", "noether_errors_total", "noether_info", "noether_norm_imbalance",
+            "noether_nonfinite_total", "noether_errors_total", "noether_info", "noether_norm_imbalance", "noether_norm_spread",
             "noether_monitor_overhead",
             "noether_charge", "noether_charge_relative", "noether_charge_drift", "noether_charge_drift_rate",
             "noether_charge_drift_rate_predicted", "noether_charge_residual", "noether_symmetry_violation",
