@@ -36,7 +36,7 @@ class DemoCommandsTest {
     @Test
     void theIrisDemoTrainsOnTheDataShippedInTheDl4jJar() throws Exception {
         assertThat(Dl4jIrisCommand.load().numExamples()).isEqualTo(150);
-        String out = captureStdout(() -> assertThat(NoetherDemo.run("dl4j-iris", "--steps", "200", "--batch", "150",
+        String out = captureStdout(() -> assertThat(NoetherDemo.run("dl4j-iris", "--steps", "200", "--batch", "150", "--norm", "none",
                 "--every", "50", "--port", "0", "--progress-every", "100")).isZero());
         assertThat(out).contains("step 200/200").contains("Training done after 200 steps");
     }
