@@ -46,6 +46,7 @@ class Dl4jPrometheusExpositionTest {
             entry("noether_errors_total", Set.of("model", "stage")),
             entry("noether_info", Set.of("model", "version", "engine", "optimizer", "unsupported")),
             entry("noether_norm_imbalance", Set.of("model")),
+            entry("noether_norm_spread", Set.of("model")),
             entry("noether_monitor_overhead", Set.of("model")),
             entry("noether_charge", pair()),
             entry("noether_charge_relative", pair()),
