@@ -4,7 +4,11 @@ import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherReportListener;
 import dev.noether.exporter.NoetherExporter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.lang.ref.WeakReference;
 import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.Optional;
 import java.util.Set;
 import java.util.logging.Level;
@@ -23,6 +27,8 @@ public final class MonitorSession {
     private final NoetherConfig config;
     private final Optional<String> model;
     private final Set<String> modelNames = new HashSet<>();
+    /** Final-state analyses to run at JVM shutdown (METRICS.md §6), held weakly: a dropped model is not kept. */
+    private final List<Runnable> atShutdown = new CopyOnWriteArrayList<>();
 
     private MonitorSession(NoetherExporter exporter, NoetherConfig config, Optional<String> model) {
         this.exporter = exporter;
@@ -45,10 +51,37 @@ public final class MonitorSession {
         if (tags.length > 0) builder.commonTags(tags);
         options.eventLog().ifPresent(builder::eventLog);
         NoetherExporter exporter = builder.start(); // its HTTP threads are daemons: a finished program exits
-        Runtime.getRuntime().addShutdownHook(new Thread(exporter::close, "noether-agent-shutdown"));
+        MonitorSession session = new MonitorSession(exporter, config, options.model());
+        Runtime.getRuntime().addShutdownHook(new Thread(session::shutdown, "noether-agent-shutdown"));
         AgentLog.say("metrics at " + exporter.url() + "metrics"
                 + options.eventLog().map(p -> ", events in " + p).orElse(""));
-        return new MonitorSession(exporter, config, options.model());
+        return session;
+    }
+
+    /**
+     * Runs {@code finish} on {@code owner} at JVM shutdown, before the exporter closes (its last push and log
+     * flush then include the final state), unless {@code owner} was garbage-collected before. Each listener's
+     * finish is bounded in time and analyses a state only once.
+     */
+    public <T> void atShutdown(T owner, Consumer<T> finish) {
+        WeakReference<T> ref = new WeakReference<>(owner);
+        atShutdown.add(() -> {
+            T o = ref.get();
+            if (o != null) {
+                finish.accept(o);
+            }
+        });
+    }
+
+    private void shutdown() {
+        for (Runnable r : atShutdown) {
+            try {
+                r.run();
+            } catch (Throwable e) {
+                AgentLog.say("final analysis at shutdown failed: " + e);
+            }
+        }
+        exporter.close();
     }
 
     /** The registry behind the endpoint. */

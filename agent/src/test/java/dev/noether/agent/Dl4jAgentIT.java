@@ -37,6 +37,26 @@ class Dl4jAgentIT {
     }
 
     /**
+     * METRICS.md §6 at JVM shutdown: the fixture trains with {@code fit(DataSet)} loops (no epoch end) and exits
+     * without closing anything; the agent's shutdown hook analyses both networks' final states (after iteration
+     * 60) before the exporter flushes the event log.
+     */
+    @Test
+    void analysesTheFinalStateOfBothNetworksAtShutdown(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path jar = FixtureJars.thin("dl4j-train", "fixture.dl4j.Dl4jTrain", FixtureJars.dl4jClassPath(), "fixture.dl4j");
+        Path events = tmp.resolve("events.jsonl");
+        int port = LoopbackPort.free();
+        try (ChildJvm app = ChildJvm.start("port=" + port + ",events=" + events, List.of(), jar, Integer.toString(ITERATIONS))) {
+            assertThat(app.finish(Duration.ofMinutes(3))).isZero();
+        }
+        List<java.util.Map<String, Object>> records = dev.noether.exporter.EventLogReader.readAll(events);
+        for (String model : List.of("dl4j", "dl4j-2")) {
+            assertThat(records).as(model).filteredOn(r -> "analysis".equals(r.get("type")) && model.equals(r.get("model")))
+                    .last().satisfies(r -> assertThat(r.get("step")).isEqualTo((long) ITERATIONS));
+        }
+    }
+
+    /**
      * The reference: the fixture trained in this JVM with the DL4J listener attached by hand (one per network,
      * named as the agent names them), served by the exporter as the agent serves it.
      */

@@ -8,17 +8,27 @@ import io.micrometer.core.instrument.search.Search;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.StringJoiner;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
- * What every demo run shares: the embedded exporter (endpoint and optional event log), the progress line
- * and the end of the run (exit, or hold the endpoint open with {@code --hold}).
+ * What every demo run shares: the embedded exporter (endpoint and optional event log), the progress line,
+ * the stop (Ctrl-C, or {@code --steps}) and the end of the run (exit, or hold the endpoint open with
+ * {@code --hold}). On Ctrl-C the training loop ends at the next step, the final state is analysed and the
+ * session closes before the JVM exits.
  */
 final class DemoSession implements AutoCloseable {
     private final TrainingOptions options;
     private final NoetherExporter exporter;
     private final PrintStream out;
     private final long startNanos = System.nanoTime();
+    /** Set by the Ctrl-C hook: the training loop ends at the next step. */
+    private volatile boolean stopRequested;
+    /** Counted down when the session has closed, so that the Ctrl-C hook lets the JVM exit only then. */
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final Thread stopHook = new Thread(this::stopAndWait, "noether-demo-stop");
+    private long trainedSteps = -1;
 
     DemoSession(TrainingOptions options, PrintStream out) {
         this.options = options;
@@ -31,6 +41,33 @@ final class DemoSession implements AutoCloseable {
         out.println("Noether page at " + exporter.pageUrl());
         out.println("Noether metrics at " + exporter.url().resolve("/metrics")
                 + (options.events == null ? "" : "; event log " + options.events));
+        announceRun();
+    }
+
+    private void announceRun() {
+        out.println(options.steps == 0 ? "Training until Ctrl-C (or pass --steps N)." : "Training " + options.steps
+                + " steps" + (options.hold ? ", then holding the endpoint until Ctrl-C." : "; Ctrl-C stops earlier."));
+        Runtime.getRuntime().addShutdownHook(stopHook);
+    }
+
+    /** True while training should go on: below {@code --steps} (when set) and no Ctrl-C. */
+    boolean keepTraining(long stepsDone) {
+        return !stopRequested && (options.steps == 0 || stepsDone < options.steps);
+    }
+
+    /** Records how many steps were trained, for the closing line. */
+    void trained(long steps) {
+        this.trainedSteps = steps;
+    }
+
+    private void stopAndWait() {
+        stopRequested = true;
+        try {
+            // the loop stops at the next step; the final analysis is bounded by 10 s
+            closed.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     MeterRegistry registry() {
@@ -47,40 +84,71 @@ final class DemoSession implements AutoCloseable {
         if ((step + 1) % options.progressEvery != 0 && step + 1 != options.steps) {
             return;
         }
+        out.println(progressLine(step));
+    }
+
+    private String progressLine(long step) {
         MeterRegistry r = registry();
         Gauge firstDead = r.find("noether.neurons.dead").gauge();
         String firstHiddenLayer = firstDead == null ? "-" : firstDead.getId().getTag("layer");
         double seconds = (System.nanoTime() - startNanos) / 1e9;
-        out.printf(Locale.ROOT, "step %d/%d  loss %s  charge.drift %s  residual %s  dead %s/%s  distinct %s  "
-                        + "phase[%s] %s  analyses %s (skipped %s)  %.0f steps/s%n",
-                step + 1, options.steps,
+        return String.format(Locale.ROOT, "step %s  loss %s  charge.drift %s  residual %s  dead %s/%s  distinct %s  "
+                        + "phase %s  analyses %s (skipped %s)  %.0f steps/s  %.0f s",
+                options.steps == 0 ? String.valueOf(step + 1) : (step + 1) + "/" + options.steps,
                 fmt(value(r.find("noether.loss"))),
                 fmt(max(r.find("noether.charge.drift"))),
                 fmt(max(r.find("noether.charge.residual"))),
                 whole(value(r.find("noether.neurons.dead").tag("layer", firstHiddenLayer))),
                 whole(value(r.find("noether.layer.neurons").tag("layer", firstHiddenLayer))),
                 whole(value(r.find("noether.neurons.distinct").tag("layer", firstHiddenLayer))),
-                firstHiddenLayer, phase(r, firstHiddenLayer),
+                phases(r),
                 whole(count(r.find("noether.analysis").tag("tier", "heavy"))),
                 whole(r.find("noether.analysis.skipped").functionCounters().stream()
                         .mapToDouble(c -> c.count()).sum()),
-                (step + 1) / Math.max(seconds, 1e-9));
+                (step + 1) / Math.max(seconds, 1e-9), seconds);
     }
 
-    /** Ends the run: keeps the endpoint up with --hold, then closes (final push, log flush). */
+    /**
+     * Ends the run, after the final analysis: says what happened, keeps the endpoint up with --hold (until
+     * Ctrl-C), then returns so that {@link #close()} stops it.
+     */
     void finish() throws InterruptedException {
-        out.println("Training done. Metrics stay at " + exporter.url().resolve("/metrics")
-                + (options.hold ? " until Ctrl-C" : ""));
-        if (options.hold) {
-            CountDownLatch forever = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
-            forever.await();
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        String how = stopRequested ? "Stopped (Ctrl-C)" : "Training done";
+        out.printf(Locale.ROOT, "%s after %d steps in %.0f s; final state: phase %s, analyses %s.%n", how,
+                Math.max(trainedSteps, 0), seconds, phases(registry()),
+                whole(count(registry().find("noether.analysis").tag("tier", "heavy"))));
+        if (options.hold && !stopRequested) {
+            out.println("Metrics stay at " + exporter.url().resolve("/metrics") + " until Ctrl-C.");
+            while (!stopRequested) {
+                Thread.sleep(200);
+            }
         }
+        out.println("The metrics endpoint closes now.");
     }
 
     @Override
     public void close() {
-        exporter.close();
+        try {
+            exporter.close();
+        } finally {
+            closed.countDown();
+            if (!stopRequested) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(stopHook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the JVM is exiting anyway
+                }
+            }
+        }
+    }
+
+    /** The CRH phase of every layer that has one, e.g. "01Linear=none 03Linear=5". */
+    private static String phases(MeterRegistry r) {
+        StringJoiner all = new StringJoiner(" ");
+        r.find("noether.crh.phase").gauges().stream().map(g -> g.getId().getTag("layer")).distinct().sorted()
+                .forEach(layer -> all.add(layer + "=" + phase(r, layer)));
+        return all.length() == 0 ? "-" : all.toString();
     }
 
     private static String phase(MeterRegistry r, String layer) {

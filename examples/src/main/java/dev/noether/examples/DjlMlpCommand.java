@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
@@ -62,19 +64,20 @@ final class DjlMlpCommand implements Callable<Integer> {
                 ArrayDataset dataset = new ArrayDataset.Builder().setData(x).optLabels(y)
                         .setSampling(options.batch, true, true).build();
                 long step = 0;
-                while (step < options.steps) {
+                while (session.keepTraining(step)) {
                     for (Batch batch : trainer.iterateDataset(dataset)) {
                         try (batch) {
                             EasyTrain.trainBatch(trainer, batch);
                             trainer.step();
                         }
                         session.progress(step);
-                        if (++step >= options.steps) {
+                        if (!session.keepTraining(++step)) {
                             break;
                         }
                     }
                 }
-            }
+                session.trained(step);
+            } // closing the trainer analyses the final state (onTrainingEnd)
             session.finish();
         }
         return 0;
@@ -84,6 +87,9 @@ final class DjlMlpCommand implements Callable<Integer> {
         SequentialBlock net = new SequentialBlock();
         for (int i = 0; i < options.depth; i++) {
             net.add(Linear.builder().setUnits(options.width).build());
+            if (options.normalizes(i)) {
+                net.add(options.norm == TrainingOptions.Norm.batch ? BatchNorm.builder().build() : LayerNorm.builder().build());
+            }
             switch (options.activation) {
                 case relu -> net.add(Activation.reluBlock());
                 case tanh -> net.add(Activation.tanhBlock());

@@ -2,6 +2,8 @@ package dev.noether.examples;
 
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -33,7 +35,15 @@ final class Dl4jNetworks {
                 .list();
         int in = inputs;
         for (int i = 0; i < o.depth; i++) {
-            list.layer(new DenseLayer.Builder().nIn(in).nOut(o.width).activation(activation(o)).build());
+            if (o.normalizes(i) && o.norm == TrainingOptions.Norm.batch) {
+                // linear map, batch norm, then the activation: DL4J needs them as three layers
+                list.layer(new DenseLayer.Builder().nIn(in).nOut(o.width).activation(Activation.IDENTITY).build());
+                list.layer(new BatchNormalization.Builder().nOut(o.width).build());
+                list.layer(new ActivationLayer.Builder().activation(activation(o)).build());
+            } else {
+                list.layer(new DenseLayer.Builder().nIn(in).nOut(o.width).activation(activation(o))
+                        .hasLayerNorm(o.normalizes(i)).build());
+            }
             in = o.width;
         }
         list.layer(new OutputLayer.Builder(loss).nIn(in).nOut(outputs).activation(outputActivation).build());

@@ -22,10 +22,13 @@ final class Dl4jTraining {
             if (batches.size() > 1 && batches.get(batches.size() - 1).numExamples() < options.batch) {
                 batches = batches.subList(0, batches.size() - 1); // equal batches: the charge identity assumes it
             }
-            for (long step = 0; step < options.steps; step++) {
+            long step = 0;
+            for (; session.keepTraining(step); step++) {
                 net.fit(batches.get((int) (step % batches.size())));
                 session.progress(step);
             }
-        }
+            session.trained(step);
+        } // closing the listener analyses the final state
+
     }
 }

@@ -12,11 +12,13 @@ final class TrainingOptions {
 
     enum Opt { sgd, momentum, adam }
 
+    enum Norm { batch, layer, none }
+
     @Option(names = "--samples", description = "Generated training samples (default: ${DEFAULT-VALUE}).")
     int samples = 4096;
 
-    @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
-    int steps = 10000;
+    @Option(names = "--steps", description = "Optimizer steps; 0 trains until Ctrl-C (default: ${DEFAULT-VALUE}).")
+    int steps = 0;
 
     @Option(names = "--lr", description = "Learning rate η (default: ${DEFAULT-VALUE}).")
     double lr = 0.05;
@@ -25,13 +27,17 @@ final class TrainingOptions {
     int batch = 64;
 
     @Option(names = "--weight-decay", description = "L2 weight decay γ on every parameter (default: ${DEFAULT-VALUE}).")
-    double weightDecay = 1e-4;
+    double weightDecay = 3e-3;
 
     @Option(names = "--width", description = "Hidden-layer width (default: ${DEFAULT-VALUE}).")
     int width = 64;
 
     @Option(names = "--depth", description = "Number of hidden layers (default: ${DEFAULT-VALUE}).")
-    int depth = 2;
+    int depth = 3;
+
+    @Option(names = "--norm", description = "batch, layer or none: a normalization after the last hidden layer's "
+            + "linear map, before its activation (scale-invariant; default: ${DEFAULT-VALUE}).")
+    Norm norm = Norm.batch;
 
     @Option(names = "--activation", description = "relu, tanh or identity (default: ${DEFAULT-VALUE}).")
     Act activation = Act.relu;
@@ -79,6 +85,11 @@ final class TrainingOptions {
         return properties;
     }
 
+    /** True for the hidden layer (0-based) that gets the {@code --norm} normalization: the last one. */
+    boolean normalizes(int hiddenLayer) {
+        return norm != Norm.none && hiddenLayer == depth - 1;
+    }
+
     /** True when the flags fit together; otherwise says on stderr what is wrong, prefixed by the command. */
     boolean isValid(String command) {
         try {
@@ -93,7 +104,7 @@ final class TrainingOptions {
     /** Checks the combination of flags and says what is wrong. */
     void validate() {
         require(samples > 0, "--samples must be positive");
-        require(steps > 0, "--steps must be positive");
+        require(steps >= 0, "--steps must not be negative (0 trains until Ctrl-C)");
         require(batch > 0 && batch <= samples, "--batch must be between 1 and --samples (" + samples + ")");
         require(lr > 0, "--lr must be positive");
         require(weightDecay >= 0, "--weight-decay must not be negative");

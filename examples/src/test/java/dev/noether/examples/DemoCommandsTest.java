@@ -22,19 +22,23 @@ class DemoCommandsTest {
         String out = captureStdout(() -> assertThat(NoetherDemo.run("djl-mlp", "--steps", "400", "--samples", "512",
                 "--every", "50", "--port", "0", "--progress-every", "200", "--events", events.toString())).isZero());
         assertThat(out).contains("Noether metrics at http://127.0.0.1:").contains("step 200/400").contains("step 400/400")
-                .contains("Training done.");
+                .contains("Training done after 400 steps").contains("final state: phase")
+                .contains("The metrics endpoint closes now.");
         List<Map<String, Object>> records = EventLogReader.readAll(events);
         assertThat(records).isNotEmpty();
         assertThat(records).anySatisfy(r -> assertThat(r.get("type")).isEqualTo("analysis"));
         assertThat(records).anySatisfy(r -> assertThat(r.get("type")).isEqualTo("step"));
+        // the event log ends on the final state: the last analysis describes the state after step 400
+        assertThat(records).filteredOn(r -> "analysis".equals(r.get("type"))).last()
+                .satisfies(r -> assertThat(r.get("step")).isEqualTo(400L));
     }
 
     @Test
     void theIrisDemoTrainsOnTheDataShippedInTheDl4jJar() throws Exception {
         assertThat(Dl4jIrisCommand.load().numExamples()).isEqualTo(150);
-        String out = captureStdout(() -> assertThat(NoetherDemo.run("dl4j-iris", "--steps", "200", "--batch", "150",
+        String out = captureStdout(() -> assertThat(NoetherDemo.run("dl4j-iris", "--steps", "200", "--batch", "150", "--norm", "none",
                 "--every", "50", "--port", "0", "--progress-every", "100")).isZero());
-        assertThat(out).contains("step 200/200").contains("Training done.");
+        assertThat(out).contains("step 200/200").contains("Training done after 200 steps");
     }
 
     @Test

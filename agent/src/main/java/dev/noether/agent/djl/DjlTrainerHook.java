@@ -29,6 +29,8 @@ public final class DjlTrainerHook implements FrameworkHook {
                 .config(session.config())
                 .modelName(session.modelName(model.getName() != null ? model.getName() : "djl"));
         listener.addListener(session.reports());
-        listeners.add(listener.build());
+        NoetherTrainingListener built = listener.build();
+        listeners.add(built);
+        session.atShutdown(built, NoetherTrainingListener::finish); // a trainer never closed still ends analysed
     }
 }

@@ -60,7 +60,9 @@ public final class Dl4jNetworkHook implements FrameworkHook {
                 .config(session.config())
                 .modelName(session.modelName("dl4j"));
         listener.addListener(session.reports());
-        return listener.build();
+        NoetherListener built = listener.build();
+        session.atShutdown(built, NoetherListener::finish); // DL4J has no end-of-fit callback but epoch ends
+        return built;
     }
 
     private static NoetherListener ours(Object network) {

@@ -17,7 +17,8 @@ public enum MetricFamily {
     // the monitor's own counts and timings
     STEPS("steps", Type.COUNTER, Source.MONITOR, "", "Training steps observed by Noether"),
     ANALYSIS_SKIPPED("analysis.skipped", Type.COUNTER, Source.MONITOR, "reason",
-            "Heavy analyses skipped: the analysis thread was busy, or the time floor had not passed"),
+            "Heavy analyses skipped: the analysis thread was busy, the time floor had not passed, "
+                    + "or the final analysis at training end ran past its time bound"),
     NONFINITE("nonfinite", Type.COUNTER, Source.MONITOR, "layer",
             "Steps or analyses where the layer had NaN or infinite values and was skipped"),
     // the same help text as the exporter's counters of this name: Prometheus keeps one per name
@@ -34,13 +35,18 @@ public enum MetricFamily {
     NORM_IMBALANCE("norm.imbalance", Type.GAUGE, Source.REPORT, "",
             "Coefficient of variation (std/mean) of the weight norms of the intermediate dense layers; "
                     + "SGD drives it to 0 in deep linear nets (present with at least 2 intermediate layers)"),
+    NORM_SPREAD("norm.spread", Type.GAUGE, Source.REPORT, "",
+            "Population std of the squared weight norms ||W_l||_F^2 of the intermediate dense layers (weight units^2); "
+                    + "conserved by gradient flow in bias-free homogeneous chains, driven to 0 by SGD noise "
+                    + "(present with at least 2 intermediate layers)"),
     MONITOR_OVERHEAD("monitor.overhead", Type.GAUGE, Source.MONITOR, "",
             "Share (0-1) of the training thread's wall time spent inside Noether's every-step work and probes"),
 
     // pair (tags pair, symmetry)
     CHARGE("charge", Type.GAUGE, Source.REPORT, "pair symmetry", "Noether charge Q = ||W_l||^2 + ||b_l||^2 - ||W_l+1||^2 of the pair (rotation pairs: "
             + "||C||_F of C = W_l W_l^T - W_l+1^T W_l+1)"),
-    CHARGE_RELATIVE("charge.relative", Type.GAUGE, Source.REPORT, "pair symmetry", "Charge over scale, Q/S, in [-1, 1]; 0 means balanced layers"),
+    CHARGE_RELATIVE("charge.relative", Type.GAUGE, Source.REPORT, "pair symmetry", "Charge over scale, Q/S, in [-1, 1]; 0 means balanced layers (rotation "
+            + "pairs: ||C||_F / S, S = ||W_l||^2 + ||W_l+1||^2)"),
     CHARGE_DRIFT("charge.drift", Type.GAUGE, Source.REPORT, "pair symmetry", "sum_i |C_i(t) - C_i(t0)| / S(t0) since the first observed step "
             + "(rotation pairs: ||C(t) - C(t0)||_F / S(t0))"),
     CHARGE_DRIFT_RATE("charge.drift.rate", Type.GAUGE, Source.REPORT, "pair symmetry", "Observed (Q(t) - Q(t-1)) / S(t-1) per step, averaged over the last window of "
@@ -55,7 +61,7 @@ public enum MetricFamily {
 
     // layer (tag layer)
     LAYER_WEIGHT_NORM("layer.weight.norm", Type.GAUGE, Source.REPORT, "layer", "Frobenius norm of the layer's weight matrix"),
-    LAYER_UPDATE_RATIO("layer.update.ratio", Type.GAUGE, Source.REPORT, "layer", "||W(t) - W(t-1)||_F / ||W(t-1)||_F for the last step"),
+    LAYER_UPDATE_RATIO("layer.update.ratio", Type.GAUGE, Source.REPORT, "layer", "||W(t) - W(t-1)||_F / ||W(t)||_F for the last step"),
     LAYER_EFFECTIVE_LEARNING_RATE("layer.effective.learning.rate", Type.GAUGE, Source.REPORT, "layer",
             "eta / ||W||_F^2 of a scale-invariant layer (one followed by a normalization)"),
     LAYER_NEURONS("layer.neurons", Type.GAUGE, Source.REPORT, "layer", "Number of output neurons m of the layer"),
@@ -81,7 +87,8 @@ public enum MetricFamily {
     CRH_PHASE("crh.phase", Type.GAUGE, Source.REPORT, "layer phase", "CRH phase of the layer (talk Table 1) as a state set: 1 for the current phase"),
     PAH_EXPONENT("pah.exponent", Type.GAUGE, Source.REPORT, "layer side", "Polynomial alignment exponent: least-squares slope of log lambda_H on log lambda_G "
             + "in the eigenbasis of G (wide layers: on the sampled principal submatrices, see crh.alignment)"),
-    PAH_EXPONENT_PREDICTED("pah.exponent.predicted", Type.GAUGE, Source.REPORT, "layer side", "Exponent kappa_b the current CRH phase predicts (0 = flat)"),
+    PAH_EXPONENT_PREDICTED("pah.exponent.predicted", Type.GAUGE, Source.REPORT, "layer side", "Exponent kappa_b the current CRH phase predicts (METRICS.md table: 0 for the H-flat phases 3 and 9; "
+            + "absent for phases 1, 2, backward_crh, forward_crh and none)"),
     PAH_FIT_R2("pah.fit.r2", Type.GAUGE, Source.REPORT, "layer side", "R^2 of the polynomial alignment fit"),
     FDT_RESIDUAL("fdt.residual", Type.GAUGE, Source.REPORT, "layer side", "Fluctuation-dissipation residual min_{c1,c2>=0} ||W W^T + c1 G_b - c2 H_b||_F / "
             + "||W W^T||_F; 0 at equilibrium (wide layers: on the sampled principal submatrices)");

@@ -6,9 +6,9 @@ import java.util.OptionalDouble;
  * Phases of the Canonical Representation Hypothesis (METRICS.md §5, talk Table 1): which of the
  * relations rga, rwa, gwa hold on side a (backward) and side b (forward).
  *
- * <p>{@link #predictedExponent()} is κ_b in λ_{H_b} ∝ λ_{G_b}^κ. The table marks phases 1, 2, 3, 7
- * and 9 as "flat"; a flat relation between the spectra means λ_H does not vary with λ_G, which is
- * the exponent 0, so these phases predict 0.0 (and the PAH fit can be compared with it).
+ * <p>{@link #predictedExponent()} is κ_b in λ_{H_b} ∝ λ_{G_b}^κ, as METRICS.md §5's table gives it: phases 3
+ * and 9 (H flat) predict 0, phase 7 predicts 1, and phases 1 (H and G flat) and 2 (G flat) predict nothing,
+ * because a flat G leaves λ_H without a λ_G to follow; nor do the one-sided CRH phases and none.
  */
 public enum CrhPhase {
     /** All three relations on both sides. */
@@ -18,9 +18,9 @@ public enum CrhPhase {
     /** All three on side b, not all on side a. */
     FORWARD_CRH("forward_crh", Double.NaN),
     /** rga on a, rga on b. */
-    P1("1", 0.0),
+    P1("1", Double.NaN),
     /** rwa on a, rwa on b. */
-    P2("2", 0.0),
+    P2("2", Double.NaN),
     /** gwa on a, gwa on b. */
     P3("3", 0.0),
     /** rga on a, rwa on b. */
@@ -30,7 +30,7 @@ public enum CrhPhase {
     /** rga on a, gwa on b. */
     P6("6", 3.0),
     /** gwa on a, rga on b. */
-    P7("7", 0.0),
+    P7("7", 1.0),
     /** rwa on a, gwa on b. */
     P8("8", 2.0),
     /** gwa on a, rwa on b. */
@@ -51,7 +51,7 @@ public enum CrhPhase {
         return tag;
     }
 
-    /** Predicted PAH exponent κ_b; 0.0 for the flat phases, empty where the table has none. */
+    /** Predicted PAH exponent κ_b; empty where the table has none ("—"). */
     public OptionalDouble predictedExponent() {
         return Double.isNaN(exponent) ? OptionalDouble.empty() : OptionalDouble.of(exponent);
     }

@@ -50,6 +50,8 @@ final class HeavyAnalysis {
     private final CrhPhaseClassifier[] phases;
     private final Map<SymmetryPair, DMatrixRMaj> initialRotationCharge = new LinkedHashMap<>();
     private final Map<SymmetryPair, Double> initialRotationScale = new LinkedHashMap<>();
+    /** Set by {@link #resetDrift()} on any thread, consumed by the next analysis. */
+    private volatile boolean driftResetRequested;
 
     HeavyAnalysis(NetworkDescription description, NoetherConfig config, IntConsumer nonFinite,
                   Supplier<double[][]> neuronCharges) {
@@ -61,6 +63,11 @@ final class HeavyAnalysis {
         for (int i = 0; i < phases.length; i++) {
             phases[i] = new CrhPhaseClassifier(config.alignmentThreshold(), config.alignmentHysteresis());
         }
+    }
+
+    /** Restarts the rotation pairs' drift from the next analysis (METRICS.md §2, "or last reset"). */
+    void resetDrift() {
+        driftResetRequested = true;
     }
 
     NoetherReport analyze(StepSnapshot snapshot, List<LayerProbe> probes, Instant now) {
@@ -208,9 +215,15 @@ final class HeavyAnalysis {
 
     /**
      * Rotation pairs (identity activation, no bias): C = W_l W_lᵀ − W_{l+1}ᵀ W_{l+1} (m × m), charge ‖C‖_F and
-     * drift ‖C(t) − C(t0)‖_F / S(t0), t0 the first analysis.
+     * relative charge ‖C‖_F / S with S = ‖W_l‖² + ‖W_{l+1}‖², and drift ‖C(t) − C(t0)‖_F / S(t0), t0 the first
+     * analysis or the first after the last reset.
      */
     private void rotationCharges(DMatrixRMaj[] weights, NoetherReport.Builder out) {
+        if (driftResetRequested) {
+            driftResetRequested = false;
+            initialRotationCharge.clear();
+            initialRotationScale.clear();
+        }
         for (SymmetryPair pair : description.pairs()) {
             if (pair.symmetry() != Symmetry.ROTATION) {
                 continue;
@@ -228,7 +241,9 @@ final class HeavyAnalysis {
             DMatrixRMaj diff = c.copy();
             CommonOps_DDRM.subtractEquals(diff, c0);
             String[] tags = {"pair", pair.tag(), "symmetry", pair.symmetry().tag()};
-            out.put(MetricFamily.CHARGE, frobenius(c), tags);
+            double charge = frobenius(c);
+            out.put(MetricFamily.CHARGE, charge, tags);
+            out.put(MetricFamily.CHARGE_RELATIVE, scale > 0 ? charge / scale : Double.NaN, tags);
             out.put(MetricFamily.CHARGE_DRIFT, s0 > 0 ? frobenius(diff) / s0 : Double.NaN, tags);
         }
     }

@@ -104,11 +104,12 @@ final class NoetherCharge {
         String[] tags = {"pair", pair.tag(), "symmetry", pair.symmetry().tag()};
         Window shown = completed != null ? completed : current;
         if (pair.symmetry() == Symmetry.RESCALING) {
-            // rotation pairs get the matrix charge and drift from the heavy tier
+            // rotation pairs get the matrix charge ‖C‖_F, its relative value and drift from the heavy tier (tr C
+            // is not the charge there)
             out.put(MetricFamily.CHARGE, q, tags);
+            out.put(MetricFamily.CHARGE_RELATIVE, scale > 0 ? q / scale : Double.NaN, tags);
             out.put(MetricFamily.CHARGE_DRIFT, initialScale > 0 ? drift / initialScale : Double.NaN, tags);
         }
-        out.put(MetricFamily.CHARGE_RELATIVE, scale > 0 ? q / scale : Double.NaN, tags);
         out.put(MetricFamily.CHARGE_DRIFT_RATE, shown.meanRate(), tags);
         out.put(MetricFamily.CHARGE_DRIFT_RATE_PREDICTED, shown.meanPredicted(), tags);
         out.put(MetricFamily.CHARGE_RESIDUAL, shown.maxResidual(), tags);

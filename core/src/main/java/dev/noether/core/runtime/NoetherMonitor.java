@@ -2,6 +2,7 @@ package dev.noether.core.runtime;
 
 import dev.noether.core.model.LayerProbe;
 import dev.noether.core.model.NetworkDescription;
+import dev.noether.core.model.LayerSnapshot;
 import dev.noether.core.model.StepSnapshot;
 
 import java.time.Clock;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,6 +35,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * }</pre>
  */
 public final class NoetherMonitor implements AutoCloseable {
+    /** How long the adapters let {@link #finish} take at training end (METRICS.md §6: "say ≤ 10 s"). */
+    public static final Duration FINAL_ANALYSIS_TIMEOUT = Duration.ofSeconds(10);
+
     /** Computes probe-batch moments on the training thread, only when an analysis is due. */
     @FunctionalInterface
     public interface ProbeSource {
@@ -52,6 +57,7 @@ public final class NoetherMonitor implements AutoCloseable {
     private final Ticker ticker;
     private final StepTier stepTier;
     private final Analysis analysis;
+    private final HeavyAnalysis heavy; // null when a test replaced the analysis
     private final AnalysisHandOff handOff;
     private final RateLimitedLog log;
     private final List<NoetherReportListener> listeners = new CopyOnWriteArrayList<>();
@@ -84,7 +90,9 @@ public final class NoetherMonitor implements AutoCloseable {
         this.ticker = b.ticker;
         this.log = new RateLimitedLog(TimeUnit.MINUTES.toNanos(1), ticker);
         this.stepTier = new StepTier(description, config.analysisEvery());
-        this.analysis = b.analysis != null ? b.analysis : new HeavyAnalysis(description, config, this::countNonFinite, this::neuronCharges)::analyze;
+        this.heavy = b.analysis != null ? null
+                : new HeavyAnalysis(description, config, this::countNonFinite, this::neuronCharges);
+        this.analysis = b.analysis != null ? b.analysis : heavy::analyze;
         this.handOff = new AnalysisHandOff("noether-analysis-" + description.model());
         this.nonFinite = new AtomicLongArray(description.layers().size());
         for (Tier tier : Tier.values()) {
@@ -227,6 +235,97 @@ public final class NoetherMonitor implements AutoCloseable {
         }
     }
 
+    /**
+     * The end of training (METRICS.md §6): one last step-tier observation of the final parameters and one last
+     * heavy analysis of them, whatever the schedule, so that short runs and the event log end on the final
+     * state. Synchronous but bounded: it waits for a running analysis, computes {@code probes} on the caller's
+     * thread and waits for the analysis, all within {@code timeout}; past it, the final analysis is skipped and
+     * counted ({@code noether.analysis.skipped{reason="timeout"}}). {@code step} is the number of updates applied
+     * (the final state follows the last one); gradients in the captured snapshot are dropped, since the last
+     * backward pass belongs to the state before the last update. Call it once, before {@link #close()}; never
+     * throws.
+     *
+     * @return true when the final analysis was published within {@code timeout}
+     */
+    public boolean finish(long step, StepSource source, ProbeSource probes, Duration timeout) {
+        long start = ticker.read();
+        long deadline = start + Math.max(0, timeout.toNanos());
+        boolean reserved = false;
+        try {
+            if (steps.get() == 0) {
+                return false; // nothing trained, nothing to describe
+            }
+            StepSnapshot weights;
+            try {
+                weights = withoutGradients(Objects.requireNonNull(source.capture(), "snapshot"), step);
+            } catch (Throwable e) {
+                recordError(Stage.ADAPTER, e);
+                return false;
+            }
+            NoetherReport report = stepTier.observe(weights, clock.instant(), this::countNonFinite);
+            latestSnapshot = weights;
+            ScrapeConsistency.publish(() -> latestStep = report);
+            notifyListeners(report);
+            while (!handOff.tryReserve()) {
+                if (ticker.read() - deadline >= 0) {
+                    skipped.incrementAndGet(SkipReason.TIMEOUT.ordinal());
+                    return false;
+                }
+                Thread.sleep(2);
+            }
+            reserved = true;
+            List<LayerProbe> moments = List.of();
+            if (probes != null) {
+                long probeStart = ticker.read();
+                try {
+                    moments = List.copyOf(probes.compute());
+                } catch (Throwable e) {
+                    recordError(Stage.PROBE, e);
+                } finally {
+                    recordTierTime(Tier.PROBE, ticker.read() - probeStart);
+                }
+            }
+            if (ticker.read() - deadline >= 0) {
+                skipped.incrementAndGet(SkipReason.TIMEOUT.ordinal());
+                return false;
+            }
+            List<LayerProbe> handed = moments;
+            CountDownLatch done = new CountDownLatch(1);
+            handOff.run(() -> {
+                try {
+                    runAnalysis(weights, handed);
+                } finally {
+                    done.countDown();
+                }
+            });
+            reserved = false;
+            if (!done.await(Math.max(0, deadline - ticker.read()), TimeUnit.NANOSECONDS)) {
+                skipped.incrementAndGet(SkipReason.TIMEOUT.ordinal()); // it may still publish later; close() waits briefly for it
+                return false;
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            skipped.incrementAndGet(SkipReason.TIMEOUT.ordinal());
+            return false;
+        } catch (Throwable e) {
+            recordError(Stage.ANALYSIS, e);
+            return false;
+        } finally {
+            if (reserved) {
+                handOff.release();
+            }
+        }
+    }
+
+    private static StepSnapshot withoutGradients(StepSnapshot s, long step) {
+        StepSnapshot.Builder b = StepSnapshot.builder(step).loss(s.loss()).optimizer(s.optimizer());
+        for (LayerSnapshot layer : s.layers()) {
+            b.layer(LayerSnapshot.ofWeights(layer.weight(), layer.bias()));
+        }
+        return b.build();
+    }
+
     private void runAnalysis(StepSnapshot weights, List<LayerProbe> probes) {
         long start = ticker.read();
         try {
@@ -326,6 +425,9 @@ public final class NoetherMonitor implements AutoCloseable {
     /** Restarts the charge drift of every pair from the next step (METRICS.md §2, "or last reset"). */
     public void resetDrift() {
         stepTier.resetDrift();
+        if (heavy != null) {
+            heavy.resetDrift(); // the rotation pairs' matrix baseline C(t0)
+        }
     }
 
     /** True while a heavy analysis is running. */

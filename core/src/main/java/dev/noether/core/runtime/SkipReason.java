@@ -7,9 +7,11 @@ public enum SkipReason {
     /** The analysis thread was still running the previous analysis. */
     BUSY,
     /** The time floor ({@link NoetherConfig#minAnalysisInterval()}) or the CPU share ({@link NoetherConfig#maxAnalysisShare()}) had not passed. */
-    RATE_LIMITED;
+    RATE_LIMITED,
+    /** The final analysis at training end ran past its time bound. */
+    TIMEOUT;
 
-    /** The value of the {@code reason} tag ("busy", "rate_limited"). */
+    /** The value of the {@code reason} tag ("busy", "rate_limited", "timeout"). */
     public String tag() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -99,6 +99,7 @@ final class StepTier {
                     "pair", pair.tag(), "symmetry", pair.symmetry().tag());
         }
         out.put(MetricFamily.NORM_IMBALANCE, imbalance(moments));
+        out.put(MetricFamily.NORM_SPREAD, spread(moments));
         return out.build();
     }
 
@@ -110,6 +111,33 @@ final class StepTier {
     /** Restarts every pair's drift from the next step. */
     void resetDrift() {
         charges.forEach(NoetherCharge::resetDrift);
+    }
+
+    /**
+     * Population std of ‖W_l‖² over the intermediate layers (METRICS.md §3): gradient flow keeps every
+     * difference of consecutive squared norms (the bias-free pair charges), hence this std, fixed. NaN with
+     * fewer than two intermediate layers.
+     */
+    static double spread(LayerMoments[] moments) {
+        int count = 0;
+        double sum = 0;
+        for (int i = 1; i < moments.length - 1; i++) {
+            if (moments[i] == null) {
+                return Double.NaN;
+            }
+            count++;
+            sum += moments[i].weightSquared;
+        }
+        if (count < 2) {
+            return Double.NaN;
+        }
+        double mean = sum / count;
+        double variance = 0;
+        for (int i = 1; i < moments.length - 1; i++) {
+            double d = moments[i].weightSquared - mean;
+            variance += d * d;
+        }
+        return Math.sqrt(variance / count);
     }
 
     /**

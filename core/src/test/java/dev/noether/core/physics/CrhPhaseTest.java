@@ -21,10 +21,13 @@ class CrhPhaseTest {
         assertThat(CrhPhase.P5.predictedExponent()).isEqualTo(OptionalDouble.of(1));
         assertThat(CrhPhase.P6.predictedExponent()).isEqualTo(OptionalDouble.of(3));
         assertThat(CrhPhase.P8.predictedExponent()).isEqualTo(OptionalDouble.of(2));
-        for (CrhPhase flat : new CrhPhase[] {CrhPhase.P1, CrhPhase.P2, CrhPhase.P3, CrhPhase.P7, CrhPhase.P9}) {
-            assertThat(flat.predictedExponent()).as("%s", flat).isEqualTo(OptionalDouble.of(0));
+        assertThat(CrhPhase.P7.predictedExponent()).isEqualTo(OptionalDouble.of(1));
+        for (CrhPhase hFlat : new CrhPhase[] {CrhPhase.P3, CrhPhase.P9}) {
+            assertThat(hFlat.predictedExponent()).as("%s", hFlat).isEqualTo(OptionalDouble.of(0));
         }
-        for (CrhPhase none : new CrhPhase[] {CrhPhase.BACKWARD_CRH, CrhPhase.FORWARD_CRH, CrhPhase.NONE}) {
+        // METRICS.md §5: "—" (phases 1 and 2: G flat) means absent, not 0
+        for (CrhPhase none : new CrhPhase[] {CrhPhase.P1, CrhPhase.P2, CrhPhase.BACKWARD_CRH, CrhPhase.FORWARD_CRH,
+                CrhPhase.NONE}) {
             assertThat(none.predictedExponent()).as("%s", none).isEmpty();
         }
     }

@@ -117,6 +117,51 @@ class RandomOrthogonalTest {
         assertThat(Math.abs(RandomOrthogonal.baseline(a, b, 1))).isLessThan(0.5);
     }
 
+    /**
+     * What makes the baseline a chance level: the seeded rotations are Haar-distributed, so averaged over seeds
+     * Q B Qᵀ tends to (tr B / d) I (no direction of B survives). A fixed Q, a permutation or a rotation that
+     * keeps some axis would leave B's off-diagonal structure or its uneven diagonal in the mean.
+     */
+    @Test
+    void seededRotationsAverageAMatrixToItsTraceTimesIdentity() {
+        int d = 6;
+        int seeds = 2000;
+        DMatrixRMaj b = randomSpd(d, 2, new Random(31));
+        double[][] mean = new double[d][d];
+        for (int seed = 0; seed < seeds; seed++) {
+            DMatrixRMaj q = RandomOrthogonal.of(d, 5000 + seed);
+            for (int i = 0; i < d; i++) {
+                for (int j = 0; j < d; j++) {
+                    double sum = 0;
+                    for (int k = 0; k < d; k++) {
+                        for (int l = 0; l < d; l++) {
+                            sum += q.get(i, k) * b.get(k, l) * q.get(j, l);
+                        }
+                    }
+                    mean[i][j] += sum / seeds;
+                }
+            }
+        }
+        double trace = 0;
+        double largestOffDiagonal = 0;
+        for (int i = 0; i < d; i++) {
+            trace += b.get(i, i);
+            for (int j = 0; j < d; j++) {
+                if (i != j) {
+                    largestOffDiagonal = Math.max(largestOffDiagonal, Math.abs(b.get(i, j)));
+                }
+            }
+        }
+        assertThat(largestOffDiagonal).isGreaterThan(0.2 * trace / d); // B itself is far from a multiple of I
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                // standard error of the mean ≈ ‖B‖ / √seeds ≈ 2% of tr(B)/d here; allow 4 of them
+                assertThat(mean[i][j]).as("E[Q B Qᵀ][%d][%d]", i, j)
+                        .isCloseTo(i == j ? trace / d : 0, within(0.08 * trace / d));
+            }
+        }
+    }
+
     /** X Xᵀ / k + 0.01 I with X a d×k Gaussian matrix: symmetric positive definite. */
     static DMatrixRMaj randomSpd(int d, int k, Random random) {
         double[][] x = new double[d][k];

@@ -21,13 +21,22 @@ class ChargePhysicsTest {
                 .build();
     }
 
-    /** §9.2: with weight decay the discrete identity holds to round-off at every step. */
+    /**
+     * §9.2: with weight decay (and a bias decay of its own, as DL4J's l2Bias) the discrete identity holds to
+     * round-off at every step. The monitor's predicted rate is compared with the per-parameter expansion written
+     * out here (first-order term included, so the identity itself is checked too), and its observed rate with
+     * the charge summed here; a window of one step makes both per-step values.
+     */
     @Test
     void chargeFollowsTheExactDiscreteIdentityUnderSgdWithWeightDecay() {
         PlainSgdMlp net = new PlainSgdMlp(new int[] {6, 16, 16, 3}, true, PlainSgdMlp.Act.RELU, 0.05, 0.01, 1);
+        net.gammaBias = 0.2; // far from γ_w, so that decaying the biases by γ_w shows
         double[][][] data = PlainSgdMlp.teacherData(256, 6, 3, 2);
-        try (NoetherMonitor monitor = monitor(net.describe("relu", Activation.RELU))) {
+        NoetherConfig everyStep = NoetherConfig.builder().analysisEvery(1).observeEvery(1)
+                .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build();
+        try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("relu", Activation.RELU)).config(everyStep).build()) {
             double previousQ = Double.NaN;
+            double previousScale = Double.NaN;
             double previousPrediction = Double.NaN;
             for (int t = 0; t < 200; t++) {
                 double loss = net.backward(PlainSgdMlp.rows(data[0], 16 * t, 16), PlainSgdMlp.rows(data[1], 16 * t, 16));
@@ -36,12 +45,19 @@ class ChargePhysicsTest {
                 double q = net.charge(0);
                 assertThat(monitor.value("charge", PAIR).getAsDouble()).isCloseTo(q, within(1e-9 * Math.abs(q) + 1e-12));
                 if (t > 0) {
-                    // independent route: the explicit per-parameter expansion, including the first-order term
-                    assertThat(Math.abs(q - previousPrediction) / scale(net)).isLessThan(1e-5);
+                    double predictedRate = (previousPrediction - previousQ) / previousScale;
+                    double observedRate = (q - previousQ) / previousScale;
+                    assertThat(monitor.value("charge.drift.rate.predicted", PAIR).getAsDouble()).as("step %d", t)
+                            .isCloseTo(predictedRate, within(1e-6 * Math.abs(predictedRate) + 1e-9));
+                    assertThat(monitor.value("charge.drift.rate", PAIR).getAsDouble()).as("step %d", t)
+                            .isCloseTo(observedRate, within(1e-6 * Math.abs(observedRate) + 1e-9));
+                    // the identity itself: the expansion predicts the charge the update produced
+                    assertThat(Math.abs(q - previousPrediction) / previousScale).isLessThan(1e-5);
                     assertThat(monitor.value("charge.residual", PAIR).getAsDouble()).isLessThan(1e-5);
                     assertThat(monitor.value("symmetry.violation", PAIR).getAsDouble()).isLessThan(1e-5);
                 }
                 previousQ = q;
+                previousScale = scale(net);
                 previousPrediction = explicitNextCharge(net, 0);
                 net.update();
             }
@@ -146,7 +162,7 @@ class ChargePhysicsTest {
             q += next * next;
         }
         for (int i = 0; i < net.b[l].length; i++) {
-            double next = net.b[l][i] - net.eta * (net.gb[l][i] + net.gamma * net.b[l][i]);
+            double next = net.b[l][i] - net.eta * (net.gb[l][i] + net.gammaBias * net.b[l][i]);
             q += next * next;
         }
         for (int i = 0; i < net.w[l + 1].length; i++) {

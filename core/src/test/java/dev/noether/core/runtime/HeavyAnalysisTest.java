@@ -118,8 +118,77 @@ class HeavyAnalysisTest {
         assertThat(report.value("representation.effective.rank", "layer", "sq").getAsDouble()).isCloseTo(d, within(1e-9));
     }
 
+    /**
+     * The six alignments of a non-square layer with unrelated random moments, against H, G and Z formed here by
+     * explicit sums (Z_a = WᵀW, Z_b = WWᵀ, G_a = Wᵀ G_b W): swapped H and G, a wrong G_a or a transposed W change
+     * them, unlike the multiples of the identity above.
+     */
     @Test
-    void rotationChargeIsTheFrobeniusNormOfTheChargeMatrixAndDriftsFromTheFirstAnalysis() {
+    void alignmentsOfGeneralMomentsMatchMatricesFormedHere() {
+        int m = 5;
+        int n = 7;
+        Random r = new Random(13);
+        float[] w = gaussian(r, m * n);
+        float[] ha = spd(r, n);
+        float[] hb = spd(r, m);
+        float[] gb = spd(r, m);
+        NetworkDescription net = NetworkDescription.builder("m").dense("rect", m, n, false).build();
+        LayerProbe probe = LayerProbe.builder(0).samples(32).inputMoment(ha).outputMoment(hb).outputGradientMoment(gb)
+                .build();
+        NoetherReport report = analysis(net).analyze(
+                StepSnapshot.builder(0).layer(LayerSnapshot.ofWeights(w, null)).build(), List.of(probe), Instant.EPOCH);
+        double[] za = new double[n * n];
+        double[] ga = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                double z = 0;
+                double g = 0;
+                for (int k = 0; k < m; k++) {
+                    z += (double) w[k * n + i] * w[k * n + j];
+                    for (int l = 0; l < m; l++) {
+                        g += (double) w[k * n + i] * gb[k * m + l] * w[l * n + j];
+                    }
+                }
+                za[i * n + j] = z;
+                ga[i * n + j] = g;
+            }
+        }
+        double[] zb = new double[m * m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) {
+                double z = 0;
+                for (int k = 0; k < n; k++) {
+                    z += (double) w[i * n + k] * w[j * n + k];
+                }
+                zb[i * m + j] = z;
+            }
+        }
+        double[] haD = toDouble(ha);
+        double[] hbD = toDouble(hb);
+        double[] gbD = toDouble(gb);
+        assertAlignment(report, "a", "rga", pearson(haD, ga));
+        assertAlignment(report, "a", "rwa", pearson(haD, za));
+        assertAlignment(report, "a", "gwa", pearson(ga, za));
+        assertAlignment(report, "b", "rga", pearson(hbD, gbD));
+        assertAlignment(report, "b", "rwa", pearson(hbD, zb));
+        assertAlignment(report, "b", "gwa", pearson(gbD, zb));
+    }
+
+    private static void assertAlignment(NoetherReport report, String side, String relation, double expected) {
+        assertThat(report.value("crh.alignment", "layer", "rect", "side", side, "relation", relation).getAsDouble())
+                .as("side %s, %s", side, relation).isCloseTo(expected, within(1e-6));
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+
+    @Test
+    void rotationChargeIsTheFrobeniusNormOfTheChargeMatrixAndDriftsFromTheFirstAnalysisOrReset() {
         NetworkDescription net = NetworkDescription.builder("lin")
                 .dense("a", 3, 2, false).dense("b", 2, 3, false).build();
         float[] a = {1, 2, 0, 1, 3, -1};    // 3x2
@@ -130,6 +199,15 @@ class HeavyAnalysisTest {
         double[][] c = chargeMatrix(a, b);
         assertThat(first.value("charge", pair).getAsDouble()).isCloseTo(frobenius(c), within(1e-12));
         assertThat(first.value("charge.drift", pair).getAsDouble()).isZero();
+        double scale = 0;
+        for (float v : a) {
+            scale += v * v;
+        }
+        for (float v : b) {
+            scale += v * v;
+        }
+        // METRICS.md §2: the relative charge of a rotation pair is ‖C‖_F / S, not tr(C) / S
+        assertThat(first.value("charge.relative", pair).getAsDouble()).isCloseTo(frobenius(c) / scale, within(1e-12));
 
         float[] a2 = a.clone();
         a2[0] = 2;
@@ -149,6 +227,12 @@ class HeavyAnalysisTest {
         }
         NoetherReport second = heavy.analyze(step(a2, b), List.of(), Instant.EPOCH);
         assertThat(second.value("charge.drift", pair).getAsDouble()).isCloseTo(Math.sqrt(diff) / s0, within(1e-12));
+
+        heavy.resetDrift(); // the next analysis is the new t0
+        assertThat(heavy.analyze(step(a2, b), List.of(), Instant.EPOCH).value("charge.drift", pair).getAsDouble()).isZero();
+        NoetherReport back = heavy.analyze(step(a, b), List.of(), Instant.EPOCH);
+        double s1 = s0 - 1 + 4; // a2 differs from a in a[0]: 1 -> 2
+        assertThat(back.value("charge.drift", pair).getAsDouble()).isCloseTo(Math.sqrt(diff) / s1, within(1e-12));
     }
 
     @Test

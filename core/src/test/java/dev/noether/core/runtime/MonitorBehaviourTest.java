@@ -82,6 +82,75 @@ class MonitorBehaviourTest {
         }
     }
 
+    /** METRICS.md §6: the end of training observes and analyses the final weights, whatever the time floor says. */
+    @Test
+    void finishAnalysesTheFinalStateDespiteTheTimeFloor() {
+        PlainSgdMlp net = new PlainSgdMlp(new int[] {4, 8, 2}, true, PlainSgdMlp.Act.RELU, 0.05, 0, 1);
+        double[][][] data = PlainSgdMlp.teacherData(16, 4, 2, 2);
+        NoetherConfig config = NoetherConfig.builder().analysisEvery(5).observeEvery(25)
+                .minAnalysisInterval(Duration.ofHours(1)).build();
+        List<NoetherReport> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("m", Activation.RELU)).config(config).build()) {
+            monitor.addListener(reports::add);
+            for (int t = 0; t < 30; t++) {
+                double loss = net.backward(data[0], data[1]);
+                long step = t;
+                monitor.onStep(t, () -> net.snapshot(step, loss, net.sgd()));
+                monitor.analyze(t, List::of);
+                net.update();
+            }
+            // the last observed step was 26, the last analysis step 0; the final state is after update 30
+            zero(net, 3); // a neuron that died in the last update: only the final analysis can see it
+            boolean done = monitor.finish(30, () -> net.snapshot(30, Double.NaN, net.sgd()), List::of, Duration.ofSeconds(10));
+            assertThat(done).isTrue();
+            assertThat(monitor.latestStep().step()).isEqualTo(30);
+            assertThat(monitor.latestAnalysis().step()).isEqualTo(30);
+            assertThat(monitor.latestAnalysis().value("neurons.dead", "layer", "fc1").getAsDouble()).isEqualTo(1);
+            assertThat(monitor.value("charge", "pair", "fc1:fc2", "symmetry", "rescaling").getAsDouble())
+                    .isCloseTo(net.charge(0), within(1e-9));
+            assertThat(reports).extracting(NoetherReport::step).contains(30L);
+            assertThat(monitor.skipped(SkipReason.TIMEOUT)).isZero();
+        }
+    }
+
+    @Test
+    void aFinalAnalysisPastItsBoundIsSkippedAndCounted() throws Exception {
+        PlainSgdMlp net = new PlainSgdMlp(new int[] {4, 8, 2}, true, PlainSgdMlp.Act.RELU, 0.05, 0, 1);
+        double[][][] data = PlainSgdMlp.teacherData(16, 4, 2, 2);
+        CountDownLatch release = new CountDownLatch(1);
+        NoetherMonitor.Analysis stuck = (weights, probes, now) -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return NoetherReport.builder(NoetherReport.Kind.ANALYSIS, "m", weights.step(), now).build();
+        };
+        try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("m", Activation.RELU))
+                .config(EVERY_STEP).analysis(stuck).build()) {
+            monitor.onStep(net.snapshot(0, net.backward(data[0], data[1]), net.sgd()));
+            net.update();
+            assertTimeoutPreemptively(Duration.ofSeconds(5), () ->
+                    assertThat(monitor.finish(1, () -> net.snapshot(1, Double.NaN, net.sgd()), List::of,
+                            Duration.ofMillis(200))).isFalse());
+            assertThat(monitor.skipped(SkipReason.TIMEOUT)).isEqualTo(1);
+            assertThat(monitor.latestStep().step()).isEqualTo(1); // the final observation itself is cheap and kept
+            release.countDown();
+        }
+    }
+
+    private static void zero(PlainSgdMlp net, int neuron) {
+        int n = net.widths[0];
+        for (int j = 0; j < n; j++) {
+            net.w[0][neuron * n + j] = 0;
+        }
+        net.b[0][neuron] = 0;
+        int m = net.widths[1];
+        for (int o = 0; o < net.widths[2]; o++) {
+            net.w[1][o * m + neuron] = 0;
+        }
+    }
+
     @Test
     void aLongAnalysisIsFollowedByAQuietPeriodThatKeepsItsShareOfWallTime() throws Exception {
         PlainSgdMlp net = new PlainSgdMlp(new int[] {4, 8, 2}, true, PlainSgdMlp.Act.RELU, 0.05, 0, 1);

@@ -22,6 +22,8 @@ final class PlainSgdMlp {
     final Act act;
     final double eta;
     final double gamma;
+    /** γ_b: the bias decay, separate as in DL4J (l2Bias); equal to γ unless a test sets it. */
+    double gammaBias;
 
     float[][] gw;
     float[][] gb;
@@ -31,6 +33,7 @@ final class PlainSgdMlp {
         this.act = act;
         this.eta = eta;
         this.gamma = gamma;
+        this.gammaBias = gamma;
         int layers = widths.length - 1;
         w = new float[layers][];
         b = new float[layers][];
@@ -153,7 +156,7 @@ final class PlainSgdMlp {
             }
             if (b[l] != null) {
                 for (int i = 0; i < b[l].length; i++) {
-                    b[l][i] = (float) (b[l][i] - eta * (gb[l][i] + gamma * b[l][i]));
+                    b[l][i] = (float) (b[l][i] - eta * (gb[l][i] + gammaBias * b[l][i]));
                 }
             }
         }
@@ -170,7 +173,7 @@ final class PlainSgdMlp {
     }
 
     OptimizerSettings sgd() {
-        return OptimizerSettings.plainSgd(eta, gamma, gamma);
+        return OptimizerSettings.plainSgd(eta, gamma, gammaBias);
     }
 
     /** Q = ‖W_l‖² + ‖b_l‖² − ‖W_{l+1}‖², by explicit sums. */

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A DJL {@link TrainingListener} that watches the model learn and publishes Noether's metrics to Micrometer
- * (named like DJL's own {@code LoggingTrainingListener}; the DL4J adapter's is {@code dev.noether.dl4j.NoetherListener}).
+ * (named like DJL's own {@code LoggingTrainingListener}; the DL4J adapter's is {@code dev.noether.dl4j.NoetherTrainingListener}).
  *
  * <pre>{@code
  * DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
@@ -41,8 +41,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  * It never changes what training computes and never throws into the training loop: its own failures are
  * counted in {@code noether_errors_total{stage="adapter"}} and logged at a limited rate. One listener watches
- * one training run; it stops its monitor in {@code onTrainingEnd} (when the trainer is closed), and the last
- * values stay readable.
+ * one training run. In {@code onTrainingEnd} (when the trainer is closed) it observes and analyses the final
+ * parameters once more, synchronously but within {@link NoetherMonitor#FINAL_ANALYSIS_TIMEOUT} (METRICS.md §6),
+ * then stops its monitor; the last values stay readable.
  */
 public final class NoetherTrainingListener implements TrainingListener, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.noether.djl");
@@ -60,6 +61,9 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
     private long step;
     private boolean stopped;
     private boolean closed;
+    private boolean finished;
+    private Trainer lastTrainer;
+    private OptimizerSettings lastOptimizer = OptimizerSettings.unknown();
     private final AtomicLong failuresBeforeStart = new AtomicLong();
 
     private NoetherTrainingListener(Builder b) {
@@ -85,7 +89,7 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
     }
 
     @Override
-    public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+    public synchronized void onTrainingBatch(Trainer trainer, BatchData batchData) {
         if (stopped) {
             return;
         }
@@ -94,6 +98,7 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
                 start(trainer, batchData);
             }
             NoetherMonitor m = monitor;
+            lastTrainer = trainer;
             long s = step++;
             m.onStep(s, () -> snapshot(m, trainer, batchData, s)); // copies only on the steps core observes
             m.analyze(s, probe == null ? null : () -> probe.compute(trainer));
@@ -118,17 +123,20 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
     }
 
     @Override
-    public void onTrainingEnd(Trainer trainer) {
+    public synchronized void onTrainingEnd(Trainer trainer) {
+        finish();
         close();
     }
 
     /**
      * Stops watching: frees the probe batch and stops the monitor (its last values stay readable). Called by
-     * {@link #onTrainingEnd}; call it yourself for a loop that never ends training through a {@code Trainer}.
+     * {@link #onTrainingEnd} after the final analysis; call it yourself for a loop that never ends training
+     * through a {@code Trainer} (after {@link #finish()} if the final state should be analysed).
      */
     @Override
-    public void close() {
+    public synchronized void close() {
         stopped = true;
+        lastTrainer = null;
         if (closed) {
             return;
         }
@@ -142,6 +150,33 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
             }
         } catch (Throwable e) {
             fail(e);
+        }
+    }
+
+    /**
+     * Observes and analyses the final parameters (METRICS.md §6), once: synchronous, bounded by
+     * {@link NoetherMonitor#FINAL_ANALYSIS_TIMEOUT} (past it the analysis is counted as skipped, reason
+     * "timeout"). {@code onTrainingEnd} calls it; so does the agent at JVM shutdown for a trainer never closed.
+     *
+     * @return true when the final analysis was published
+     */
+    public synchronized boolean finish() {
+        NoetherMonitor m = monitor;
+        Trainer trainer = lastTrainer;
+        if (finished || stopped || m == null || trainer == null) {
+            return false;
+        }
+        finished = true;
+        try {
+            long end = step; // the state after the last update
+            boolean done = m.finish(end, () -> capture.capture(end, Double.NaN, settings.optimizer().orElse(lastOptimizer)),
+                    probe == null ? null : () -> probe.compute(trainer), NoetherMonitor.FINAL_ANALYSIS_TIMEOUT);
+            LOG.log(System.Logger.Level.INFO, () -> "Noether: final state of '" + m.description().model() + "' after "
+                    + end + " steps " + (done ? "analysed" : "not analysed in time (counted as skipped, reason timeout)"));
+            return done;
+        } catch (Throwable e) {
+            fail(e);
+            return false;
         }
     }
 
@@ -216,7 +251,8 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
             return OptimizerSettings.unknown();
         }
         try {
-            return optimizerReader.next();
+            lastOptimizer = optimizerReader.next();
+            return lastOptimizer;
         } catch (ReflectiveOperationException | RuntimeException e) {
             optimizerReader = null;
             m.recordError(Stage.ADAPTER, e);

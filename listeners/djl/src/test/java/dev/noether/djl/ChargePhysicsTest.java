@@ -42,8 +42,10 @@ class ChargePhysicsTest {
     @Test
     void chargeResidualStaysAtRoundOffUnderPlainSgdWithWeightDecay() {
         List<NoetherReport> steps = residualRun(1);
-        assertThat(steps).hasSize(200);
-        assertThat(checkResiduals(steps)).isEqualTo(2 * 199);
+        // 200 training steps and the final state after the last update (onTrainingEnd), which checks 199 -> 200
+        assertThat(steps).hasSize(201);
+        assertThat(steps.get(200).step()).isEqualTo(200);
+        assertThat(checkResiduals(steps)).isEqualTo(2 * 200);
     }
 
     /** The same with the default stride: every observed pair (t, t+1) checks the identity. */

@@ -13,7 +13,7 @@ final class TeacherStudent {
     final float[] x;
     final float[] y;
 
-    private TeacherStudent(int samples, int inputs, int outputs, float[] x, float[] y) {
+    TeacherStudent(int samples, int inputs, int outputs, float[] x, float[] y) {
         this.samples = samples;
         this.inputs = inputs;
         this.outputs = outputs;

@@ -45,6 +45,7 @@ final class Dl4jProbe {
         INDArray[] pre = new INDArray[count];
         LayerProbe.Builder[] probes = new LayerProbe.Builder[count];
         INDArray current = features;
+        int lastDense = -1; // the dense layer whose post-activation `current` is, until the next dense layer
         for (int i = 0; i < count && current != null; i++) {
             ChainElement e = elements.get(i);
             INDArray in = e.preProcessor() == null ? current : e.preProcessor().preProcess(current, batch, mgr);
@@ -57,14 +58,22 @@ final class Dl4jProbe {
                     }
                     INDArray z = preActivation(e, in);
                     pre[i] = z;
+                    lastDense = i;
                     current = e.activation().getActivation(z.dup(), false);
                     probes[i] = LayerProbe.builder(e.denseIndex()).samples(batch)
                             .inputMoment(HostCopy.rowMajor(secondMoment(in, batch)))
                             .outputMoment(HostCopy.rowMajor(secondMoment(z, batch)))
                             .outputMean(HostCopy.rowMajor(z.mean(0)))
-                            .activeFraction(HostCopy.rowMajor(current.neq(0).castTo(z.dataType()).mean(0)));
+                            .activeFraction(HostCopy.rowMajor(activeFraction(current)));
                 }
-                case ACTIVATION -> current = e.activation().getActivation(in.dup(), false);
+                case ACTIVATION -> {
+                    current = e.activation().getActivation(in.dup(), false);
+                    // a DenseLayer(identity) + ActivationLayer: the neuron fires when the activation layer's
+                    // output does, not the dense layer's own (identity) output
+                    if (lastDense >= 0 && current.rank() == 2 && current.size(1) == elements.get(lastDense).outputs()) {
+                        probes[lastDense].activeFraction(HostCopy.rowMajor(activeFraction(current)));
+                    }
+                }
                 case BATCH_NORM -> current = batchNorm(e, in);
                 case DROPOUT -> current = in; // identity at inference (DL4J scales while training)
                 case UNSUPPORTED -> current = e.layer().activate(in.dup(), false, mgr);
@@ -100,6 +109,11 @@ final class Dl4jProbe {
             }
         }
         return out;
+    }
+
+    /** Share of the samples (rows) on which each neuron (column) is non-zero. */
+    private static INDArray activeFraction(INDArray postActivation) {
+        return postActivation.neq(0).castTo(postActivation.dataType()).mean(0);
     }
 
     private static INDArray preActivation(ChainElement e, INDArray in) {

@@ -29,18 +29,29 @@ import java.util.Optional;
  * ({@code iterationDone}), it runs the probe batch through the network for the heavy analysis. It never
  * throws into training and never changes what training computes; its own failures are counted in
  * {@code noether_errors_total}. The network is read at the first iteration; one listener watches one network.
+ *
+ * <p>The final state (METRICS.md §6): DL4J has no end-of-{@code fit} callback, but every {@code fit(iterator)}
+ * (each epoch of {@code fit(iterator, epochs)}) ends with {@code onEpochEnd}. There the listener observes and
+ * analyses the parameters once more, synchronously within {@link NoetherMonitor#FINAL_ANALYSIS_TIMEOUT}, at most
+ * once per {@link NoetherConfig#minAnalysisInterval()} so that many short epochs do not pay it each time.
+ * {@link #close()} after training always does it (unless that state was just analysed), and so does the
+ * agent at JVM shutdown; loops of {@code fit(DataSet)} should call {@code close()}.
  */
 public final class NoetherListener implements TrainingListener, AutoCloseable {
     /** The value of the {@code engine} tag of {@code noether_info}. */
     static final String ENGINE = "DL4J/ND4J";
     /** DL4J networks have no name: the {@code model} tag unless the builder names one. */
     static final String DEFAULT_MODEL_NAME = "dl4j";
+    private static final System.Logger LOG = System.getLogger("dev.noether.dl4j");
 
     private final ListenerSettings settings;
     private final OptimizerSettings optimizer;
     private final ProbeBatch probe;
 
     private volatile Binding binding;
+    private long finishedStep = -1;
+    private long lastEpochEndNanos;
+    private boolean epochEndFinished;
 
     /** What this listener knows about the one network it watches. */
     private static final class Binding {
@@ -132,8 +143,54 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
     public void onEpochStart(Model model) {
     }
 
+    /** The end of a {@code fit(iterator)}: the final-state analysis, at most once per time floor (see the class). */
     @Override
     public void onEpochEnd(Model model) {
+        Binding b = binding;
+        if (b == null || b.chain.model() != model) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (epochEndFinished && now - lastEpochEndNanos < b.monitor.config().minAnalysisInterval().toNanos()) {
+            return;
+        }
+        epochEndFinished = true;
+        lastEpochEndNanos = now;
+        finish(b);
+    }
+
+    /**
+     * Observes and analyses the final parameters now (METRICS.md §6), unless this state was already analysed:
+     * synchronous, bounded by {@link NoetherMonitor#FINAL_ANALYSIS_TIMEOUT} (past it counted as skipped, reason
+     * "timeout"). Call it after the last {@code fit}; {@link #close()} does.
+     *
+     * @return true when a final analysis was published
+     */
+    public synchronized boolean finish() {
+        Binding b = binding;
+        return b != null && finish(b);
+    }
+
+    private synchronized boolean finish(Binding b) {
+        try {
+            Dl4jChain chain = b.chain;
+            long end = chain.iteration(); // updates applied so far: the state after the last one
+            if (end == finishedStep || b.monitor.steps() == 0) {
+                return false;
+            }
+            finishedStep = end;
+            ProbeBatch batch = b.probe;
+            boolean done = b.monitor.finish(end, () -> Dl4jStepCapture.capture(chain, optimizer != null ? optimizer
+                            : Dl4jOptimizerReader.read(chain.dense(), chain.iteration(), chain.epoch())),
+                    batch == null ? null : () -> Dl4jProbe.compute(chain, batch.features(), batch.labels()),
+                    NoetherMonitor.FINAL_ANALYSIS_TIMEOUT);
+            LOG.log(System.Logger.Level.DEBUG, () -> "Noether: final state of '" + b.monitor.description().model()
+                    + "' after " + end + " iterations " + (done ? "analysed" : "not analysed in time"));
+            return done;
+        } catch (Throwable e) {
+            failed(b, e);
+            return false;
+        }
     }
 
     @Override
@@ -144,11 +201,12 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
     public void onForwardPass(Model model, Map<String, INDArray> activations) {
     }
 
-    /** Stops the background analysis thread; the meters keep their last values. */
+    /** Analyses the final state ({@link #finish()}), then stops the background analysis thread; the meters keep their last values. */
     @Override
     public void close() {
         Binding b = binding;
         if (b != null) {
+            finish(b);
             b.monitor.close();
         }
     }

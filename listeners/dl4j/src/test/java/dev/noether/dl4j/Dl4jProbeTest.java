@@ -110,6 +110,36 @@ class Dl4jProbeTest {
         return g;
     }
 
+    /**
+     * A DenseLayer with identity activation followed by an ActivationLayer (ReLU): a neuron fires when the
+     * activation layer's output is non-zero. Neuron 2 is biased so that it never fires; the active fractions
+     * are counted here on DL4J's own forward pass.
+     */
+    @Test
+    void activeFractionIsTakenAfterASeparateActivationLayer() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(4)
+                .dataType(DataType.DOUBLE).updater(new Sgd(0.1)).weightInit(WeightInit.XAVIER).list()
+                .layer(new DenseLayer.Builder().name("fc1").nIn(5).nOut(6).activation(Activation.IDENTITY).build())
+                .layer(new ActivationLayer.Builder().name("relu").activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).name("out").nIn(6).nOut(3)
+                        .activation(Activation.IDENTITY).build())
+                .build());
+        net.init();
+        net.getLayer(0).getParam("b").putScalar(2, -100.0);
+        DataSet data = classification(SAMPLES, 9);
+        List<LayerProbe> probes = Dl4jProbe.compute(Dl4jNetworkMapper.map(net, "act"), data.getFeatures(), data.getLabels());
+        float[] active = probes.get(0).activeFraction();
+        double[][] post = net.feedForward(data.getFeatures(), false).get(2).toDoubleMatrix(); // the ReLU's output
+        for (int i = 0; i < active.length; i++) {
+            int count = 0;
+            for (double[] row : post) {
+                count += row[i] != 0 ? 1 : 0;
+            }
+            assertThat(active[i]).as("neuron %d", i).isCloseTo((float) count / SAMPLES, within(1e-6f));
+        }
+        assertThat(active[2]).isZero();
+    }
+
     private static MultiLayerNetwork network() {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3)
                 .dataType(DataType.DOUBLE).updater(new Sgd(0.1)).weightInit(WeightInit.XAVIER).biasInit(0.1).list()
