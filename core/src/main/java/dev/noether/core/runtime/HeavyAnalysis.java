@@ -1,6 +1,7 @@
 package dev.noether.core.runtime;
 
 import dev.noether.core.catalogue.NoetherMetric;
+import dev.noether.core.linalg.LinearAlgebra;
 import dev.noether.core.model.DenseLayer;
 import dev.noether.core.model.LayerProbe;
 import dev.noether.core.model.LayerSnapshot;
@@ -45,6 +46,7 @@ final class HeavyAnalysis {
 
     private final NetworkDescription description;
     private final NoetherConfig config;
+    private final LinearAlgebra la;
     private final IntConsumer nonFinite;
     private final Supplier<double[][]> neuronCharges;
     private final CrhPhaseClassifier[] phases;
@@ -55,6 +57,7 @@ final class HeavyAnalysis {
                   Supplier<double[][]> neuronCharges) {
         this.description = description;
         this.config = config;
+        this.la = LinearAlgebra.of(config.linearAlgebra());
         this.nonFinite = nonFinite;
         this.neuronCharges = neuronCharges;
         this.phases = new CrhPhaseClassifier[description.layers().size()];
@@ -102,7 +105,7 @@ final class HeavyAnalysis {
     private void analyzeLayer(DenseLayer layer, DMatrixRMaj w, StepSnapshot snapshot, DMatrixRMaj[] weights,
                               LayerProbe probe, NoetherReport.Builder out, Map<String, Object> detail) {
         String[] tag = {"layer", layer.name()};
-        double[] singular = Spectrum.singularValues(w, config.exactDimensionLimit());
+        double[] singular = Spectrum.singularValues(w, config.exactDimensionLimit(), la);
         out.put(NoetherMetric.LAYER_EFFECTIVE_RANK, Spectrum.effectiveRank(singular), tag);
         out.put(NoetherMetric.LAYER_STABLE_RANK, Spectrum.stableRank(singular), tag);
 
@@ -132,7 +135,7 @@ final class HeavyAnalysis {
         DMatrixRMaj hb = matrix(probe.outputMoment(), m);
         if (hb != null) {
             out.put(NoetherMetric.REPRESENTATION_EFFECTIVE_RANK,
-                    Spectrum.effectiveRank(clampNonNegative(Spectrum.symmetricEigenvalues(hb))), tag);
+                    Spectrum.effectiveRank(clampNonNegative(Spectrum.symmetricEigenvalues(hb, la))), tag);
         }
         if (hidden && probe.activeFraction() != null) {
             out.put(NoetherMetric.NEURONS_INACTIVE, ProbeCensus.inactive(probe.activeFraction()), tag);
@@ -161,13 +164,13 @@ final class HeavyAnalysis {
         int[] ins = NeuronSample.of(layer.inputs(), config.exactDimensionLimit(), config.seed() + 1);
         DMatrixRMaj wIn = NeuronSample.columns(w, ins);
         // Z_a = WᵀW, Z_b = WWᵀ, G_a = Wᵀ G_b W, computed once and shared by CRH, PAH and FDT
-        DMatrixRMaj za = CrhAlignments.inputGram(wIn);
-        DMatrixRMaj zb = CrhAlignments.outputGram(NeuronSample.rows(w, outs));
-        DMatrixRMaj ga = CrhAlignments.inputGradientMoment(wIn, gb);
+        DMatrixRMaj za = CrhAlignments.inputGram(wIn, la);
+        DMatrixRMaj zb = CrhAlignments.outputGram(NeuronSample.rows(w, outs), la);
+        DMatrixRMaj ga = CrhAlignments.inputGradientMoment(wIn, gb, la);
         ha = NeuronSample.principal(ha, ins);
         hb = NeuronSample.principal(hb, outs);
         gb = NeuronSample.principal(gb, outs);
-        CrhAlignments alignments = CrhAlignments.fromMoments(ha, ga, za, hb, gb, zb, config.seed());
+        CrhAlignments alignments = CrhAlignments.fromMoments(ha, ga, za, hb, gb, zb);
         for (CrhSide side : CrhSide.values()) {
             for (CrhRelation relation : CrhRelation.values()) {
                 String[] tags = {"layer", layer.name(), "side", side.tag(), "relation", relation.tag()};
@@ -191,9 +194,9 @@ final class HeavyAnalysis {
                 "layer", layer.name(), "side", "b");
     }
 
-    private static void pah(DenseLayer layer, String side, DMatrixRMaj h, DMatrixRMaj g, NoetherReport.Builder out,
-                            Map<String, Object> detail) {
-        PahFit fit = PolynomialAlignment.fit(h, g);
+    private void pah(DenseLayer layer, String side, DMatrixRMaj h, DMatrixRMaj g, NoetherReport.Builder out,
+                     Map<String, Object> detail) {
+        PahFit fit = PolynomialAlignment.fit(h, g, la);
         out.put(NoetherMetric.PAH_EXPONENT, fit.exponent(), "layer", layer.name(), "side", side);
         out.put(NoetherMetric.PAH_FIT_R2, fit.r2(), "layer", layer.name(), "side", side);
         Map<String, Object> points = new LinkedHashMap<>();
@@ -220,8 +223,8 @@ final class HeavyAnalysis {
             if (a == null || b == null) {
                 continue;
             }
-            DMatrixRMaj c = CrhAlignments.outputGram(a); // W_l W_lᵀ
-            CommonOps_DDRM.subtractEquals(c, CrhAlignments.inputGram(b)); // − W_{l+1}ᵀ W_{l+1}
+            DMatrixRMaj c = CrhAlignments.outputGram(a, la); // W_l W_lᵀ
+            CommonOps_DDRM.subtractEquals(c, CrhAlignments.inputGram(b, la)); // − W_{l+1}ᵀ W_{l+1}
             double scale = square(frobenius(a)) + square(frobenius(b));
             DMatrixRMaj c0 = initialRotationCharge.computeIfAbsent(pair, p -> c.copy());
             double s0 = initialRotationScale.computeIfAbsent(pair, p -> scale);

@@ -1,5 +1,7 @@
 package dev.noether.core.runtime;
 
+import dev.noether.core.linalg.LinearAlgebra;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -24,6 +26,7 @@ public final class NoetherConfig {
     private final double blockCorrelation;
     private final int exactDimensionLimit;
     private final long seed;
+    private final LinearAlgebra.Backend linearAlgebra;
 
     private NoetherConfig(Builder b) {
         this.analysisEvery = b.analysisEvery;
@@ -38,6 +41,7 @@ public final class NoetherConfig {
         this.blockCorrelation = b.blockCorrelation;
         this.exactDimensionLimit = b.exactDimensionLimit;
         this.seed = b.seed;
+        this.linearAlgebra = b.linearAlgebra;
     }
 
     /** The defaults of METRICS.md. */
@@ -64,6 +68,7 @@ public final class NoetherConfig {
         b.blockCorrelation = blockCorrelation;
         b.exactDimensionLimit = exactDimensionLimit;
         b.seed = seed;
+        b.linearAlgebra = linearAlgebra;
         return b;
     }
 
@@ -141,6 +146,15 @@ public final class NoetherConfig {
         return seed;
     }
 
+    /**
+     * Linear algebra of the heavy analysis: {@code AUTO} (default) takes native OpenBLAS/LAPACKE when
+     * {@code org.bytedeco:openblas} is on the class path, else EJML; the system property
+     * {@code noether.linalg} decides what {@code AUTO} means process-wide.
+     */
+    public LinearAlgebra.Backend linearAlgebra() {
+        return linearAlgebra;
+    }
+
     /** Builds a {@link NoetherConfig}. */
     public static final class Builder {
         private int analysisEvery = 50;
@@ -155,6 +169,7 @@ public final class NoetherConfig {
         private double blockCorrelation = 0.9;
         private int exactDimensionLimit = 1024;
         private long seed = 20240217L;
+        private LinearAlgebra.Backend linearAlgebra = LinearAlgebra.Backend.AUTO;
 
         private Builder() {}
 
@@ -231,6 +246,18 @@ public final class NoetherConfig {
 
         public Builder seed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Forces the heavy analysis onto native LAPACK or EJML (see {@link NoetherConfig#linearAlgebra()}).
+         *
+         * @throws IllegalStateException for {@code NATIVE} when the library is absent or does not load
+         */
+        public Builder linearAlgebra(LinearAlgebra.Backend backend) {
+            Objects.requireNonNull(backend, "linearAlgebra");
+            LinearAlgebra.of(backend); // fail at start-up, not in the analysis
+            this.linearAlgebra = backend;
             return this;
         }
 
