@@ -107,15 +107,31 @@ public final class RandomOrthogonal {
                 symB += y * 0.5 * (y + b.data[j * d + i]);
             }
         }
-        if (d < 2 || constantA) {
+        if (constantA) {
+            return Double.NaN;
+        }
+        return expectedBaseline(d, traceA, sumA, frobA, traceB, frobB, symB);
+    }
+
+    /**
+     * {@link #expectedBaseline(DMatrixRMaj, DMatrixRMaj)} from the invariants it depends on: t_A, s_A, F_A,
+     * t_B, F_B and tr B_s² (= F_B for a symmetric B). NaN when d &lt; 2 or A's centred norm is zero.
+     */
+    static double expectedBaseline(int d, double traceA, double sumA, double frobA, double traceB, double frobB,
+                                   double symB) {
+        if (d < 2) {
             return Double.NaN;
         }
         double dd = (double) d * d;
         double centredA = frobA - sumA * sumA / dd;
-        double centredB = frobB - (traceB * traceB + 2 * symB) / (d * (d + 2.0));
         double numerator = traceB * (traceA - sumA / d) / d;
-        double r = numerator / Math.sqrt(centredA * centredB);
+        double r = numerator / Math.sqrt(centredA * expectedCentredNorm2(d, traceB, frobB, symB));
         return Double.isFinite(r) ? Math.max(-1.0, Math.min(1.0, r)) : Double.NaN;
+    }
+
+    /** E_Q‖(QBQᵀ)_c‖² = F_B − (t_B² + 2 tr B_s²) / (d(d+2)). */
+    static double expectedCentredNorm2(int d, double traceB, double frobB, double symB) {
+        return frobB - (traceB * traceB + 2 * symB) / (d * (d + 2.0));
     }
 
     /** The cached instance: never hand it out, never modify it. */

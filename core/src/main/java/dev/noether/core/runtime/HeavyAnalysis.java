@@ -17,10 +17,11 @@ import dev.noether.core.physics.CrhSide;
 import dev.noether.core.physics.FluctuationDissipation;
 import dev.noether.core.physics.NeuronCensus;
 import dev.noether.core.physics.NeuronCorrelation;
-import dev.noether.core.physics.NeuronSample;
 import dev.noether.core.physics.PahFit;
 import dev.noether.core.physics.PolynomialAlignment;
 import dev.noether.core.physics.ProbeCensus;
+import dev.noether.core.physics.PsdSketch;
+import dev.noether.core.physics.SketchedLayer;
 import dev.noether.core.physics.Spectrum;
 
 import org.ejml.data.DMatrixRMaj;
@@ -43,6 +44,8 @@ import java.util.function.Supplier;
 final class HeavyAnalysis {
     /** Correlation matrices larger than this are left out of the event log (only the order is kept). */
     private static final int MAX_LOGGED_CORRELATION = 128;
+    /** Test vectors beyond the probe batch size, so that its moments (rank ≤ samples) are sketched exactly. */
+    private static final int SKETCH_OVERSAMPLING = 8;
 
     private final NetworkDescription description;
     private final NoetherConfig config;
@@ -132,8 +135,21 @@ final class HeavyAnalysis {
             return;
         }
         int m = layer.outputs();
+        // Layers wider than the exact limit: Nyström sketches of rank k with stated error bounds
+        // (SketchedLayer), k at least the probe batch so that the probe moments are sketched exactly.
+        boolean wide = Math.max(m, layer.inputs()) > config.exactDimensionLimit();
+        int k = Math.max(config.sketchRank(), probe.samples() + SKETCH_OVERSAMPLING);
+        Map<String, Object> sketch = new LinkedHashMap<>();
         DMatrixRMaj hb = matrix(probe.outputMoment(), m);
-        if (hb != null) {
+        PsdSketch hbSketch = null;
+        if (hb != null && wide) {
+            hbSketch = PsdSketch.of(hb, k, config.seed() + 4, la);
+            out.put(NoetherMetric.REPRESENTATION_EFFECTIVE_RANK, Spectrum.effectiveRank(hbSketch.values()), tag);
+            sketch.put("rank", k);
+            sketch.put("representation.effective.rank.log.bound",
+                    SketchedLayer.effectiveRankLogBound(hbSketch, trace(hb)));
+            detail.put("sketch", sketch);
+        } else if (hb != null) {
             out.put(NoetherMetric.REPRESENTATION_EFFECTIVE_RANK,
                     Spectrum.effectiveRank(clampNonNegative(Spectrum.symmetricEigenvalues(hb, la))), tag);
         }
@@ -159,18 +175,44 @@ final class HeavyAnalysis {
         if (ha == null || gb == null || hb == null) {
             return;
         }
-        // Wide layers: principal submatrices over a fixed neuron sample (see NeuronSample)
-        int[] outs = NeuronSample.of(m, config.exactDimensionLimit(), config.seed());
-        int[] ins = NeuronSample.of(layer.inputs(), config.exactDimensionLimit(), config.seed() + 1);
-        DMatrixRMaj wIn = NeuronSample.columns(w, ins);
-        // Z_a = WᵀW, Z_b = WWᵀ, G_a = Wᵀ G_b W, computed once and shared by CRH, PAH and FDT
-        DMatrixRMaj za = CrhAlignments.inputGram(wIn, la);
-        DMatrixRMaj zb = CrhAlignments.outputGram(NeuronSample.rows(w, outs), la);
-        DMatrixRMaj ga = CrhAlignments.inputGradientMoment(wIn, gb, la);
-        ha = NeuronSample.principal(ha, ins);
-        hb = NeuronSample.principal(hb, outs);
-        gb = NeuronSample.principal(gb, outs);
-        CrhAlignments alignments = CrhAlignments.fromMoments(ha, ga, za, hb, gb, zb);
+        CrhAlignments alignments;
+        Map<String, Object> pah = new LinkedHashMap<>();
+        double fdt;
+        if (wide) {
+            SketchedLayer sketched = SketchedLayer.of(w, ha, gb, hbSketch, square(singular[0]), k, config.seed(), la);
+            alignments = sketched.alignments();
+            Map<String, Object> bounds = new LinkedHashMap<>();
+            for (CrhSide side : CrhSide.values()) {
+                for (CrhRelation relation : CrhRelation.values()) {
+                    String key = side.tag() + "." + relation.tag();
+                    bounds.put(key, sketched.alignmentBound(side, relation));
+                    bounds.put(key + ".baseline", sketched.baselineBound(side, relation));
+                }
+            }
+            sketch.put("crh.alignment.bound", bounds);
+            Map<String, Object> missed = new LinkedHashMap<>();
+            String[] names = {"h", "g", "z"};
+            for (CrhSide side : CrhSide.values()) {
+                for (int i = 0; i < names.length; i++) {
+                    missed.put(names[i] + "_" + side.tag(), sketched.sketch(side, i).missedTrace());
+                }
+            }
+            sketch.put("missed.trace", missed);
+            double[] residual = sketched.fdtResidual();
+            fdt = residual[0];
+            sketch.put("fdt.residual.upper.bound", residual[1]);
+            pah(layer, "a", sketched.pah(CrhSide.A), out, pah);
+            pah(layer, "b", sketched.pah(CrhSide.B), out, pah);
+        } else {
+            // Z_a = WᵀW, Z_b = WWᵀ, G_a = Wᵀ G_b W, computed once and shared by CRH, PAH and FDT
+            DMatrixRMaj za = CrhAlignments.inputGram(w, la);
+            DMatrixRMaj zb = CrhAlignments.outputGram(w, la);
+            DMatrixRMaj ga = CrhAlignments.inputGradientMoment(w, gb, la);
+            alignments = CrhAlignments.fromMoments(ha, ga, za, hb, gb, zb);
+            pah(layer, "a", PolynomialAlignment.fit(ha, ga, la), out, pah);
+            pah(layer, "b", PolynomialAlignment.fit(hb, gb, la), out, pah);
+            fdt = FluctuationDissipation.residual(zb, gb, hb);
+        }
         for (CrhSide side : CrhSide.values()) {
             for (CrhRelation relation : CrhRelation.values()) {
                 String[] tags = {"layer", layer.name(), "side", side.tag(), "relation", relation.tag()};
@@ -186,23 +228,26 @@ final class HeavyAnalysis {
         if (predicted.isPresent()) {
             out.put(NoetherMetric.PAH_EXPONENT_PREDICTED, predicted.getAsDouble(), "layer", layer.name(), "side", "b");
         }
-        Map<String, Object> pah = new LinkedHashMap<>();
-        pah(layer, "a", ha, ga, out, pah);
-        pah(layer, "b", hb, gb, out, pah);
         detail.put("pah", pah);
-        out.put(NoetherMetric.FDT_RESIDUAL, FluctuationDissipation.residual(zb, gb, hb),
-                "layer", layer.name(), "side", "b");
+        out.put(NoetherMetric.FDT_RESIDUAL, fdt, "layer", layer.name(), "side", "b");
     }
 
-    private void pah(DenseLayer layer, String side, DMatrixRMaj h, DMatrixRMaj g, NoetherReport.Builder out,
-                     Map<String, Object> detail) {
-        PahFit fit = PolynomialAlignment.fit(h, g, la);
+    private static void pah(DenseLayer layer, String side, PahFit fit, NoetherReport.Builder out,
+                            Map<String, Object> detail) {
         out.put(NoetherMetric.PAH_EXPONENT, fit.exponent(), "layer", layer.name(), "side", side);
         out.put(NoetherMetric.PAH_FIT_R2, fit.r2(), "layer", layer.name(), "side", side);
         Map<String, Object> points = new LinkedHashMap<>();
         points.put("log_lambda_g", fit.x());
         points.put("log_lambda_h", fit.y());
         detail.put(side, points);
+    }
+
+    private static double trace(DMatrixRMaj s) {
+        double t = 0;
+        for (int i = 0; i < s.numRows; i++) {
+            t += s.unsafe_get(i, i);
+        }
+        return t;
     }
 
     private static double square(double x) {

@@ -25,6 +25,7 @@ public final class NoetherConfig {
     private final double distinctCosine;
     private final double blockCorrelation;
     private final int exactDimensionLimit;
+    private final int sketchRank;
     private final long seed;
     private final LinearAlgebra.Backend linearAlgebra;
 
@@ -40,6 +41,7 @@ public final class NoetherConfig {
         this.distinctCosine = b.distinctCosine;
         this.blockCorrelation = b.blockCorrelation;
         this.exactDimensionLimit = b.exactDimensionLimit;
+        this.sketchRank = b.sketchRank;
         this.seed = b.seed;
         this.linearAlgebra = b.linearAlgebra;
     }
@@ -67,6 +69,7 @@ public final class NoetherConfig {
         b.distinctCosine = distinctCosine;
         b.blockCorrelation = blockCorrelation;
         b.exactDimensionLimit = exactDimensionLimit;
+        b.sketchRank = sketchRank;
         b.seed = seed;
         b.linearAlgebra = linearAlgebra;
         return b;
@@ -136,7 +139,11 @@ public final class NoetherConfig {
         return blockCorrelation;
     }
 
-    /** Above this width the O(d³) spectra use the cheaper route described in the metric help (default 1024). */
+    /**
+     * Above this width (a layer's larger dimension) CRH alignments, PAH, FDT and the representation rank use
+     * Nyström sketches with the error bounds stated in the metric help, and the layer's singular values come
+     * from the smaller Gram matrix (default 1024).
+     */
     public int exactDimensionLimit() {
         return exactDimensionLimit;
     }
@@ -144,6 +151,14 @@ public final class NoetherConfig {
     /** Seed of the random orthogonal matrices of the CRH baseline. */
     public long seed() {
         return seed;
+    }
+
+    /**
+     * Test vectors of the Nyström sketches of layers wider than {@link #exactDimensionLimit()} (default 256;
+     * at least the probe batch size plus 8 is used, so that probe moments are sketched exactly).
+     */
+    public int sketchRank() {
+        return sketchRank;
     }
 
     /**
@@ -168,6 +183,7 @@ public final class NoetherConfig {
         private double distinctCosine = 0.99;
         private double blockCorrelation = 0.9;
         private int exactDimensionLimit = 1024;
+        private int sketchRank = 256;
         private long seed = 20240217L;
         private LinearAlgebra.Backend linearAlgebra = LinearAlgebra.Backend.AUTO;
 
@@ -241,6 +257,14 @@ public final class NoetherConfig {
                 throw new IllegalArgumentException("exactDimensionLimit must be at least 2, got " + width);
             }
             this.exactDimensionLimit = width;
+            return this;
+        }
+
+        public Builder sketchRank(int vectors) {
+            if (vectors < 1) {
+                throw new IllegalArgumentException("sketchRank must be at least 1, got " + vectors);
+            }
+            this.sketchRank = vectors;
             return this;
         }
 

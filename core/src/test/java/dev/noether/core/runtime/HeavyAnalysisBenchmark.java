@@ -1,5 +1,6 @@
 package dev.noether.core.runtime;
 
+import dev.noether.core.linalg.LinearAlgebra;
 import dev.noether.core.model.Activation;
 import dev.noether.core.model.LayerProbe;
 import dev.noether.core.model.LayerSnapshot;
@@ -29,7 +30,15 @@ import java.util.concurrent.TimeUnit;
  * layer, with probe moments of 256 samples: ranks, dead/distinct neurons, correlation blocks, the six CRH
  * alignments with baselines, phase, PAH on both sides and FDT.
  *
- * <p>Run: {@code mvn -q -pl core -Pbench verify -Dbench=HeavyAnalysisBenchmark}
+ * <p>{@code lapackReference} times, in the same run and on the same inputs, the decompositions a heavy analysis
+ * cannot do without, as raw OpenBLAS/LAPACKE calls on one thread (the flop limit of PLATFORM.md, the same set
+ * as {@code core/bench/heavy_reference.py} times with numpy): Z_a, Z_b, G_a = WᵀG_bW, the singular values of
+ * W, the eigenvalues of H_b and the eigen-decompositions of G_a and G_b with H's quadratic forms in their
+ * bases. The ratio {@code analyze / lapackReference} at one width is the distance from that limit.
+ *
+ * <p>Run: {@code mvn -q -pl core -Pbench verify -Dbench=HeavyAnalysisBenchmark} (all widths, native LAPACK
+ * when present); one width or the pure-Java path: {@code -Dbench="HeavyAnalysisBenchmark -p width=1024
+ * -p linalg=java"}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -38,11 +47,16 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 3)
 @Fork(1)
 public class HeavyAnalysisBenchmark {
-    @Param({"64", "256", "1024", "2048"})
+    @Param({"64", "256", "1024", "2048", "4096"})
     public int width;
+
+    /** auto, native or java (see {@link LinearAlgebra.Backend}). */
+    @Param({"auto"})
+    public String linalg;
 
     private HeavyAnalysis analysis;
     private StepSnapshot snapshot;
+    private LapackReference reference;
     private List<LayerProbe> probes;
 
     @Setup
@@ -52,7 +66,8 @@ public class HeavyAnalysisBenchmark {
                 .dense("hidden", d, d, true).activation(Activation.RELU)
                 .dense("out", 10, d, true)
                 .build();
-        analysis = new HeavyAnalysis(net, NoetherConfig.defaults(), i -> { }, () -> new double[0][]);
+        NoetherConfig config = NoetherConfig.builder().linearAlgebra(LinearAlgebra.Backend.parse(linalg)).build();
+        analysis = new HeavyAnalysis(net, config, i -> { }, () -> new double[0][]);
         Random r = new Random(7);
         float[] w1 = StepTierBenchmark.gaussian(r, d * d);
         float[] w2 = StepTierBenchmark.gaussian(r, 10 * d);
@@ -82,6 +97,8 @@ public class HeavyAnalysisBenchmark {
                 mean[j] += row[j] / samples;
             }
         }
+        reference = new LapackReference(d, toDouble(w1), toDouble(gram(x, d)), toDouble(gram(h, d)),
+                toDouble(gram(g, d)));
         probes = new ArrayList<>();
         probes.add(LayerProbe.builder(0).samples(samples).inputMoment(gram(x, d)).outputMoment(gram(h, d))
                 .outputGradientMoment(gram(g, d)).outputMean(mean).activeFraction(active).build());
@@ -90,6 +107,19 @@ public class HeavyAnalysisBenchmark {
     @Benchmark
     public NoetherReport analyze() {
         return analysis.analyze(snapshot, probes, Instant.EPOCH);
+    }
+
+    @Benchmark
+    public double lapackReference() {
+        return reference.run();
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
     }
 
     private static float[][] multiply(float[][] x, float[] w, int m, int n) {
