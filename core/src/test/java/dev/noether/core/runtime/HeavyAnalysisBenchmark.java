@@ -38,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Run: {@code mvn -q -pl core -Pbench verify -Dbench=HeavyAnalysisBenchmark} (all widths, native LAPACK
  * when present); one width or the pure-Java path: {@code -Dbench="HeavyAnalysisBenchmark -p width=1024
- * -p linalg=java"}.
+ * -p linalg=java"}; sketched against exact at 4096: {@code -Dbench="HeavyAnalysisBenchmark.analyze
+ * -p width=4096 -p exactLimit=1024,8192"}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -54,6 +55,13 @@ public class HeavyAnalysisBenchmark {
     @Param({"auto"})
     public String linalg;
 
+    /**
+     * The exact limit: wider layers are sketched. {@code -p exactLimit=1024,8192 -p width=4096} measures the
+     * sketched and the exact cost of one width in one run.
+     */
+    @Param({"1024"})
+    public int exactLimit;
+
     private HeavyAnalysis analysis;
     private StepSnapshot snapshot;
     private LapackReference reference;
@@ -66,7 +74,8 @@ public class HeavyAnalysisBenchmark {
                 .dense("hidden", d, d, true).activation(Activation.RELU)
                 .dense("out", 10, d, true)
                 .build();
-        NoetherConfig config = NoetherConfig.builder().linearAlgebra(LinearAlgebra.Backend.parse(linalg)).build();
+        NoetherConfig config = NoetherConfig.builder().linearAlgebra(LinearAlgebra.Backend.parse(linalg))
+                .exactDimensionLimit(exactLimit).build();
         analysis = new HeavyAnalysis(net, config, i -> { }, () -> new double[0][]);
         Random r = new Random(7);
         float[] w1 = StepTierBenchmark.gaussian(r, d * d);
@@ -76,32 +85,43 @@ public class HeavyAnalysisBenchmark {
                 .layer(LayerSnapshot.ofWeights(w2, new float[10]))
                 .build();
         int samples = 256;
-        float[][] x = new float[samples][d];
-        for (float[] row : x) {
-            for (int j = 0; j < d; j++) {
-                row[j] = (float) r.nextGaussian();
-            }
-        }
-        float[][] h = multiply(x, w1, d, d);
-        float[][] g = new float[samples][d];
-        for (float[] row : g) {
-            for (int j = 0; j < d; j++) {
-                row[j] = (float) r.nextGaussian();
-            }
-        }
+        LinearAlgebra la = LinearAlgebra.preferred(); // set-up only
+        double[] x = gaussian(r, samples * d);
+        double[] h = la.multiply(x, false, toDouble(w1), true, samples, d, d); // rows h = W x
+        double[] g = gaussian(r, samples * d);
         float[] active = new float[d];
         float[] mean = new float[d];
-        for (float[] row : h) {
+        for (int s = 0; s < samples; s++) {
             for (int j = 0; j < d; j++) {
-                active[j] += row[j] > 0 ? 1f / samples : 0;
-                mean[j] += row[j] / samples;
+                active[j] += h[s * d + j] > 0 ? 1f / samples : 0;
+                mean[j] += (float) (h[s * d + j] / samples);
             }
         }
-        reference = new LapackReference(d, toDouble(w1), toDouble(gram(x, d)), toDouble(gram(h, d)),
-                toDouble(gram(g, d)));
+        float[] ha = moment(la, x, samples, d);
+        float[] hb = moment(la, h, samples, d);
+        float[] gb = moment(la, g, samples, d);
+        reference = new LapackReference(d, toDouble(w1), toDouble(ha), toDouble(hb), toDouble(gb));
         probes = new ArrayList<>();
-        probes.add(LayerProbe.builder(0).samples(samples).inputMoment(gram(x, d)).outputMoment(gram(h, d))
-                .outputGradientMoment(gram(g, d)).outputMean(mean).activeFraction(active).build());
+        probes.add(LayerProbe.builder(0).samples(samples).inputMoment(ha).outputMoment(hb)
+                .outputGradientMoment(gb).outputMean(mean).activeFraction(active).build());
+    }
+
+    /** E[x xᵀ] over the rows of the samples×d matrix, as float32 (as adapters send it). */
+    private static float[] moment(LinearAlgebra la, double[] rows, int samples, int d) {
+        double[] m = la.innerGram(rows, samples, d);
+        float[] out = new float[m.length];
+        for (int i = 0; i < m.length; i++) {
+            out[i] = (float) (m[i] / samples);
+        }
+        return out;
+    }
+
+    private static double[] gaussian(Random r, int size) {
+        double[] a = new double[size];
+        for (int i = 0; i < size; i++) {
+            a[i] = r.nextGaussian();
+        }
+        return a;
     }
 
     @Benchmark
@@ -120,36 +140,5 @@ public class HeavyAnalysisBenchmark {
             d[i] = a[i];
         }
         return d;
-    }
-
-    private static float[][] multiply(float[][] x, float[] w, int m, int n) {
-        float[][] out = new float[x.length][m];
-        for (int s = 0; s < x.length; s++) {
-            for (int i = 0; i < m; i++) {
-                double v = 0;
-                for (int j = 0; j < n; j++) {
-                    v += w[i * n + j] * x[s][j];
-                }
-                out[s][i] = (float) v;
-            }
-        }
-        return out;
-    }
-
-    private static float[] gram(float[][] x, int d) {
-        double[] g = new double[d * d];
-        for (float[] row : x) {
-            for (int i = 0; i < d; i++) {
-                double xi = row[i];
-                for (int j = 0; j < d; j++) {
-                    g[i * d + j] += xi * row[j];
-                }
-            }
-        }
-        float[] out = new float[d * d];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) (g[i] / x.length);
-        }
-        return out;
     }
 }
