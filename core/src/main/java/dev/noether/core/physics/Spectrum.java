@@ -162,7 +162,7 @@ public final class Spectrum {
     }
 
     /**
-     * Eigenvalues of a symmetric matrix, descending (EJML's symmetric QR algorithm, values only;
+     * Eigenvalues of a symmetric matrix, descending (values only: LAPACK's dsyevd or EJML's symmetric QR;
      * absolute error about ε·‖S‖₂). Symmetry is assumed, not checked.
      */
     public static double[] symmetricEigenvalues(DMatrixRMaj s) {

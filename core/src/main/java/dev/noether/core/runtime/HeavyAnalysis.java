@@ -14,6 +14,7 @@ import dev.noether.core.physics.CrhPhase;
 import dev.noether.core.physics.CrhPhaseClassifier;
 import dev.noether.core.physics.CrhRelation;
 import dev.noether.core.physics.CrhSide;
+import dev.noether.core.physics.DistinctNeurons;
 import dev.noether.core.physics.FluctuationDissipation;
 import dev.noether.core.physics.NeuronCensus;
 import dev.noether.core.physics.NeuronCorrelation;
@@ -124,8 +125,8 @@ final class HeavyAnalysis {
                 deadCount += d ? 1 : 0;
             }
             out.put(NoetherMetric.NEURONS_DEAD, deadCount, tag);
-            out.put(NoetherMetric.NEURONS_DISTINCT, NeuronCensus.distinct(s.weight(), layer.outputs(), layer.inputs(),
-                    wNext, next.outputs(), dead, config.distinctCosine()), tag);
+            out.put(NoetherMetric.NEURONS_DISTINCT, DistinctNeurons.count(s.weight(), layer.outputs(), layer.inputs(),
+                    wNext, next.outputs(), dead, config.distinctCosine(), la), tag);
         }
         if (probe == null) {
             return;

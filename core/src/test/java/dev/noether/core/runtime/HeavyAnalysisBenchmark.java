@@ -10,6 +10,7 @@ import dev.noether.core.model.StepSnapshot;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -17,6 +18,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.time.Instant;
@@ -35,6 +37,9 @@ import java.util.concurrent.TimeUnit;
  * as {@code core/bench/heavy_reference.py} times with numpy): Z_a, Z_b, G_a = WᵀG_bW, the singular values of
  * W, the eigenvalues of H_b and the eigen-decompositions of G_a and G_b with H's quadratic forms in their
  * bases. The ratio {@code analyze / lapackReference} at one width is the distance from that limit.
+ *
+ * <p>{@code interleaved} alternates the two on one state and prints medians and the median paired ratio: the
+ * A/B figure on a shared machine.
  *
  * <p>Run: {@code mvn -q -pl core -Pbench verify -Dbench=HeavyAnalysisBenchmark} (all widths, native LAPACK
  * when present); one width or the pure-Java path: {@code -Dbench="HeavyAnalysisBenchmark -p width=1024
@@ -66,6 +71,8 @@ public class HeavyAnalysisBenchmark {
     private StepSnapshot snapshot;
     private LapackReference reference;
     private List<LayerProbe> probes;
+    private final List<Double> analysisSeconds = new ArrayList<>();
+    private final List<Double> referenceSeconds = new ArrayList<>();
 
     @Setup
     public void setUp() {
@@ -132,6 +139,44 @@ public class HeavyAnalysisBenchmark {
     @Benchmark
     public double lapackReference() {
         return reference.run();
+    }
+
+    /**
+     * A/B on a shared machine: one analysis, then one reference, each timed, so both see the same load; the
+     * trial's tear-down prints the medians and the median of the paired ratios (the figure to quote).
+     */
+    @Benchmark
+    public double interleaved() {
+        long t0 = System.nanoTime();
+        NoetherReport report = analysis.analyze(snapshot, probes, Instant.EPOCH);
+        long t1 = System.nanoTime();
+        double check = reference.run();
+        long t2 = System.nanoTime();
+        analysisSeconds.add((t1 - t0) / 1e9);
+        referenceSeconds.add((t2 - t1) / 1e9);
+        return check + report.values().size();
+    }
+
+    @TearDown(Level.Trial)
+    public void printPairs() {
+        if (analysisSeconds.isEmpty()) {
+            return;
+        }
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < analysisSeconds.size(); i++) {
+            ratios.add(analysisSeconds.get(i) / referenceSeconds.get(i));
+        }
+        System.out.printf("%nwidth %d, exactLimit %d, %s: analysis median %.4f s, LAPACK reference median %.4f s, "
+                + "median paired ratio %.2f (%d pairs; analysis %s, reference %s)%n", width, exactLimit,
+                LinearAlgebra.of(LinearAlgebra.Backend.parse(linalg)).name(), median(analysisSeconds),
+                median(referenceSeconds), median(ratios), ratios.size(), analysisSeconds, referenceSeconds);
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : 0.5 * (sorted.get(n / 2 - 1) + sorted.get(n / 2));
     }
 
     private static double[] toDouble(float[] a) {
