@@ -78,7 +78,8 @@ final class LinearAlgebraChoice {
             }
             INSTANCE = chosen != null ? chosen : detected();
             LOG.log(Level.INFO, "Noether linear algebra: " + INSTANCE.name() + (INSTANCE.isNative() ? ""
-                    : " (" + (Native.PROBLEM != null ? Native.PROBLEM : "forced") + "; org.bytedeco:openblas gives native LAPACK)"));
+                    : Native.PROBLEM == null ? " (forced by " + PROPERTY + ")"
+                    : " (" + Native.PROBLEM + "; add it for native LAPACK, see noether-djl's README)"));
         }
     }
 }
