@@ -3,10 +3,14 @@ module dev.noether.core {
     requires transitive micrometer.core;
     requires ejml.core;
     requires ejml.ddense;
+    // optional native LAPACK (dev.noether.core.linalg): used only when the application has it
+    requires static org.bytedeco.openblas;
 
     exports dev.noether.core.model;
     exports dev.noether.core.runtime;
     exports dev.noether.core.catalogue;
     exports dev.noether.core.micrometer;
     exports dev.noether.core.spi;
+    // for LinearAlgebra.Backend, a NoetherConfig setting
+    exports dev.noether.core.linalg;
 }

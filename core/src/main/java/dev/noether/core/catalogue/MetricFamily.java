@@ -78,20 +78,31 @@ public enum MetricFamily {
             + "of W (widths above the exact limit: singular values from the smaller Gram matrix's eigenvalues)"),
     LAYER_STABLE_RANK("layer.stable.rank", Type.GAUGE, Source.REPORT, "layer", "Stable rank ||W||_F^2 / sigma_max^2"),
     REPRESENTATION_EFFECTIVE_RANK("representation.effective.rank", Type.GAUGE, Source.REPORT, "layer",
-            "Effective rank of the pre-activation second moment H_b on the probe batch"),
+            "Effective rank of the pre-activation second moment H_b on the probe batch (layers wider than "
+            + "exactDimensionLimit: of a Nystrom sketch H^ <= H_b with missed trace delta = tr(H_b - H^); with "
+            + "T = delta / tr H_b, |ln erank - ln erank^| <= T ln(d-1) + h(T), h the binary entropy; 0 when the "
+            + "probe batch is smaller than the sketch)"),
     CRH_ALIGNMENT("crh.alignment", Type.GAUGE, Source.REPORT, "layer side relation", "CRH alignment: Pearson correlation of the entries of two matrices "
             + "(rga: H with G, rwa: H with Z, gwa: G with Z; side a = input, b = output); layers wider than "
-            + "exactDimensionLimit (1024) use the principal submatrices over a fixed random sample of that many neurons"),
-    CRH_ALIGNMENT_BASELINE("crh.alignment.baseline", Type.GAUGE, Source.REPORT, "layer side relation", "The same alignment against a random orthogonal rotation "
-            + "Q B Q^T of the second matrix: the chance level"),
+            + "exactDimensionLimit (1024) use Nystrom sketches X^ <= X of rank sketchRank (at least the probe "
+            + "batch + 8), within |alpha - alpha^| <= 2 delta_X/||X^_c||_F + 2 delta_Y/||Y^_c||_F, delta = tr(X - X^) "
+            + "the missed trace (X_c: X minus its entry mean); exact when both matrices have rank below the sketch, "
+            + "as probe moments do (all to the float32 rounding of the moments, ~1e-7); the bounds are in the "
+            + "analysis event's sketch details"),
+    CRH_ALIGNMENT_BASELINE("crh.alignment.baseline", Type.GAUGE, Source.REPORT, "layer side relation", "The same alignment against Q B Q^T for Haar-random "
+            + "rotations Q of the second matrix: the chance level, in closed form as the ratio of Haar expectations "
+            + "E<A_c,(QBQ^T)_c> / sqrt(||A_c||^2 E||(QBQ^T)_c||^2) (wide layers: on the sketches, same bound as "
+            + "crh.alignment with sqrt(E||(QY^Q^T)_c||^2) for ||Y^_c||)"),
     CRH_PHASE("crh.phase", Type.GAUGE, Source.REPORT, "layer phase", "CRH phase of the layer (talk Table 1) as a state set: 1 for the current phase"),
     PAH_EXPONENT("pah.exponent", Type.GAUGE, Source.REPORT, "layer side", "Polynomial alignment exponent: least-squares slope of log lambda_H on log lambda_G "
-            + "in the eigenbasis of G (wide layers: on the sampled principal submatrices, see crh.alignment)"),
+            + "in the eigenbasis of G (wide layers: on the eigen-directions of the sketch G^, H's quadratic forms "
+            + "from H^; exact when both have rank below the sketch, otherwise no bound is stated)"),
     PAH_EXPONENT_PREDICTED("pah.exponent.predicted", Type.GAUGE, Source.REPORT, "layer side", "Exponent kappa_b the current CRH phase predicts (METRICS.md table: 0 for the H-flat phases 3 and 9; "
             + "absent for phases 1, 2, backward_crh, forward_crh and none)"),
     PAH_FIT_R2("pah.fit.r2", Type.GAUGE, Source.REPORT, "layer side", "R^2 of the polynomial alignment fit"),
     FDT_RESIDUAL("fdt.residual", Type.GAUGE, Source.REPORT, "layer side", "Fluctuation-dissipation residual min_{c1,c2>=0} ||W W^T + c1 G_b - c2 H_b||_F / "
-            + "||W W^T||_F; 0 at equilibrium (wide layers: on the sampled principal submatrices)");
+            + "||W W^T||_F; 0 at equilibrium (wide layers: on the sketches, r <= r^ + (delta_Z + c1 delta_G + "
+            + "c2 delta_H) / ||Z^||_F, an upper bound only)");
 
     /** The kind of meter. */
     public enum Type {

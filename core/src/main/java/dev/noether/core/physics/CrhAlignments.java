@@ -1,15 +1,16 @@
 package dev.noether.core.physics;
 
+import dev.noether.core.linalg.LinearAlgebra;
 import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
  * The six CRH alignments of one dense layer and their random-rotation baselines (METRICS.md §5,
  * {@code crh.alignment} and {@code crh.alignment.baseline}). Immutable.
  *
  * <p>For each side, relation (X, Y) is α(X, Y) with rga = (H, G), rwa = (H, Z), gwa = (G, Z); its
- * baseline is α(X, Q Y Qᵀ) with Q = {@link RandomOrthogonal#of}(d, seed), one Q per side.
+ * baseline is the chance level of α(X, Q Y Qᵀ) over Haar-random rotations Q in closed form
+ * ({@link RandomOrthogonal#expectedBaseline}: O(d²), where one sampled Q per relation cost two d³ products).
  */
 public final class CrhAlignments {
 
@@ -35,16 +36,14 @@ public final class CrhAlignments {
      * @param ha E[h_a h_aᵀ], n×n
      * @param gb E[g_b g_bᵀ], m×m
      * @param hb E[h_b h_bᵀ], m×m
-     * @param seed seed of the baseline rotations
      * @throws IllegalArgumentException on inconsistent shapes
      */
-    public static CrhAlignments compute(DMatrixRMaj w, DMatrixRMaj ha, DMatrixRMaj gb, DMatrixRMaj hb,
-            long seed) {
+    public static CrhAlignments compute(DMatrixRMaj w, DMatrixRMaj ha, DMatrixRMaj gb, DMatrixRMaj hb) {
         requireSquare("H_a", ha, w.numCols);
         requireSquare("G_b", gb, w.numRows);
         requireSquare("H_b", hb, w.numRows);
-        return fromMoments(ha, inputGradientMoment(w, gb), inputGram(w),
-                hb, gb, outputGram(w), seed);
+        LinearAlgebra la = LinearAlgebra.preferred();
+        return fromMoments(ha, inputGradientMoment(w, gb, la), inputGram(w, la), hb, gb, outputGram(w, la));
     }
 
     /**
@@ -52,34 +51,44 @@ public final class CrhAlignments {
      * G_a (they are also the inputs of PAH and FDT).
      */
     public static CrhAlignments fromMoments(DMatrixRMaj ha, DMatrixRMaj ga, DMatrixRMaj za,
-            DMatrixRMaj hb, DMatrixRMaj gb, DMatrixRMaj zb, long seed) {
-        double[][] a = side(ha, ga, za, seed);
-        double[][] b = side(hb, gb, zb, seed);
+            DMatrixRMaj hb, DMatrixRMaj gb, DMatrixRMaj zb) {
+        double[][] a = side(ha, ga, za);
+        double[][] b = side(hb, gb, zb);
         return new CrhAlignments(a[0], b[0], a[1], b[1]);
     }
 
     /** Z_a = WᵀW (n×n). */
     public static DMatrixRMaj inputGram(DMatrixRMaj w) {
-        DMatrixRMaj z = new DMatrixRMaj(w.numCols, w.numCols);
-        CommonOps_DDRM.multInner(w, z);
-        return z;
+        return inputGram(w, LinearAlgebra.preferred());
     }
 
     /** Z_b = W Wᵀ (m×m). */
     public static DMatrixRMaj outputGram(DMatrixRMaj w) {
-        DMatrixRMaj z = new DMatrixRMaj(w.numRows, w.numRows);
-        CommonOps_DDRM.multOuter(w, z);
-        return z;
+        return outputGram(w, LinearAlgebra.preferred());
     }
 
     /** G_a = Wᵀ G_b W (n×n), exact for a dense layer since g_a = Wᵀ g_b. */
     public static DMatrixRMaj inputGradientMoment(DMatrixRMaj w, DMatrixRMaj gb) {
+        return inputGradientMoment(w, gb, LinearAlgebra.preferred());
+    }
+
+    /** Z_a = WᵀW (n×n). */
+    public static DMatrixRMaj inputGram(DMatrixRMaj w, LinearAlgebra la) {
+        return DMatrixRMaj.wrap(w.numCols, w.numCols, la.innerGram(w.data, w.numRows, w.numCols));
+    }
+
+    /** Z_b = W Wᵀ (m×m). */
+    public static DMatrixRMaj outputGram(DMatrixRMaj w, LinearAlgebra la) {
+        return DMatrixRMaj.wrap(w.numRows, w.numRows, la.outerGram(w.data, w.numRows, w.numCols));
+    }
+
+    /** G_a = Wᵀ G_b W (n×n), exact for a dense layer since g_a = Wᵀ g_b. */
+    public static DMatrixRMaj inputGradientMoment(DMatrixRMaj w, DMatrixRMaj gb, LinearAlgebra la) {
         requireSquare("G_b", gb, w.numRows);
-        DMatrixRMaj gw = new DMatrixRMaj(w.numRows, w.numCols);
-        CommonOps_DDRM.mult(gb, w, gw);
-        DMatrixRMaj ga = new DMatrixRMaj(w.numCols, w.numCols);
-        CommonOps_DDRM.multTransA(w, gw, ga);
-        return ga;
+        int m = w.numRows;
+        int n = w.numCols;
+        double[] gw = la.multiply(gb.data, false, w.data, false, m, n, m);
+        return DMatrixRMaj.wrap(n, n, la.multiply(w.data, true, gw, false, n, n, m));
     }
 
     /** α on the given side for the given relation; NaN when a matrix has zero variance. */
@@ -87,7 +96,7 @@ public final class CrhAlignments {
         return (side == CrhSide.A ? alignmentA : alignmentB)[relation.ordinal()];
     }
 
-    /** Random-rotation baseline α(X, Q Y Qᵀ) on the given side for the given relation. */
+    /** Random-rotation baseline (Haar chance level of α(X, Q Y Qᵀ)) on the given side for the given relation. */
     public double baseline(CrhSide side, CrhRelation relation) {
         return (side == CrhSide.A ? baselineA : baselineB)[relation.ordinal()];
     }
@@ -105,7 +114,7 @@ public final class CrhAlignments {
     }
 
     /** {alignments, baselines} of one side, indexed by relation. */
-    private static double[][] side(DMatrixRMaj h, DMatrixRMaj g, DMatrixRMaj z, long seed) {
+    private static double[][] side(DMatrixRMaj h, DMatrixRMaj g, DMatrixRMaj z) {
         DMatrixRMaj[][] pairs = new DMatrixRMaj[RELATIONS][];
         pairs[CrhRelation.RGA.ordinal()] = new DMatrixRMaj[] {h, g};
         pairs[CrhRelation.RWA.ordinal()] = new DMatrixRMaj[] {h, z};
@@ -114,7 +123,7 @@ public final class CrhAlignments {
         double[] baseline = new double[RELATIONS];
         for (int r = 0; r < RELATIONS; r++) {
             alignment[r] = Alignment.pearson(pairs[r][0], pairs[r][1]);
-            baseline[r] = RandomOrthogonal.baseline(pairs[r][0], pairs[r][1], seed);
+            baseline[r] = RandomOrthogonal.expectedBaseline(pairs[r][0], pairs[r][1]);
         }
         return new double[][] {alignment, baseline};
     }

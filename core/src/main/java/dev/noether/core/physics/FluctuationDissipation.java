@@ -86,6 +86,44 @@ public final class FluctuationDissipation {
         return best;
     }
 
+    /**
+     * {@link #residual} from the six inner products ⟨Z,Z⟩, ⟨G,G⟩, ⟨H,H⟩, ⟨Z,G⟩, ⟨Z,H⟩, ⟨G,H⟩ (for matrices
+     * held as low-rank factors, where entries are not at hand): the same candidates, each scored by the
+     * quadratic form (clamped at 0, so a residual below ~sqrt(ε) is not resolved).
+     *
+     * @return {residual, c₁, c₂}; all NaN when ⟨Z,Z⟩ = 0 or an input is not finite
+     */
+    public static double[] fitFromInnerProducts(double zz, double gg, double hh, double zg, double zh, double gh) {
+        if (!(zz > 0) || !Double.isFinite(zz + gg + hh + zg + zh + gh)) {
+            return new double[] {Double.NaN, Double.NaN, Double.NaN};
+        }
+        double best = zz;
+        double[] bestC = {0, 0};
+        double[][] candidates = {
+            {gg > 0 ? Math.max(0, -zg / gg) : 0, 0},
+            {0, hh > 0 ? Math.max(0, zh / hh) : 0},
+            null,
+        };
+        double det = gg * hh - gh * gh;
+        if (det > 1e-12 * gg * hh) {
+            double c1 = (-zg * hh + gh * zh) / det;
+            double c2 = (gg * zh - gh * zg) / det;
+            if (c1 >= 0 && c2 >= 0) {
+                candidates[2] = new double[] {c1, c2};
+            }
+        }
+        for (double[] c : candidates) {
+            if (c != null) {
+                double q = zz + 2 * c[0] * zg - 2 * c[1] * zh + c[0] * c[0] * gg + c[1] * c[1] * hh - 2 * c[0] * c[1] * gh;
+                if (Math.max(q, 0) < best) {
+                    best = Math.max(q, 0);
+                    bestC = c;
+                }
+            }
+        }
+        return new double[] {Math.sqrt(best / zz), bestC[0], bestC[1]};
+    }
+
     private static double misfit2(DMatrixRMaj z, DMatrixRMaj g, DMatrixRMaj h, double c1, double c2) {
         double sum = 0;
         for (int i = 0; i < z.getNumElements(); i++) {

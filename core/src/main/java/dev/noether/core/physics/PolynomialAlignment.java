@@ -1,9 +1,8 @@
 package dev.noether.core.physics;
 
+import dev.noether.core.linalg.LinearAlgebra;
+import dev.noether.core.linalg.SymmetricEigen;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
-import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
-import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 
 /**
  * Polynomial Alignment Hypothesis fit (METRICS.md §5): the slope κ of log λ_H against log λ_G,
@@ -29,6 +28,11 @@ public final class PolynomialAlignment {
      * @throws IllegalArgumentException when the shapes differ or are not square
      */
     public static PahFit fit(DMatrixRMaj h, DMatrixRMaj g) {
+        return fit(h, g, LinearAlgebra.preferred());
+    }
+
+    /** {@link #fit(DMatrixRMaj, DMatrixRMaj)} on the given linear algebra: one eigen-decomposition, one product. */
+    public static PahFit fit(DMatrixRMaj h, DMatrixRMaj g, LinearAlgebra la) {
         int d = g.numRows;
         if (g.numCols != d || h.numRows != d || h.numCols != d) {
             throw new IllegalArgumentException("need two square matrices of one size, got "
@@ -37,29 +41,20 @@ public final class PolynomialAlignment {
         if (d == 0 || !Spectrum.allFinite(h) || !Spectrum.allFinite(g)) {
             return new PahFit(Double.NaN, Double.NaN, new double[0], new double[0]);
         }
-        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(d, true, true);
-        if (!DecompositionFactory_DDRM.decomposeSafe(eig, g)) {
+        SymmetricEigen eig = la.symmetricEigen(g.data, d);
+        if (Double.isNaN(eig.values()[0])) {
             return new PahFit(Double.NaN, Double.NaN, new double[0], new double[0]);
         }
         // V holds the eigenvectors as columns; y_k = (Vᵀ H V)_kk = Σ_i V_ik (H V)_ik.
-        DMatrixRMaj v = new DMatrixRMaj(d, d);
-        double[] eigenvalues = new double[d];
-        for (int k = 0; k < d; k++) {
-            eigenvalues[k] = eig.getEigenvalue(k).real;
-            DMatrixRMaj column = eig.getEigenVector(k);
-            for (int i = 0; i < d; i++) {
-                v.set(i, k, column.get(i));
-            }
-        }
-        DMatrixRMaj hv = new DMatrixRMaj(d, d);
-        CommonOps_DDRM.mult(h, v, hv);
+        double[] v = eig.vectors();
+        double[] hv = la.multiply(h.data, false, v, false, d, d, d);
         double[] rayleighH = new double[d];
         for (int i = 0; i < d; i++) {
             for (int k = 0; k < d; k++) {
-                rayleighH[k] += v.get(i, k) * hv.get(i, k);
+                rayleighH[k] += v[i * d + k] * hv[i * d + k];
             }
         }
-        return fitLogLog(eigenvalues, rayleighH);
+        return fitLogLog(eig.values(), rayleighH);
     }
 
     /** The cut and the least-squares line of log y on log x. */

@@ -1,5 +1,6 @@
 package dev.noether.core.physics;
 
+import dev.noether.core.linalg.LinearAlgebra;
 import java.util.Arrays;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
@@ -7,7 +8,6 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.NormOps_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
-import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
 
 /**
  * Spectra of weight and moment matrices and the rank measures built on them (METRICS.md §4:
@@ -38,10 +38,15 @@ public final class Spectrum {
     /**
      * The min(m, n) singular values of W, descending.
      *
-     * <p>Up to {@code gramThreshold}: EJML's SVD (values only), backward stable, every σ to an
+     * <p>Up to {@code gramThreshold}: an SVD (values only; LAPACK's dgesdd or EJML), backward stable, every σ to an
      * absolute error of about ε·σ_max (ε ≈ 2.2e-16). Above it: {@link #singularValuesFromGram}.
      */
     public static double[] singularValues(DMatrixRMaj w, int gramThreshold) {
+        return singularValues(w, gramThreshold, LinearAlgebra.preferred());
+    }
+
+    /** {@link #singularValues(DMatrixRMaj, int)} on the given linear algebra (LAPACK's dgesdd when native). */
+    public static double[] singularValues(DMatrixRMaj w, int gramThreshold, LinearAlgebra la) {
         int k = Math.min(w.numRows, w.numCols);
         if (k == 0) {
             return new double[0];
@@ -50,15 +55,9 @@ public final class Spectrum {
             return nans(k);
         }
         if (k > gramThreshold) {
-            return singularValuesFromGram(w);
+            return singularValuesFromGram(w, la);
         }
-        SingularValueDecomposition_F64<DMatrixRMaj> svd =
-                DecompositionFactory_DDRM.svd(w.numRows, w.numCols, false, false, true);
-        if (!DecompositionFactory_DDRM.decomposeSafe(svd, w)) {
-            return nans(k);
-        }
-        double[] values = Arrays.copyOf(svd.getSingularValues(), svd.numberOfSingularValues());
-        return descending(values);
+        return la.singularValues(w.data, w.numRows, w.numCols);
     }
 
     /**
@@ -72,11 +71,17 @@ public final class Spectrum {
      * for the SVD; 2048×2048 about 8 s for both routes (the saving is in rectangular layers).
      */
     public static double[] singularValuesFromGram(DMatrixRMaj w) {
+        return singularValuesFromGram(w, LinearAlgebra.preferred());
+    }
+
+    /** {@link #singularValuesFromGram(DMatrixRMaj)} on the given linear algebra. */
+    public static double[] singularValuesFromGram(DMatrixRMaj w, LinearAlgebra la) {
         int k = Math.min(w.numRows, w.numCols);
         if (!allFinite(w)) {
             return nans(k);
         }
-        double[] lambda = symmetricEigenvalues(smallerGram(w));
+        double[] lambda = la.symmetricEigenvalues(w.numRows <= w.numCols
+                ? la.outerGram(w.data, w.numRows, w.numCols) : la.innerGram(w.data, w.numRows, w.numCols), k);
         double[] sigma = new double[lambda.length];
         for (int i = 0; i < lambda.length; i++) {
             sigma[i] = Math.sqrt(Math.max(lambda[i], 0.0));
@@ -157,10 +162,15 @@ public final class Spectrum {
     }
 
     /**
-     * Eigenvalues of a symmetric matrix, descending (EJML's symmetric QR algorithm, values only;
+     * Eigenvalues of a symmetric matrix, descending (values only: LAPACK's dsyevd or EJML's symmetric QR;
      * absolute error about ε·‖S‖₂). Symmetry is assumed, not checked.
      */
     public static double[] symmetricEigenvalues(DMatrixRMaj s) {
+        return symmetricEigenvalues(s, LinearAlgebra.preferred());
+    }
+
+    /** {@link #symmetricEigenvalues(DMatrixRMaj)} on the given linear algebra (LAPACK's dsyevd when native). */
+    public static double[] symmetricEigenvalues(DMatrixRMaj s, LinearAlgebra la) {
         if (s.numRows != s.numCols) {
             throw new IllegalArgumentException("not square: " + s.numRows + "x" + s.numCols);
         }
@@ -171,15 +181,7 @@ public final class Spectrum {
         if (!allFinite(s)) {
             return nans(n);
         }
-        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, false, true);
-        if (!DecompositionFactory_DDRM.decomposeSafe(eig, s)) {
-            return nans(n);
-        }
-        double[] values = new double[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = eig.getEigenvalue(i).real;
-        }
-        return descending(values);
+        return la.symmetricEigenvalues(s.data, n);
     }
 
     /**
@@ -290,16 +292,6 @@ public final class Spectrum {
     private static double[] nans(int k) {
         double[] values = new double[k];
         Arrays.fill(values, Double.NaN);
-        return values;
-    }
-
-    private static double[] descending(double[] values) {
-        Arrays.sort(values);
-        for (int i = 0, j = values.length - 1; i < j; i++, j--) {
-            double t = values[i];
-            values[i] = values[j];
-            values[j] = t;
-        }
         return values;
     }
 }

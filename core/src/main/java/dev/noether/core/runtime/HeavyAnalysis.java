@@ -1,6 +1,7 @@
 package dev.noether.core.runtime;
 
 import dev.noether.core.catalogue.MetricFamily;
+import dev.noether.core.linalg.LinearAlgebra;
 import dev.noether.core.model.DenseLayer;
 import dev.noether.core.model.LayerProbe;
 import dev.noether.core.model.LayerSnapshot;
@@ -13,13 +14,15 @@ import dev.noether.core.physics.CrhPhase;
 import dev.noether.core.physics.CrhPhaseClassifier;
 import dev.noether.core.physics.CrhRelation;
 import dev.noether.core.physics.CrhSide;
+import dev.noether.core.physics.DistinctNeurons;
 import dev.noether.core.physics.FluctuationDissipation;
 import dev.noether.core.physics.NeuronCensus;
 import dev.noether.core.physics.NeuronCorrelation;
-import dev.noether.core.physics.NeuronSample;
 import dev.noether.core.physics.PahFit;
 import dev.noether.core.physics.PolynomialAlignment;
 import dev.noether.core.physics.ProbeCensus;
+import dev.noether.core.physics.PsdSketch;
+import dev.noether.core.physics.SketchedLayer;
 import dev.noether.core.physics.Spectrum;
 
 import org.ejml.data.DMatrixRMaj;
@@ -42,9 +45,12 @@ import java.util.function.Supplier;
 final class HeavyAnalysis {
     /** Correlation matrices larger than this are left out of the event log (only the order is kept). */
     private static final int MAX_LOGGED_CORRELATION = 128;
+    /** Test vectors beyond the probe batch size, so that its moments (rank ≤ samples) are sketched exactly. */
+    private static final int SKETCH_OVERSAMPLING = 8;
 
     private final NetworkDescription description;
     private final NoetherConfig config;
+    private final LinearAlgebra la;
     private final IntConsumer nonFinite;
     private final Supplier<double[][]> neuronCharges;
     private final CrhPhaseClassifier[] phases;
@@ -57,6 +63,7 @@ final class HeavyAnalysis {
                   Supplier<double[][]> neuronCharges) {
         this.description = description;
         this.config = config;
+        this.la = LinearAlgebra.of(config.linearAlgebra());
         this.nonFinite = nonFinite;
         this.neuronCharges = neuronCharges;
         this.phases = new CrhPhaseClassifier[description.layers().size()];
@@ -109,7 +116,7 @@ final class HeavyAnalysis {
     private void analyzeLayer(DenseLayer layer, DMatrixRMaj w, StepSnapshot snapshot, DMatrixRMaj[] weights,
                               LayerProbe probe, NoetherReport.Builder out, Map<String, Object> detail) {
         String[] tag = {"layer", layer.name()};
-        double[] singular = Spectrum.singularValues(w, config.exactDimensionLimit());
+        double[] singular = Spectrum.singularValues(w, config.exactDimensionLimit(), la);
         out.put(MetricFamily.LAYER_EFFECTIVE_RANK, Spectrum.effectiveRank(singular), tag);
         out.put(MetricFamily.LAYER_STABLE_RANK, Spectrum.stableRank(singular), tag);
 
@@ -125,8 +132,8 @@ final class HeavyAnalysis {
                 deadCount += d ? 1 : 0;
             }
             out.put(MetricFamily.NEURONS_DEAD, deadCount, tag);
-            out.put(MetricFamily.NEURONS_DISTINCT, NeuronCensus.distinct(s.weight(), layer.outputs(), layer.inputs(),
-                    wNext, next.outputs(), dead, config.distinctCosine()), tag);
+            out.put(MetricFamily.NEURONS_DISTINCT, DistinctNeurons.count(s.weight(), layer.outputs(), layer.inputs(),
+                    wNext, next.outputs(), dead, config.distinctCosine(), la), tag);
         }
         if (probe == null) {
             return;
@@ -136,10 +143,23 @@ final class HeavyAnalysis {
             return;
         }
         int m = layer.outputs();
+        // Layers wider than the exact limit: Nyström sketches of rank k with stated error bounds
+        // (SketchedLayer), k at least the probe batch so that the probe moments are sketched exactly.
+        boolean wide = Math.max(m, layer.inputs()) > config.exactDimensionLimit();
+        int k = Math.max(config.sketchRank(), probe.samples() + SKETCH_OVERSAMPLING);
+        Map<String, Object> sketch = new LinkedHashMap<>();
         DMatrixRMaj hb = matrix(probe.outputMoment(), m);
-        if (hb != null) {
+        PsdSketch hbSketch = null;
+        if (hb != null && wide) {
+            hbSketch = PsdSketch.of(hb, k, config.seed() + 4, la);
+            out.put(MetricFamily.REPRESENTATION_EFFECTIVE_RANK, Spectrum.effectiveRank(hbSketch.values()), tag);
+            sketch.put("rank", k);
+            sketch.put("representation.effective.rank.log.bound",
+                    SketchedLayer.effectiveRankLogBound(hbSketch, trace(hb)));
+            detail.put("sketch", sketch);
+        } else if (hb != null) {
             out.put(MetricFamily.REPRESENTATION_EFFECTIVE_RANK,
-                    Spectrum.effectiveRank(clampNonNegative(Spectrum.symmetricEigenvalues(hb))), tag);
+                    Spectrum.effectiveRank(clampNonNegative(Spectrum.symmetricEigenvalues(hb, la))), tag);
         }
         if (hidden && probe.activeFraction() != null) {
             out.put(MetricFamily.NEURONS_INACTIVE, ProbeCensus.inactive(probe.activeFraction()), tag);
@@ -163,18 +183,44 @@ final class HeavyAnalysis {
         if (ha == null || gb == null || hb == null) {
             return;
         }
-        // Wide layers: principal submatrices over a fixed neuron sample (see NeuronSample)
-        int[] outs = NeuronSample.of(m, config.exactDimensionLimit(), config.seed());
-        int[] ins = NeuronSample.of(layer.inputs(), config.exactDimensionLimit(), config.seed() + 1);
-        DMatrixRMaj wIn = NeuronSample.columns(w, ins);
-        // Z_a = WᵀW, Z_b = WWᵀ, G_a = Wᵀ G_b W, computed once and shared by CRH, PAH and FDT
-        DMatrixRMaj za = CrhAlignments.inputGram(wIn);
-        DMatrixRMaj zb = CrhAlignments.outputGram(NeuronSample.rows(w, outs));
-        DMatrixRMaj ga = CrhAlignments.inputGradientMoment(wIn, gb);
-        ha = NeuronSample.principal(ha, ins);
-        hb = NeuronSample.principal(hb, outs);
-        gb = NeuronSample.principal(gb, outs);
-        CrhAlignments alignments = CrhAlignments.fromMoments(ha, ga, za, hb, gb, zb, config.seed());
+        CrhAlignments alignments;
+        Map<String, Object> pah = new LinkedHashMap<>();
+        double fdt;
+        if (wide) {
+            SketchedLayer sketched = SketchedLayer.of(w, ha, gb, hbSketch, square(singular[0]), k, config.seed(), la);
+            alignments = sketched.alignments();
+            Map<String, Object> bounds = new LinkedHashMap<>();
+            for (CrhSide side : CrhSide.values()) {
+                for (CrhRelation relation : CrhRelation.values()) {
+                    String key = side.tag() + "." + relation.tag();
+                    bounds.put(key, sketched.alignmentBound(side, relation));
+                    bounds.put(key + ".baseline", sketched.baselineBound(side, relation));
+                }
+            }
+            sketch.put("crh.alignment.bound", bounds);
+            Map<String, Object> missed = new LinkedHashMap<>();
+            String[] names = {"h", "g", "z"};
+            for (CrhSide side : CrhSide.values()) {
+                for (int i = 0; i < names.length; i++) {
+                    missed.put(names[i] + "_" + side.tag(), sketched.sketch(side, i).missedTrace());
+                }
+            }
+            sketch.put("missed.trace", missed);
+            double[] residual = sketched.fdtResidual();
+            fdt = residual[0];
+            sketch.put("fdt.residual.upper.bound", residual[1]);
+            pah(layer, "a", sketched.pah(CrhSide.A), out, pah);
+            pah(layer, "b", sketched.pah(CrhSide.B), out, pah);
+        } else {
+            // Z_a = WᵀW, Z_b = WWᵀ, G_a = Wᵀ G_b W, computed once and shared by CRH, PAH and FDT
+            DMatrixRMaj za = CrhAlignments.inputGram(w, la);
+            DMatrixRMaj zb = CrhAlignments.outputGram(w, la);
+            DMatrixRMaj ga = CrhAlignments.inputGradientMoment(w, gb, la);
+            alignments = CrhAlignments.fromMoments(ha, ga, za, hb, gb, zb);
+            pah(layer, "a", PolynomialAlignment.fit(ha, ga, la), out, pah);
+            pah(layer, "b", PolynomialAlignment.fit(hb, gb, la), out, pah);
+            fdt = FluctuationDissipation.residual(zb, gb, hb);
+        }
         for (CrhSide side : CrhSide.values()) {
             for (CrhRelation relation : CrhRelation.values()) {
                 String[] tags = {"layer", layer.name(), "side", side.tag(), "relation", relation.tag()};
@@ -190,23 +236,26 @@ final class HeavyAnalysis {
         if (predicted.isPresent()) {
             out.put(MetricFamily.PAH_EXPONENT_PREDICTED, predicted.getAsDouble(), "layer", layer.name(), "side", "b");
         }
-        Map<String, Object> pah = new LinkedHashMap<>();
-        pah(layer, "a", ha, ga, out, pah);
-        pah(layer, "b", hb, gb, out, pah);
         detail.put("pah", pah);
-        out.put(MetricFamily.FDT_RESIDUAL, FluctuationDissipation.residual(zb, gb, hb),
-                "layer", layer.name(), "side", "b");
+        out.put(MetricFamily.FDT_RESIDUAL, fdt, "layer", layer.name(), "side", "b");
     }
 
-    private static void pah(DenseLayer layer, String side, DMatrixRMaj h, DMatrixRMaj g, NoetherReport.Builder out,
+    private static void pah(DenseLayer layer, String side, PahFit fit, NoetherReport.Builder out,
                             Map<String, Object> detail) {
-        PahFit fit = PolynomialAlignment.fit(h, g);
         out.put(MetricFamily.PAH_EXPONENT, fit.exponent(), "layer", layer.name(), "side", side);
         out.put(MetricFamily.PAH_FIT_R2, fit.r2(), "layer", layer.name(), "side", side);
         Map<String, Object> points = new LinkedHashMap<>();
         points.put("log_lambda_g", fit.x());
         points.put("log_lambda_h", fit.y());
         detail.put(side, points);
+    }
+
+    private static double trace(DMatrixRMaj s) {
+        double t = 0;
+        for (int i = 0; i < s.numRows; i++) {
+            t += s.unsafe_get(i, i);
+        }
+        return t;
     }
 
     private static double square(double x) {
@@ -233,8 +282,8 @@ final class HeavyAnalysis {
             if (a == null || b == null) {
                 continue;
             }
-            DMatrixRMaj c = CrhAlignments.outputGram(a); // W_l W_lᵀ
-            CommonOps_DDRM.subtractEquals(c, CrhAlignments.inputGram(b)); // − W_{l+1}ᵀ W_{l+1}
+            DMatrixRMaj c = CrhAlignments.outputGram(a, la); // W_l W_lᵀ
+            CommonOps_DDRM.subtractEquals(c, CrhAlignments.inputGram(b, la)); // − W_{l+1}ᵀ W_{l+1}
             double scale = square(frobenius(a)) + square(frobenius(b));
             DMatrixRMaj c0 = initialRotationCharge.computeIfAbsent(pair, p -> c.copy());
             double s0 = initialRotationScale.computeIfAbsent(pair, p -> scale);

@@ -1,5 +1,7 @@
 package dev.noether.core.runtime;
 
+import dev.noether.core.linalg.LinearAlgebra;
+
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -44,7 +46,9 @@ public final class NoetherConfig {
     private final double distinctCosine;
     private final double blockCorrelation;
     private final int exactDimensionLimit;
+    private final int sketchRank;
     private final long seed;
+    private final LinearAlgebra.Backend linearAlgebra;
 
     private NoetherConfig(Builder b) {
         this.analysisEvery = b.analysisEvery;
@@ -58,7 +62,9 @@ public final class NoetherConfig {
         this.distinctCosine = b.distinctCosine;
         this.blockCorrelation = b.blockCorrelation;
         this.exactDimensionLimit = b.exactDimensionLimit;
+        this.sketchRank = b.sketchRank;
         this.seed = b.seed;
+        this.linearAlgebra = b.linearAlgebra;
     }
 
     /** The defaults of METRICS.md. */
@@ -84,7 +90,9 @@ public final class NoetherConfig {
         b.distinctCosine = distinctCosine;
         b.blockCorrelation = blockCorrelation;
         b.exactDimensionLimit = exactDimensionLimit;
+        b.sketchRank = sketchRank;
         b.seed = seed;
+        b.linearAlgebra = linearAlgebra;
         return b;
     }
 
@@ -152,7 +160,11 @@ public final class NoetherConfig {
         return blockCorrelation;
     }
 
-    /** Above this width the O(d³) spectra use the cheaper route described in the metric help (default 1024). */
+    /**
+     * Above this width (a layer's larger dimension) CRH alignments, PAH, FDT and the representation rank use
+     * Nyström sketches with the error bounds stated in the metric help, and the layer's singular values come
+     * from the smaller Gram matrix (default 1024).
+     */
     public int exactDimensionLimit() {
         return exactDimensionLimit;
     }
@@ -192,7 +204,10 @@ public final class NoetherConfig {
                     NoetherConfig::blockCorrelation),
             new Setting("exactDimensionLimit", v -> parseInt(v), (b, v) -> b.exactDimensionLimit((Integer) v),
                     NoetherConfig::exactDimensionLimit),
-            new Setting("seed", v -> parseLong(v), (b, v) -> b.seed((Long) v), NoetherConfig::seed));
+            new Setting("seed", v -> parseLong(v), (b, v) -> b.seed((Long) v), NoetherConfig::seed),
+            new Setting("sketchRank", v -> parseInt(v), (b, v) -> b.sketchRank((Integer) v), NoetherConfig::sketchRank),
+            new Setting("linearAlgebra", NoetherConfig::parseBackend, (b, v) -> b.linearAlgebra((LinearAlgebra.Backend) v),
+                    NoetherConfig::linearAlgebra));
 
     /** The agent's original short names, kept as documented aliases. */
     private static final Map<String, String> ALIASES = Map.of("every", "analysisEvery", "observe", "observeEvery",
@@ -348,6 +363,14 @@ public final class NoetherConfig {
         }
     }
 
+    private static LinearAlgebra.Backend parseBackend(String v) {
+        try {
+            return LinearAlgebra.Backend.valueOf(v.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("must be auto, native or java, got '" + v + "'");
+        }
+    }
+
     private static double parseDouble(String v) {
         try {
             return Double.parseDouble(v);
@@ -406,6 +429,23 @@ public final class NoetherConfig {
         return toString().hashCode();
     }
 
+    /**
+     * Test vectors of the Nyström sketches of layers wider than {@link #exactDimensionLimit()} (default 256;
+     * at least the probe batch size plus 8 is used, so that probe moments are sketched exactly).
+     */
+    public int sketchRank() {
+        return sketchRank;
+    }
+
+    /**
+     * Linear algebra of the heavy analysis: {@code AUTO} (default) takes native OpenBLAS/LAPACKE when
+     * {@code org.bytedeco:openblas} is on the class path, else EJML; the system property
+     * {@code noether.linalg} decides what {@code AUTO} means process-wide.
+     */
+    public LinearAlgebra.Backend linearAlgebra() {
+        return linearAlgebra;
+    }
+
     /** Builds a {@link NoetherConfig}. */
     public static final class Builder {
         private int analysisEvery = 50;
@@ -419,7 +459,9 @@ public final class NoetherConfig {
         private double distinctCosine = 0.99;
         private double blockCorrelation = 0.9;
         private int exactDimensionLimit = 1024;
+        private int sketchRank = 256;
         private long seed = 20240217L;
+        private LinearAlgebra.Backend linearAlgebra = LinearAlgebra.Backend.AUTO;
 
         private Builder() {}
 
@@ -494,6 +536,14 @@ public final class NoetherConfig {
             return this;
         }
 
+        public Builder sketchRank(int vectors) {
+            if (vectors < 1) {
+                throw new IllegalArgumentException("sketchRank must be at least 1, got " + vectors);
+            }
+            this.sketchRank = vectors;
+            return this;
+        }
+
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
@@ -514,6 +564,18 @@ public final class NoetherConfig {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("Noether setting '" + key + "=" + value + "': " + e.getMessage(), e);
             }
+            return this;
+        }
+
+        /**
+         * Forces the heavy analysis onto native LAPACK or EJML (see {@link NoetherConfig#linearAlgebra()}).
+         *
+         * @throws IllegalStateException for {@code NATIVE} when the library is absent or does not load
+         */
+        public Builder linearAlgebra(LinearAlgebra.Backend backend) {
+            Objects.requireNonNull(backend, "linearAlgebra");
+            LinearAlgebra.of(backend); // fail at start-up, not in the analysis
+            this.linearAlgebra = backend;
             return this;
         }
 

@@ -118,6 +118,57 @@ class RandomOrthogonalTest {
     }
 
     /**
+     * The closed form against the sampled baseline: the mean of α(A, Q B Qᵀ) over 400 Haar rotations
+     * (fixed seeds) lies within 4 standard errors of it, plus the documented O(1/d²) gap between the ratio
+     * of expectations and the expected ratio, on PSD pairs with planted structure (low rank, a shared
+     * direction, a large trace part, an asymmetric B) and d from 8 to 48.
+     */
+    @Test
+    void expectedBaselineIsTheMeanOfSampledBaselines() {
+        Random random = new Random(2026);
+        for (int d : new int[] {8, 24, 48}) {
+            DMatrixRMaj lowRank = randomSpd(d, 2, random);
+            DMatrixRMaj wide = randomSpd(d, 3 * d, random);
+            DMatrixRMaj shifted = randomSpd(d, 4, random);
+            for (int i = 0; i < d; i++) {
+                shifted.add(i, i, 3.0);
+            }
+            DMatrixRMaj asymmetric = randomSpd(d, 5, random);
+            asymmetric.add(0, d - 1, 0.7);
+            DMatrixRMaj[][] pairs = {{lowRank, wide}, {wide, lowRank}, {shifted, lowRank}, {lowRank, shifted},
+                {lowRank, lowRank}, {wide, asymmetric}};
+            for (DMatrixRMaj[] pair : pairs) {
+                int samples = 400;
+                double sum = 0;
+                double sum2 = 0;
+                for (int s = 0; s < samples; s++) {
+                    double x = RandomOrthogonal.baseline(pair[0], pair[1], 900_000L + 1000L * d + s);
+                    sum += x;
+                    sum2 += x * x;
+                }
+                double mean = sum / samples;
+                double standardError = Math.sqrt(Math.max(sum2 / samples - mean * mean, 0) / (samples - 1));
+                double closed = RandomOrthogonal.expectedBaseline(pair[0], pair[1]);
+                assertThat(closed).as("d=%d, sampled mean %.5f ± %.5f", d, mean, standardError)
+                        .isCloseTo(mean, within(4 * standardError + 2.0 / ((double) d * d)));
+            }
+        }
+    }
+
+    @Test
+    void expectedBaselineOfAMultipleOfIdentityIsExact() {
+        int d = 7;
+        DMatrixRMaj a = randomSpd(d, 2, new Random(5));
+        DMatrixRMaj threeI = new DMatrixRMaj(d, d);
+        for (int i = 0; i < d; i++) {
+            threeI.set(i, i, 3);
+        }
+        assertThat(RandomOrthogonal.expectedBaseline(a, threeI)).isCloseTo(Alignment.pearson(a, threeI), within(1e-12));
+        assertThat(RandomOrthogonal.expectedBaseline(threeI, threeI)).isCloseTo(1.0, within(1e-12));
+        assertThat(RandomOrthogonal.expectedBaseline(new DMatrixRMaj(d, d), a)).isNaN();
+    }
+
+    /**
      * What makes the baseline a chance level: the seeded rotations are Haar-distributed, so averaged over seeds
      * Q B Qᵀ tends to (tr B / d) I (no direction of B survives). A fixed Q, a permutation or a rotation that
      * keeps some axis would leave B's off-diagonal structure or its uneven diagonal in the mean.

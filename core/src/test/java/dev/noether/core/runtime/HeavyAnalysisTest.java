@@ -6,12 +6,12 @@ import dev.noether.core.model.LayerSnapshot;
 import dev.noether.core.model.NetworkDescription;
 import dev.noether.core.model.StepSnapshot;
 import dev.noether.core.physics.CrhPhase;
-import dev.noether.core.physics.NeuronSample;
 
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -19,6 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 class HeavyAnalysisTest {
+    /** Relative rounding of float32 moments, to which they are PSD and the sketches' bounds hold. */
+    private static final double FLOAT_ROUNDING = 1e-6;
     private final AtomicInteger nonFinite = new AtomicInteger();
 
     private HeavyAnalysis analysis(NetworkDescription d) {
@@ -251,38 +253,47 @@ class HeavyAnalysisTest {
         assertThat(report.value("crh.alignment", "layer", "hidden", "side", "a", "relation", "rga")).isEmpty();
     }
 
+    /**
+     * A layer over the (configurable) exact limit is sketched: against the exact analysis of the same inputs,
+     * every alignment and baseline is within the bound the report states, the probe moments (16 samples, rank
+     * below the sketch) are sketched exactly (rga, representation rank and PAH to round-off), and the
+     * full-rank Z relations carry a non-zero bound. The moments arrive as float32, which is PSD only to its
+     * rounding (~1e-7 relative): the bounds hold to that.
+     */
     @Test
-    void wideLayersAreAlignedOnAFixedNeuronSampleWithExactEntries() {
-        int d = 8;
-        Random r = new Random(5);
-        float[] w = gaussian(r, d * d);
-        float[] ha = spd(r, d);
-        float[] hb = spd(r, d);
-        float[] gb = spd(r, d);
-        NoetherConfig config = NoetherConfig.builder().exactDimensionLimit(4).build();
-        NetworkDescription net = NetworkDescription.builder("m").dense("wide", d, d, false).build();
-        HeavyAnalysis heavy = new HeavyAnalysis(net, config, i -> { }, () -> new double[0][]);
-        LayerProbe probe = LayerProbe.builder(0).inputMoment(ha).outputMoment(hb).outputGradientMoment(gb).build();
-        NoetherReport report = heavy.analyze(StepSnapshot.builder(0).layer(LayerSnapshot.ofWeights(w, null)).build(),
-                List.of(probe), Instant.EPOCH);
-
-        int[] outs = NeuronSample.of(d, 4, config.seed());
-        assertThat(outs).hasSize(4).isSorted();
-        // (W Wᵀ)[S, S] by explicit sums over all d inputs, against H_b[S, S]
-        double[] zb = new double[16];
-        double[] hbS = new double[16];
-        for (int a = 0; a < 4; a++) {
-            for (int b = 0; b < 4; b++) {
-                double v = 0;
-                for (int j = 0; j < d; j++) {
-                    v += (double) w[outs[a] * d + j] * w[outs[b] * d + j];
+    @SuppressWarnings("unchecked")
+    void wideLayersAreSketchedWithinTheStatedBounds() {
+        LinearAlgebraEquivalenceTest.Fixture f = LinearAlgebraEquivalenceTest.Fixture.of(40, 32, 16, new Random(5));
+        NoetherReport exact = f.analyze(NoetherConfig.defaults());
+        NoetherReport sketched = f.analyze(NoetherConfig.builder().exactDimensionLimit(24).sketchRank(30).build());
+        Map<String, Object> sketch = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
+                sketched.details().get("layers")).get("hidden")).get("sketch");
+        assertThat(sketch).containsEntry("rank", 30);
+        Map<String, Double> bounds = (Map<String, Double>) sketch.get("crh.alignment.bound");
+        for (String side : new String[] {"a", "b"}) {
+            for (String relation : new String[] {"rga", "rwa", "gwa"}) {
+                String[] tags = {"layer", "hidden", "side", side, "relation", relation};
+                double bound = bounds.get(side + "." + relation);
+                assertThat(sketched.value("crh.alignment", tags).getAsDouble()).as("%s %s", side, relation)
+                        .isCloseTo(exact.value("crh.alignment", tags).getAsDouble(), within(bound + FLOAT_ROUNDING));
+                assertThat(sketched.value("crh.alignment.baseline", tags).getAsDouble())
+                        .isCloseTo(exact.value("crh.alignment.baseline", tags).getAsDouble(),
+                                within(bounds.get(side + "." + relation + ".baseline") + FLOAT_ROUNDING));
+                if (relation.equals("rga")) {
+                    assertThat(bound).as("probe moments are sketched exactly").isLessThan(FLOAT_ROUNDING);
+                } else {
+                    assertThat(bound).as("Z = WᵀW of a Gaussian W has a tail beyond 30").isGreaterThan(1e-3);
                 }
-                zb[a * 4 + b] = v;
-                hbS[a * 4 + b] = hb[outs[a] * d + outs[b]];
             }
+            String[] pah = {"layer", "hidden", "side", side};
+            assertThat(sketched.value("pah.exponent", pah).getAsDouble())
+                    .isCloseTo(exact.value("pah.exponent", pah).getAsDouble(), within(1e-6));
         }
-        assertThat(report.value("crh.alignment", "layer", "wide", "side", "b", "relation", "rwa").getAsDouble())
-                .isCloseTo(pearson(hbS, zb), within(1e-9));
+        assertThat((double) sketch.get("representation.effective.rank.log.bound")).isLessThan(FLOAT_ROUNDING);
+        assertThat(sketched.value("representation.effective.rank", "layer", "hidden").getAsDouble())
+                .isCloseTo(exact.value("representation.effective.rank", "layer", "hidden").getAsDouble(), within(1e-6));
+        assertThat(exact.value("fdt.residual", "layer", "hidden", "side", "b").getAsDouble())
+                .isLessThanOrEqualTo((double) sketch.get("fdt.residual.upper.bound") + 1e-12);
     }
 
     private static double pearson(double[] a, double[] b) {
