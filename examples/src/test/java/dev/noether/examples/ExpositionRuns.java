@@ -45,6 +45,7 @@ final class ExpositionRuns {
         o.batch = 32;
         o.lr = 0.05;
         o.weightDecay = 1e-3;
+        o.norm = TrainingOptions.Norm.none; // the DJL network above has none
         return o;
     }
 
