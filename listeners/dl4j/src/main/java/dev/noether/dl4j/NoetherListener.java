@@ -16,7 +16,7 @@ import java.util.Optional;
 
 /**
  * A DL4J {@link TrainingListener} that exports Noether's physics-of-learning metrics for a
- * {@code MultiLayerNetwork} (or a {@code ComputationGraph} that is a simple chain) to Micrometer.
+ * {@code MultiLayerNetwork} or a {@code ComputationGraph} (dense and convolution layers, METRICS.md §10) to Micrometer.
  *
  * <pre>{@code
  * net.addListeners(NoetherListener.builder().registry(meterRegistry).modelName("mnist-mlp").build());
@@ -43,11 +43,11 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
 
     /** What this listener knows about the one network it watches. */
     private static final class Binding {
-        final Dl4jChain chain;
+        final Dl4jGraph chain;
         final NoetherMonitor monitor;
         ProbeBatch probe;
 
-        Binding(Dl4jChain chain, NoetherMonitor monitor, ProbeBatch probe) {
+        Binding(Dl4jGraph chain, NoetherMonitor monitor, ProbeBatch probe) {
             this.chain = chain;
             this.monitor = monitor;
             this.probe = probe;
@@ -80,10 +80,10 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
             if (b == null) {
                 return;
             }
-            Dl4jChain chain = b.chain;
+            Dl4jGraph chain = b.chain;
             // the copy runs only on the steps the monitor observes (two consecutive steps in K)
             b.monitor.onStep(chain.iteration(), () -> Dl4jStepCapture.capture(chain, optimizer != null ? optimizer
-                    : Dl4jOptimizerReader.read(chain.dense(), chain.iteration(), chain.epoch())));
+                    : Dl4jOptimizerReader.read(chain.linear(), chain.iteration(), chain.epoch())));
         } catch (Throwable e) {
             failed(b, e);
         }
@@ -162,7 +162,7 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
             }
             return b;
         }
-        Dl4jChain chain;
+        Dl4jGraph chain;
         RuntimeException mappingError = null;
         try {
             chain = Dl4jNetworkMapper.map(model, settings.modelName(DEFAULT_MODEL_NAME));
