@@ -9,50 +9,41 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import java.util.Arrays;
 
 /**
- * Which patches a DL4J convolution reads (METRICS.md §10: stride, padding and dilation change only which
- * patches exist). DL4J runs a {@code Convolution1DLayer} as a 2-D convolution with kernel (k, 1) on
- * (B, C, T, 1), so its weight is (C_out, C_in, k, 1) and its patches are those of that 2-D convolution.
+ * Which patches a DL4J 2-D convolution reads (METRICS.md §10: stride, padding and dilation change only which
+ * patches exist).
  *
- * @param kernel   spatial kernel dims as DL4J stores them (kh, kw) / (kd, kh, kw); (k, 1) for 1-D
- * @param stride   per spatial dim
- * @param padding  per spatial dim, symmetric (DL4J's {@code Same} mode computes its own, possibly asymmetric)
- * @param dilation per spatial dim
- * @param same     DL4J's {@code ConvolutionMode.Same}
- * @param spatial  1, 2 or 3: the rank of the convolution as the user wrote it
+ * @param kernel   (kh, kw)
+ * @param stride   (sh, sw)
+ * @param padding  (ph, pw), symmetric, unless {@code same}
+ * @param dilation (dh, dw)
+ * @param same     DL4J's {@code ConvolutionMode.Same}: output ⌈size/stride⌉, padding computed, the odd one at
+ *                 the bottom/right
  */
-record ConvGeometry(int[] kernel, int[] stride, int[] padding, int[] dilation, boolean same, int spatial) {
+record ConvGeometry(int[] kernel, int[] stride, int[] padding, int[] dilation, boolean same) {
 
-    /** The geometry of {@code conf}, or null when Noether does not read it as a dense layer over channels. */
     static ConvGeometry of(ConvolutionLayer conf) {
-        boolean same = conf.getConvolutionMode() == ConvolutionMode.Same;
-        if (conf instanceof Convolution3D c3) {
-            return new ConvGeometry(c3.getKernelSize(), c3.getStride(), c3.getPadding(), c3.getDilation(), same, 3);
-        }
-        if (conf instanceof Convolution1DLayer c1) {
-            return new ConvGeometry(new int[] {c1.getKernelSize()[0], 1}, new int[] {c1.getStride()[0], 1},
-                    new int[] {c1.getPadding()[0], 0}, new int[] {c1.getDilation()[0], 1}, same, 1);
-        }
-        return new ConvGeometry(conf.getKernelSize(), conf.getStride(), conf.getPadding(), conf.getDilation(), same, 2);
+        return new ConvGeometry(conf.getKernelSize(), conf.getStride(), conf.getPadding(), conf.getDilation(),
+                conf.getConvolutionMode() == ConvolutionMode.Same);
     }
 
     /**
      * Why a layer of one of these classes is not read as a dense layer over channels, or null when it is.
-     * The classes are matched exactly: DL4J's depthwise, separable and transposed convolutions subclass
-     * {@code ConvolutionLayer} but their weights are not (C_out, C_in, k…).
+     * The class is matched exactly: DL4J's depthwise, separable and transposed convolutions subclass
+     * {@code ConvolutionLayer} but their weights are not (C_out, C_in, k…); so do its 1-D and 3-D ones.
      */
     static String unsupportedReason(ConvolutionLayer conf) {
         Class<?> type = conf.getClass();
-        if (type != ConvolutionLayer.class && type != Convolution1DLayer.class && type != Convolution3D.class) {
-            return type.getSimpleName() + " (grouped, depthwise, separable or transposed convolutions are not"
+        if (type == Convolution1DLayer.class) {
+            // verified in Dl4jConvProbeTest: the op reads the buffer as (k, C_in, C_out)
+            return "Convolution1DLayer (DL4J 1.0.0-M2.1 keeps its kernel in the conv1d op's (k, C_in, C_out)"
+                    + " memory order under a (C_out, C_in, k, 1) shape: not read)";
+        }
+        if (type == Convolution3D.class) {
+            return "Convolution3D (no 3-D patches in this adapter)";
+        }
+        if (type != ConvolutionLayer.class) {
+            return type.getSimpleName() + " (grouped, depthwise, separable and transposed convolutions are not"
                     + " read as dense layers over channels)";
-        }
-        if (conf instanceof Convolution3D c3) {
-            return c3.getDataFormat() == Convolution3D.DataFormat.NCDHW ? null
-                    : "Convolution3D with channels-last layout " + c3.getDataFormat();
-        }
-        if (conf instanceof Convolution1DLayer c1) {
-            return c1.getRnnDataFormat() == org.deeplearning4j.nn.conf.RNNFormat.NCW ? null
-                    : "Convolution1DLayer with channels-last layout " + c1.getRnnDataFormat();
         }
         return conf.getCnn2dDataFormat() == CNN2DFormat.NCHW ? null
                 : "ConvolutionLayer with channels-last layout " + conf.getCnn2dDataFormat();
@@ -60,16 +51,21 @@ record ConvGeometry(int[] kernel, int[] stride, int[] padding, int[] dilation, b
 
     /** ∏k: the patch positions per input channel, i.e. the columns of W each input channel owns. */
     int patchPositions() {
-        int p = 1;
-        for (int k : kernel) {
-            p *= k;
-        }
-        return p;
+        return kernel[0] * kernel[1];
     }
 
-    /** The spatial kernel as the user wrote it ((k) for a 1-D convolution). */
-    int[] userKernel() {
-        return spatial == 1 ? new int[] {kernel[0]} : kernel.clone();
+    /**
+     * The (top, bottom, left, right) zero padding of an input of {@code height} × {@code width} that gives an
+     * output of {@code outH} × {@code outW}: the layer's own, or in {@code Same} mode the total needed, split
+     * with the odd one at the bottom/right as DL4J does.
+     */
+    int[] padding(long height, long width, long outH, long outW) {
+        if (!same) {
+            return new int[] {padding[0], padding[0], padding[1], padding[1]};
+        }
+        int totalH = (int) Math.max(0, (outH - 1) * stride[0] + (long) (kernel[0] - 1) * dilation[0] + 1 - height);
+        int totalW = (int) Math.max(0, (outW - 1) * stride[1] + (long) (kernel[1] - 1) * dilation[1] + 1 - width);
+        return new int[] {totalH / 2, totalH - totalH / 2, totalW / 2, totalW - totalW / 2};
     }
 
     @Override

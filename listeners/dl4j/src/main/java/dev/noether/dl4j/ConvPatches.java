@@ -2,6 +2,7 @@ package dev.noether.dl4j;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.convolution.Convolution;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -52,35 +53,29 @@ final class ConvPatches {
         return positions.length;
     }
 
-    /** (B, C, T) of a 1-D convolution as DL4J runs it, (B, C, T, 1); other ranks as they are. */
-    static INDArray asImage(INDArray a) {
-        return a.rank() == 3 ? a.reshape(a.ordering(), a.size(0), a.size(1), a.size(2), 1) : a;
-    }
-
     /**
      * The patch rows of {@code input} (B, C_in, H, W): (positions · B) × (C_in·k_h·k_w), where the output
      * has the spatial size of {@code output}.
      */
     INDArray patches(INDArray input, long outH, long outW) {
-        INDArray image = asImage(input);
         int[] k = geometry.kernel();
         int[] s = geometry.stride();
-        int[] p = geometry.padding();
         int[] d = geometry.dilation();
-        // (B, C, kh, kw, outH, outW): the element read by kernel offset (i, j) at output (y, x)
-        INDArray col = Convolution.im2col(image, k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], geometry.same());
-        if (col.size(4) != outH || col.size(5) != outW) {
-            throw new IllegalStateException("im2col gives " + col.size(4) + "x" + col.size(5) + " positions where "
-                    + "the layer outputs " + outH + "x" + outW + " (" + geometry + ")");
-        }
+        int[] p = geometry.padding(input.size(2), input.size(3), outH, outW);
+        // padded here: ND4J's im2col pads symmetrically, and its own Same mode does not pad as DL4J's does
+        INDArray image = p[0] + p[1] + p[2] + p[3] == 0 ? input.dup('c')
+                : Nd4j.pad(input, new int[][] {{0, 0}, {0, 0}, {p[0], p[1]}, {p[2], p[3]}});
+        // (B, C, kh, kw, outH, outW): the element read by kernel offset (i, j) at output (y, x); the output
+        // array is given so that its type is the input's (ND4J's own allocation fails for doubles)
+        INDArray col = Nd4j.create(image.dataType(), image.size(0), image.size(1), k[0], k[1], outH, outW);
+        Convolution.im2col(image, k[0], k[1], s[0], s[1], 0, 0, d[0], d[1], false, col);
         long n = image.size(1) * k[0] * k[1];
         return rows(col.permute(4, 5, 0, 1, 2, 3), image.size(0), n);
     }
 
     /** The per-position rows of {@code a} (B, C, outH, outW): (positions · B) × C. */
     INDArray atPositions(INDArray a) {
-        INDArray image = asImage(a);
-        return rows(image.permute(2, 3, 0, 1), image.size(0), image.size(1));
+        return rows(a.permute(2, 3, 0, 1), a.size(0), a.size(1));
     }
 
     /** (outH, outW, B, width…) → the chosen positions' rows, (positions · B) × width. */

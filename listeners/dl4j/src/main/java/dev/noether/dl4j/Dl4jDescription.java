@@ -14,7 +14,8 @@ final class Dl4jDescription {
         NetworkDescription.Builder d = NetworkDescription.builder(modelName);
         for (Dl4jNode e : nodes) {
             switch (e.kind()) {
-                case DENSE, OUTPUT, CONV -> {
+                case CONV -> d.unsupported(e.name(), "pending the graph-shaped description");
+                case DENSE, OUTPUT -> {
                     d.dense(e.name(), e.outputs(), e.inputs(), e.hasBias());
                     d.activation(ActivationMapping.of(e.activation()));
                 }

@@ -35,7 +35,7 @@ import java.util.Set;
  * g_b needs no rescaling), dense layers (g_a = Wᵀ g_b), activations, and batch norm at inference (slope
  * γ/σ; DL4J's own backward would use batch statistics and mix samples). Those DL4J calls overwrite the
  * network's gradient buffer, hence after the update only. Layers whose output reaches the loss only through
- * an unsupported node get no G_b; a 3-D convolution gets no moments (no vol2col here).
+ * an unsupported node get no G_b.
  */
 final class Dl4jProbe {
     private static final String GAMMA = BatchNormalizationParamInitializer.GAMMA;
@@ -162,12 +162,8 @@ final class Dl4jProbe {
         private INDArray conv(Dl4jNode n, INDArray in) {
             INDArray out = n.layer().activate(in.dup(), false, mgr);
             ConvGeometry g = n.conv();
-            if (g.spatial() == 3) {
-                return out;
-            }
-            INDArray image = ConvPatches.asImage(out);
-            long outH = image.size(2);
-            long outW = image.size(3);
+            long outH = out.size(2);
+            long outW = out.size(3);
             ConvPatches patches = ConvPatches.of(g, Math.toIntExact(outH * outW), SEED + n.linearIndex());
             INDArray w = n.layer().getParam("W");
             INDArray wRows = w.reshape('c', n.outputs(), n.inputs()); // (C_out, C_in·∏k)
