@@ -23,14 +23,14 @@ import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 
 /**
@@ -99,7 +99,8 @@ final class Dl4jNetworkMapper {
 
     /**
      * The vertices of {@code conf} (network inputs left out), each after every vertex it reads, in the
-     * configuration's own order where the graph leaves a choice (Kahn's algorithm).
+     * configuration's own order where the graph leaves a choice (Kahn's algorithm, the earliest-declared
+     * ready vertex first).
      *
      * @throws IllegalArgumentException naming the vertices on a cycle or reading an unknown vertex
      */
@@ -111,7 +112,11 @@ final class Dl4jNetworkMapper {
         Set<String> known = new HashSet<>(conf.getNetworkInputs());
         Map<String, Integer> waiting = new HashMap<>();
         Map<String, List<String>> consumers = new HashMap<>();
-        Deque<String> ready = new ArrayDeque<>();
+        Map<String, Integer> position = new HashMap<>();
+        for (String v : inputs.keySet()) {
+            position.put(v, position.size());
+        }
+        PriorityQueue<String> ready = new PriorityQueue<>(Comparator.comparing(position::get));
         for (Map.Entry<String, List<String>> e : inputs.entrySet()) {
             int pending = 0;
             for (String in : e.getValue()) {
