@@ -39,8 +39,10 @@ public enum NoetherMetric {
     LAYER_UPDATE_RATIO("layer.update.ratio", "||W(t) - W(t-1)||_F / ||W(t-1)||_F for the last step"),
     LAYER_EFFECTIVE_LEARNING_RATE("layer.effective.learning.rate",
             "eta / ||W||_F^2 of a scale-invariant layer (one followed by a normalization)"),
-    LAYER_NEURONS("layer.neurons", "Number of output neurons m of the layer"),
-    LAYER_INPUTS("layer.inputs", "Number of inputs n of the layer"),
+    LAYER_NEURONS("layer.neurons", "Number of output neurons m of the layer (output channels of a convolution)"),
+    LAYER_INPUTS("layer.inputs", "Number of inputs n of the layer (C_in*prod(kernel) for a convolution)"),
+    LAYER_INFO("layer.info", "Layer description, value always 1: kind (dense, conv1d, conv2d, conv3d) and the weight "
+            + "shape (outputs x inputs, or C_out x C_in x kernel for a convolution read as a dense layer over channels)"),
     NEURONS_DEAD("neurons.dead", "Neurons with ||w_i||*||u_i|| <= 1e-6 or < 1e-3 of the median: the "
             + "rescaling-symmetric state w = u = 0"),
     NEURONS_INACTIVE("neurons.inactive", "Neurons whose post-activation is zero on every probe sample"),
@@ -56,7 +58,9 @@ public enum NoetherMetric {
             "Effective rank of the pre-activation second moment H_b on the probe batch"),
     CRH_ALIGNMENT("crh.alignment", "CRH alignment: Pearson correlation of the entries of two matrices "
             + "(rga: H with G, rwa: H with Z, gwa: G with Z; side a = input, b = output); layers wider than "
-            + "exactDimensionLimit (1024) use the principal submatrices over a fixed random sample of that many neurons"),
+            + "exactDimensionLimit (1024) use the principal submatrices over a fixed random sample of that many neurons; "
+            + "convolutions: moments over (sample, position) pairs with h_a the input patch, at most 2048 pairs, "
+            + "positions drawn with a fixed seed"),
     CRH_ALIGNMENT_BASELINE("crh.alignment.baseline", "The same alignment against a random orthogonal rotation "
             + "Q B Q^T of the second matrix: the chance level"),
     CRH_PHASE("crh.phase", "CRH phase of the layer (talk Table 1) as a state set: 1 for the current phase"),

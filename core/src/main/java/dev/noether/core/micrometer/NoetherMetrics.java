@@ -65,6 +65,11 @@ public final class NoetherMetrics implements MeterBinder {
                     .tags(modelTags).tag("layer", layer.name())
                     .description("Steps or analyses where the layer had NaN or infinite values and was skipped")
                     .register(registry);
+            Gauge.builder(NoetherMetric.LAYER_INFO.meterName(), () -> 1)
+                    .tags(modelTags).tag("layer", layer.name()).tag("kind", layer.kind().tag()).tag("shape", layer.shape())
+                    .description(NoetherMetric.LAYER_INFO.description())
+                    .strongReference(true)
+                    .register(registry);
         }
         monitor.errorCounters().forEach((stage, counter) -> bindErrors(registry, stage, counter));
         bindTier(registry, "step", monitor.stepTime());

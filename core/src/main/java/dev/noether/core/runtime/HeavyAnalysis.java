@@ -111,15 +111,16 @@ final class HeavyAnalysis {
         if (hidden) {
             LayerSnapshot s = snapshot.layer(layer.index());
             float[] wNext = snapshot.layer(next.index()).weight();
+            int g = description.grouping(layer).positions(); // u_i = the g columns of W_{l+1} reading channel i
             boolean[] dead = NeuronCensus.deadMask(s.weight(), s.bias(), layer.outputs(), layer.inputs(), wNext,
-                    next.outputs(), config.deadAbsolute(), config.deadRelative());
+                    next.outputs(), g, config.deadAbsolute(), config.deadRelative());
             int deadCount = 0;
             for (boolean d : dead) {
                 deadCount += d ? 1 : 0;
             }
             out.put(NoetherMetric.NEURONS_DEAD, deadCount, tag);
             out.put(NoetherMetric.NEURONS_DISTINCT, NeuronCensus.distinct(s.weight(), layer.outputs(), layer.inputs(),
-                    wNext, next.outputs(), dead, config.distinctCosine()), tag);
+                    wNext, next.outputs(), g, dead, config.distinctCosine()), tag);
         }
         if (probe == null) {
             return;
@@ -134,10 +135,11 @@ final class HeavyAnalysis {
             out.put(NoetherMetric.REPRESENTATION_EFFECTIVE_RANK,
                     Spectrum.effectiveRank(clampNonNegative(Spectrum.symmetricEigenvalues(hb))), tag);
         }
-        if (hidden && probe.activeFraction() != null) {
+        boolean readByALayer = description.hidden(layer);
+        if (readByALayer && probe.activeFraction() != null) {
             out.put(NoetherMetric.NEURONS_INACTIVE, ProbeCensus.inactive(probe.activeFraction()), tag);
         }
-        if (hidden && hb != null && probe.outputMean() != null) {
+        if (readByALayer && hb != null && probe.outputMean() != null) {
             NeuronCorrelation r = ProbeCensus.correlation(hb.data, toDouble(probe.outputMean()), m,
                     config.blockCorrelation());
             out.put(NoetherMetric.NEURON_BLOCKS, r.blocks(), tag);

@@ -98,7 +98,7 @@ final class StepTier {
             out.put(NoetherMetric.PAIR_NORM_RATIO, Math.sqrt(first.weightSquared / second.weightSquared),
                     "pair", pair.tag(), "symmetry", pair.symmetry().tag());
         }
-        out.put(NoetherMetric.NORM_IMBALANCE, imbalance(moments));
+        out.put(NoetherMetric.NORM_IMBALANCE, imbalance(alongLongestChain(moments)));
         return out.build();
     }
 
@@ -110,6 +110,16 @@ final class StepTier {
     /** Restarts every pair's drift from the next step. */
     void resetDrift() {
         charges.forEach(NoetherCharge::resetDrift);
+    }
+
+    /** The moments of the layers on the description's longest chain, in forward order (METRICS.md §10). */
+    private LayerMoments[] alongLongestChain(LayerMoments[] moments) {
+        List<DenseLayer> chain = description.longestChain();
+        LayerMoments[] out = new LayerMoments[chain.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = moments[chain.get(i).index()];
+        }
+        return out;
     }
 
     /**

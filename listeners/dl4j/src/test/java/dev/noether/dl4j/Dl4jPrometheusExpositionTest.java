@@ -60,6 +60,7 @@ class Dl4jPrometheusExpositionTest {
             entry("noether_layer_effective_learning_rate", layer()),
             entry("noether_layer_neurons", layer()),
             entry("noether_layer_inputs", layer()),
+            entry("noether_layer_info", layer("kind", "shape")),
             entry("noether_neurons_dead", layer()),
             entry("noether_neurons_inactive", layer()),
             entry("noether_neurons_distinct", layer()),
