@@ -1,24 +1,19 @@
 package dev.noether.dl4j;
 
+import dev.noether.core.model.ProbePositions;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.convolution.Convolution;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.Arrays;
-import java.util.Random;
 
 /**
  * The (sample, position) rows a convolution's moments average over (METRICS.md §10), computed on the engine:
  * h_a = the im2col patch (C_in·k_h·k_w, channel-major like the weight, padding read as zeros) and the
- * per-position vectors of any (B, C, H_out, W_out) array (pre-activations, their gradients). When the
- * output has more than {@link #MAX_POSITIONS} positions a fixed random subset of them (same positions for
- * every sample, seeded by the layer) is used: the moments are then estimates over that subset.
+ * per-position vectors of any (B, C, H_out, W_out) array (pre-activations, their gradients). The positions
+ * are core's {@link ProbePositions} (all, or a fixed seeded subset, the same as the DJL adapter measures).
  * Rows are ordered (position, sample).
  */
 final class ConvPatches {
-    /** The most spatial positions per sample a conv layer's probe moments average over. */
-    static final int MAX_POSITIONS = 64;
-
     private final ConvGeometry geometry;
     private final int[] positions;
 
@@ -27,26 +22,9 @@ final class ConvPatches {
         this.positions = positions;
     }
 
-    /**
-     * The positions of an output of {@code outputPositions} spatial positions: all of them, or
-     * {@link #MAX_POSITIONS} drawn without replacement with {@code seed}, in increasing order.
-     */
-    static ConvPatches of(ConvGeometry geometry, int outputPositions, long seed) {
-        int[] all = new int[outputPositions];
-        Arrays.setAll(all, i -> i);
-        if (outputPositions <= MAX_POSITIONS) {
-            return new ConvPatches(geometry, all);
-        }
-        Random random = new Random(seed);
-        for (int i = 0; i < MAX_POSITIONS; i++) { // partial Fisher–Yates
-            int j = i + random.nextInt(outputPositions - i);
-            int t = all[i];
-            all[i] = all[j];
-            all[j] = t;
-        }
-        int[] chosen = Arrays.copyOf(all, MAX_POSITIONS);
-        Arrays.sort(chosen);
-        return new ConvPatches(geometry, chosen);
+    /** The positions measured of an output of {@code outputPositions} positions for {@code samples} samples. */
+    static ConvPatches of(ConvGeometry geometry, int outputPositions, int samples, long seed) {
+        return new ConvPatches(geometry, ProbePositions.choose(outputPositions, samples, seed));
     }
 
     int positions() {

@@ -43,16 +43,16 @@ final class Dl4jProbe {
     private static final String LOG_STD = BatchNormalizationParamInitializer.GLOBAL_LOG_STD;
     /** Samples per im2col call: bounds the patch matrix of a wide convolution. */
     private static final int CHUNK = 32;
-    private static final long SEED = 0x5EED_C0DEL;
 
     private Dl4jProbe() {}
 
-    static List<LayerProbe> compute(Dl4jGraph graph, INDArray features, INDArray labels) {
+    /** The probes of every linear layer reached by {@code features}; {@code seed} picks the conv positions. */
+    static List<LayerProbe> compute(Dl4jGraph graph, INDArray features, INDArray labels, long seed) {
         if (graph.nodes().isEmpty()) {
             return List.of();
         }
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            return new Pass(graph, features, labels).run();
+            return new Pass(graph, features, labels, seed).run();
         }
     }
 
@@ -71,8 +71,11 @@ final class Dl4jProbe {
         private final Map<String, ConvPatches> convPositions = new HashMap<>();
         private final Map<String, LayerProbe.Builder> probes = new HashMap<>();
 
-        Pass(Dl4jGraph graph, INDArray features, INDArray labels) {
+        private final long seed;
+
+        Pass(Dl4jGraph graph, INDArray features, INDArray labels, long seed) {
             this.graph = graph;
+            this.seed = seed;
             this.labels = labels;
             this.batch = Math.toIntExact(features.size(0));
             for (String input : graph.inputs()) {
@@ -164,7 +167,7 @@ final class Dl4jProbe {
             ConvGeometry g = n.conv();
             long outH = out.size(2);
             long outW = out.size(3);
-            ConvPatches patches = ConvPatches.of(g, Math.toIntExact(outH * outW), SEED + n.linearIndex());
+            ConvPatches patches = ConvPatches.of(g, Math.toIntExact(outH * outW), batch, seed);
             INDArray w = n.layer().getParam("W");
             INDArray wRows = w.reshape('c', n.outputs(), n.inputs()); // (C_out, C_in·∏k)
             INDArray b = n.hasBias() ? n.layer().getParam("b").reshape(1, n.outputs()) : null;

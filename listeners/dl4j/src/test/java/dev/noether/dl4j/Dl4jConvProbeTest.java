@@ -1,6 +1,7 @@
 package dev.noether.dl4j;
 
 import dev.noether.core.model.LayerProbe;
+import dev.noether.core.model.ProbePositions;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -70,7 +71,7 @@ class Dl4jConvProbeTest {
             y[s][r.nextInt(CLASSES)] = 1;
         }
         List<LayerProbe> probes = Dl4jProbe.compute(Dl4jNetworkMapper.map(net, "tiny"),
-                Nd4j.createFromArray(x), Nd4j.createFromArray(y));
+                Nd4j.createFromArray(x), Nd4j.createFromArray(y), 1L);
         assertThat(probes).extracting(LayerProbe::layer).containsExactly(0, 1);
 
         double[][][][] k = kernel(net.getLayer(0).getParam("W")); // (C_out, C_in, kh, kw)
@@ -203,7 +204,7 @@ class Dl4jConvProbeTest {
         net.init();
         net.initGradientsView(); // DL4J allocates it at the first fit; the probe runs after one
         INDArray x = Nd4j.rand(DataType.DOUBLE, B, C_IN, size, size).subi(0.5);
-        LayerProbe p = Dl4jProbe.compute(Dl4jNetworkMapper.map(net, "geometry"), x, Nd4j.rand(DataType.DOUBLE, B, 2)).get(0);
+        LayerProbe p = Dl4jProbe.compute(Dl4jNetworkMapper.map(net, "geometry"), x, Nd4j.rand(DataType.DOUBLE, B, 2), 1L).get(0);
         INDArray out = net.feedForward(x, false).get(1); // (B, C_out, H', W'), DL4J's own convolution
         int outH = (int) out.size(2);
         int outW = (int) out.size(3);
@@ -282,26 +283,43 @@ class Dl4jConvProbeTest {
         assertThat(graph.description().unsupported()).extracting(u -> u.name()).contains("conv1d");
     }
 
-    /** Many positions: a fixed subset of ConvPatches.MAX_POSITIONS per sample, the same on every analysis. */
+    /**
+     * Many positions: the moments run over core's ProbePositions (a seeded subset, the same for every sample
+     * and every analysis), checked against DL4J's own output at exactly those positions.
+     */
     @Test
-    void largeOutputsAreSubsampledWithAFixedSeed() {
-        int size = 20;
+    void largeOutputsAreSubsampledWithTheSharedFixedSeed() {
+        int size = 30;
+        long seed = 42;
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(7)
-                .weightInit(WeightInit.XAVIER).list()
-                .layer(new ConvolutionLayer.Builder(3, 3).nOut(C_OUT).activation(Activation.RELU).build())
+                .dataType(DataType.DOUBLE).weightInit(WeightInit.XAVIER).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nOut(C_OUT).activation(Activation.IDENTITY).build())
                 .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2).activation(Activation.IDENTITY).build())
                 .setInputType(InputType.convolutional(size, size, C_IN)).build());
         net.init();
-        net.initGradientsView(); // DL4J allocates it at the first fit; the probe runs after one
-        INDArray x = Nd4j.rand(DataType.FLOAT, B, C_IN, size, size);
-        INDArray y = Nd4j.rand(DataType.FLOAT, B, 2);
+        net.initGradientsView();
+        INDArray x = Nd4j.rand(DataType.DOUBLE, B, C_IN, size, size);
+        INDArray y = Nd4j.rand(DataType.DOUBLE, B, 2);
         Dl4jGraph graph = Dl4jNetworkMapper.map(net, "big");
-        LayerProbe first = Dl4jProbe.compute(graph, x, y).get(0);
-        LayerProbe second = Dl4jProbe.compute(graph, x, y).get(0);
-        assertThat(first.samples()).isEqualTo(B * ConvPatches.MAX_POSITIONS);
+        LayerProbe first = Dl4jProbe.compute(graph, x, y, seed).get(0);
+        LayerProbe second = Dl4jProbe.compute(graph, x, y, seed).get(0);
+        int outSize = size - 2;
+        int[] chosen = ProbePositions.choose(outSize * outSize, B, seed);
+        assertThat(chosen.length).isLessThan(outSize * outSize);
+        assertThat(first.samples()).isEqualTo(B * chosen.length).isLessThanOrEqualTo(ProbePositions.MAX_ROWS);
         assertThat(second.inputMoment()).containsExactly(first.inputMoment());
         assertThat(second.outputGradientMoment()).containsExactly(first.outputGradientMoment());
+        INDArray out = net.feedForward(x, false).get(1);
+        double[][] z = new double[B * chosen.length][C_OUT];
+        for (int s = 0; s < B; s++) {
+            for (int p = 0; p < chosen.length; p++) {
+                for (int o = 0; o < C_OUT; o++) {
+                    z[s * chosen.length + p][o] = out.getDouble(s, o, chosen[p] / outSize, chosen[p] % outSize);
+                }
+            }
+        }
+        assertClose(first.outputMoment(), secondMoment(z), "H_b at the chosen positions");
     }
 
     private static double[][][][] kernel(INDArray w) {
