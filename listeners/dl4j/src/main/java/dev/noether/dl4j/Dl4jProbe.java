@@ -3,6 +3,11 @@ package dev.noether.dl4j;
 import dev.noether.core.model.LayerProbe;
 import dev.noether.dl4j.Dl4jNode.Kind;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex;
+import org.deeplearning4j.nn.graph.vertex.impl.ScaleVertex;
+import org.deeplearning4j.nn.graph.vertex.impl.ShiftVertex;
+import org.deeplearning4j.nn.graph.vertex.impl.SubsetVertex;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.activations.IActivation;
@@ -30,17 +35,21 @@ import java.util.Set;
  * order: each layer by DL4J on a copy of its input ({@code activate(x, false)}: dropout off, batch norm on
  * its running statistics), each vertex by its own {@code doForward}. The backward pass walks the nodes in
  * reverse with DL4J's own {@code backpropGradient}/{@code doBackward} for the layers and vertices that
- * keep samples apart (pooling, padding, convolutions, add, concat) and writes out the rest: the loss
+ * keep samples apart (pooling, padding, convolutions, also those Noether does not read, add, concat, other
+ * element-wise, scale, shift and subset vertices) and writes out the rest: the loss
  * gradient (DL4J's loss functions give each sample's own gradient, the summed gradient being their sum, so
  * g_b needs no rescaling), dense layers (g_a = Wᵀ g_b), activations, and batch norm at inference (slope
  * γ/σ; DL4J's own backward would use batch statistics and mix samples). Those DL4J calls overwrite the
  * network's gradient buffer, hence after the update only. Layers whose output reaches the loss only through
- * an unsupported node get no G_b.
+ * another unsupported node get no G_b.
  */
 final class Dl4jProbe {
     private static final String GAMMA = BatchNormalizationParamInitializer.GAMMA;
     private static final String VARIANCE = BatchNormalizationParamInitializer.GLOBAL_VAR;
     private static final String LOG_STD = BatchNormalizationParamInitializer.GLOBAL_LOG_STD;
+    /** Vertices Noether does not model whose DL4J backward keeps samples apart, so gradients pass through. */
+    private static final Set<Class<?>> PER_SAMPLE_VERTICES = Set.of(ElementWiseVertex.class, ScaleVertex.class,
+            ShiftVertex.class, SubsetVertex.class);
     /** Samples per im2col call: bounds the patch matrix of a wide convolution. */
     private static final int CHUNK = 32;
 
@@ -215,7 +224,7 @@ final class Dl4jProbe {
                 INDArray[] back = e == null && n.kind() != Kind.OUTPUT ? null : backward(n, in, e);
                 for (int j = 0; j < n.sources().size(); j++) {
                     String input = n.sources().get(j);
-                    INDArray g = back == null ? null : back[j];
+                    INDArray g = back == null || back.length != n.sources().size() ? null : back[j];
                     if (g == null) {
                         unknown.add(input);
                     } else if (!unknown.contains(input)) {
@@ -227,7 +236,8 @@ final class Dl4jProbe {
 
         /** ∂ℓ_s/∂(each input of n) from ∂ℓ_s/∂(output of n), or null where it cannot be computed. */
         private INDArray[] backward(Dl4jNode n, INDArray[] in, INDArray e) {
-            if (n.kind() == Kind.ADD || n.kind() == Kind.CONCAT) {
+            boolean vertex = n.layer() == null;
+            if (vertex && (n.kind() != Kind.UNSUPPORTED || PER_SAMPLE_VERTICES.contains(n.vertex().getClass()))) {
                 n.vertex().setEpsilon(e.dup());
                 return n.vertex().doBackward(false, mgr).getSecond();
             }
@@ -246,7 +256,11 @@ final class Dl4jProbe {
                 case BATCH_NORM -> Broadcast.mul(e, batchNormSlope(n).castTo(e.dataType()), e.ulike(), 1);
                 case DROPOUT -> e;
                 case POOLING -> n.layer().backpropGradient(e.dup(), mgr).getSecond();
-                case ADD, CONCAT, UNSUPPORTED -> null;
+                // convolutions Noether does not read (depthwise, separable, transposed, channels-last) still
+                // keep samples apart: DL4J's own backward passes g on
+                case UNSUPPORTED -> !vertex && n.conf() instanceof ConvolutionLayer
+                        ? n.layer().backpropGradient(e.dup(), mgr).getSecond() : null;
+                case ADD, CONCAT -> null;
             };
             if (g != null && n.preProcessor() != null) {
                 g = n.preProcessor().backprop(g, batch, mgr);
