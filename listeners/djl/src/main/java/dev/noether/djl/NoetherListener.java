@@ -154,7 +154,7 @@ public final class NoetherListener implements TrainingListener {
                         + "NoetherListener.builder().optimizer(OptimizerSettings...) to name it", e));
             }
         }
-        if (network.chain() != null && !network.dense().isEmpty()) {
+        if (network.plan() != null && !network.dense().isEmpty()) {
             startProbe(trainer, batchData, network, m);
         }
         monitor = m; // last: a start that failed half-way is not retried (see fail)

@@ -41,6 +41,19 @@ class DjlNetworkMapperTest {
         return new DjlNetworkMapper(manager).map("m", block);
     }
 
+    /** The plan's leaves in forward order. */
+    static java.util.List<MappedNetwork.Leaf> leaves(MappedNetwork.Step step) {
+        java.util.List<MappedNetwork.Leaf> out = new java.util.ArrayList<>();
+        if (step instanceof MappedNetwork.Leaf leaf) {
+            out.add(leaf);
+        } else if (step instanceof MappedNetwork.Sequence s) {
+            s.steps().forEach(c -> out.addAll(leaves(c)));
+        } else if (step instanceof MappedNetwork.Parallel p) {
+            p.branches().forEach(c -> out.addAll(leaves(c)));
+        }
+        return out;
+    }
+
     private static Linear linear(int units) {
         return Linear.builder().setUnits(units).build();
     }
@@ -94,8 +107,8 @@ class DjlNetworkMapperTest {
                 .containsExactly("02SequentialBlock_01Linear", "03Linear");
         assertThat(net.description().pairs()).extracting(SymmetryPair::tag)
                 .containsExactly("02SequentialBlock_01Linear:03Linear");
-        assertThat(net.chain()).extracting(MappedNetwork.Link::role).containsExactly(MappedNetwork.Role.ACTIVATION,
-                MappedNetwork.Role.DENSE, MappedNetwork.Role.ACTIVATION, MappedNetwork.Role.DENSE);
+        assertThat(leaves(net.plan())).extracting(MappedNetwork.Leaf::role).containsExactly(MappedNetwork.Role.PASS,
+                MappedNetwork.Role.LINEAR, MappedNetwork.Role.ACTIVATION, MappedNetwork.Role.LINEAR);
         // the parameters are DJL's own, named as DJL names them
         assertThat(net.dense().get(0).weight().getArray().getShape()).isEqualTo(new Shape(5, 4));
         assertThat(net.dense().get(1).bias().getArray().getShape()).isEqualTo(new Shape(3));
@@ -115,7 +128,7 @@ class DjlNetworkMapperTest {
     }
 
     @Test
-    void unknownLayersAreNamedAsUnsupportedAndBreakTheChain() {
+    void unknownLayersAreNamedAsUnsupportedAndTheRestIsStillMapped() {
         SequentialBlock block = new SequentialBlock()
                 .add(linear(8)).add(Activation.reluBlock())
                 .add(new LambdaBlock(x -> new NDList(x.singletonOrThrow().reshape(-1, 1, 8)), "toChannels"))
@@ -126,13 +139,13 @@ class DjlNetworkMapperTest {
                 .add(linear(2));
         NetworkDescription d = map(block, 5).description();
 
-        assertThat(d.unsupported()).extracting(UnsupportedLayer::name)
-                .containsExactly("03LambdaBlock", "04Conv1d", "05LambdaBlock");
+        assertThat(d.unsupported()).extracting(UnsupportedLayer::name).containsExactly("03LambdaBlock", "05LambdaBlock");
         assertThat(d.unsupported()).extracting(UnsupportedLayer::reason).containsExactly(
-                "LambdaBlock 'toChannels' is not an activation Noether recognises",
-                "Conv1d is not modelled",
-                "LambdaBlock 'anonymous' is not an activation Noether recognises");
-        assertThat(d.layers()).extracting(DenseLayer::name).containsExactly("01Linear", "07Linear", "09Linear");
+                "LambdaBlock 'toChannels' is not an activation, pooling or flatten Noether recognises",
+                "LambdaBlock 'anonymous' is not an activation, pooling or flatten Noether recognises");
+        // the convolution between the two unknown lambdas is still a layer: 2 channels x 1 input channel x 3
+        assertThat(d.layers()).extracting(DenseLayer::name).containsExactly("01Linear", "04Conv1d", "07Linear", "09Linear");
+        assertThat(d.layers().get(1).shape()).isEqualTo("2x1x3");
         assertThat(d.pairs()).extracting(SymmetryPair::tag).containsExactly("07Linear:09Linear");
     }
 }
