@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  * What Noether at its defaults costs a residual DL4J {@code ComputationGraph} (issue 12). Not a test: run
  * {@code main}, e.g. {@code mvn -B -q -pl listeners/dl4j -am -Pdl4j-graph-bench -DskipTests verify}.
  *
- * <p>A small ResNet on generated 28×28 images, batch 32: a 3×3 stem conv (16 channels, ReLU), two residual
+ * <p>Arguments: rounds, iterations per block, image size (default 20 10 28). A small ResNet on generated
+ * images, batch 32: a 3×3 stem conv (16 channels, ReLU), two residual
  * blocks conv-BN-ReLU-conv-BN + skip, ReLU, global average pooling, a dense head (32, ReLU) and a softmax
  * output: 5 conv and 2 dense layers. Three graphs with the same initial weights train side by side,
  * interleaved in blocks with a rotating order so load changes on the machine hit all of them alike: no
@@ -40,12 +41,12 @@ import java.util.function.Supplier;
  */
 public final class Dl4jResidualGraphBench {
     private static final int BATCH = 32;
-    private static final int SIZE = 28;
     private static final int CHANNELS = 16;
 
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int block = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        int size = args.length > 2 ? Integer.parseInt(args[2]) : 28;
         int warmupRounds = Math.max(2, rounds / 10);
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         List<String> names = List.of("none", "noether-default", "noether-step-tier-only");
@@ -54,10 +55,10 @@ public final class Dl4jResidualGraphBench {
                 () -> NoetherListener.builder().modelName("bench").registry(meters).build(),
                 () -> NoetherListener.builder().modelName("steps")
                         .config(NoetherConfig.builder().analysisEvery(Integer.MAX_VALUE).build()).build());
-        DataSet data = GeneratedImages.of(8 * BATCH, 1, SIZE, 10, 3, false);
+        DataSet data = GeneratedImages.of(8 * BATCH, 1, size, 10, 3, false);
         List<ComputationGraph> graphs = new ArrayList<>();
         for (Supplier<TrainingListener> l : listeners) {
-            ComputationGraph graph = resNet();
+            ComputationGraph graph = resNet(size);
             TrainingListener listener = l.get();
             if (listener != null) {
                 graph.addListeners(listener);
@@ -82,7 +83,7 @@ public final class Dl4jResidualGraphBench {
             }
         }
         System.out.printf("DL4J residual ComputationGraph (5 conv, 2 dense), %dx%d images, batch %d, %d iterations "
-                + "per variant, interleaved in blocks of %d%n", SIZE, SIZE, BATCH, rounds * block, block);
+                + "per variant, interleaved in blocks of %d%n", size, size, BATCH, rounds * block, block);
         System.out.printf("OPENBLAS_CORETYPE=%s OMP_NUM_THREADS=%s%n", System.getenv("OPENBLAS_CORETYPE"),
                 System.getenv("OMP_NUM_THREADS"));
         double baseMedian = percentile(times.get(0), 0.5);
@@ -102,11 +103,11 @@ public final class Dl4jResidualGraphBench {
         System.exit(0);
     }
 
-    private static ComputationGraph resNet() {
+    private static ComputationGraph resNet(int size) {
         var g = new NeuralNetConfiguration.Builder().seed(42).updater(new Sgd(0.05)).weightInit(WeightInit.RELU)
                 .convolutionMode(ConvolutionMode.Same).graphBuilder()
                 .addInputs("in")
-                .setInputTypes(InputType.convolutional(SIZE, SIZE, 1))
+                .setInputTypes(InputType.convolutional(size, size, 1))
                 .addLayer("stem", new ConvolutionLayer.Builder(3, 3).nOut(CHANNELS).activation(Activation.RELU).build(), "in");
         String previous = "stem";
         for (int b = 1; b <= 2; b++) {
