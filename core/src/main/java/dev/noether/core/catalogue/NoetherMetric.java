@@ -59,7 +59,7 @@ public enum NoetherMetric {
     CRH_ALIGNMENT("crh.alignment", "CRH alignment: Pearson correlation of the entries of two matrices "
             + "(rga: H with G, rwa: H with Z, gwa: G with Z; side a = input, b = output); layers wider than "
             + "exactDimensionLimit (1024) use the principal submatrices over a fixed random sample of that many neurons; "
-            + "convolutions: moments over (sample, position) pairs with h_a the input patch, at most 2048 pairs, "
+            + "convolutions: moments over (sample, position) pairs with h_a the input patch, at most 1024 pairs, "
             + "positions drawn with a fixed seed"),
     CRH_ALIGNMENT_BASELINE("crh.alignment.baseline", "The same alignment against a random orthogonal rotation "
             + "Q B Q^T of the second matrix: the chance level"),

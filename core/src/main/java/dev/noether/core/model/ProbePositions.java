@@ -11,7 +11,7 @@ import java.util.Random;
  */
 public final class ProbePositions {
     /** The most (sample, position) pairs one convolution's probe moments are taken over. */
-    public static final int MAX_ROWS = 2048;
+    public static final int MAX_ROWS = 1024;
 
     private ProbePositions() {
     }
