@@ -289,7 +289,8 @@ final class Dl4jProbe {
                 }
                 probes.get(n.name()).outputGradientMoment(HostCopy.rowMajor(gb.divi(rows)));
             }
-            return n.layer().backpropGradient(e.dup(), mgr).getSecond();
+            // a layer reading only the network input passes nothing on: skip DL4J's backward (the costliest part)
+            return graph.inputs().containsAll(n.sources()) ? null : n.layer().backpropGradient(e.dup(), mgr).getSecond();
         }
 
         private INDArray activeFraction(Dl4jNode n, INDArray z) {
