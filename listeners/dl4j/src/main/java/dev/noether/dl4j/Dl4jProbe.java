@@ -45,6 +45,7 @@ import java.util.Set;
  */
 final class Dl4jProbe {
     private static final String GAMMA = BatchNormalizationParamInitializer.GAMMA;
+    private static final String MEAN = BatchNormalizationParamInitializer.GLOBAL_MEAN;
     private static final String VARIANCE = BatchNormalizationParamInitializer.GLOBAL_VAR;
     private static final String LOG_STD = BatchNormalizationParamInitializer.GLOBAL_LOG_STD;
     /** Vertices Noether does not model whose DL4J backward keeps samples apart, so gradients pass through. */
@@ -293,30 +294,51 @@ final class Dl4jProbe {
             return graph.inputs().containsAll(n.sources()) ? null : n.layer().backpropGradient(e.dup(), mgr).getSecond();
         }
 
-        private INDArray activeFraction(Dl4jNode n, INDArray z) {
-            IActivation fn = activeActivation(n);
-            return fn.getActivation(z.dup(), false).neq(0).castTo(z.dataType()).mean(0);
-        }
-
         /**
-         * The activation that decides whether a neuron is active: the layer's own, or when that is the
-         * identity, an {@code ActivationLayer} that alone reads the layer's output.
+         * The share of rows where the neuron is active after the layer's activation: its own, or when that is
+         * the identity, the {@code ActivationLayer} that alone reads it, possibly through a batch norm that alone
+         * reads it (conv-BN-ReLU: the channel is active where γ(z − μ)/σ + β > 0 at inference).
          */
-        private IActivation activeActivation(Dl4jNode n) {
-            IActivation own = n.activation();
-            if (ActivationMapping.of(own) != dev.noether.core.model.Activation.IDENTITY) {
-                return own;
-            }
-            List<String> next = graph.consumers(n.name());
-            if (next.size() == 1) {
-                for (Dl4jNode c : graph.nodes()) {
-                    if (c.name().equals(next.get(0)) && c.kind() == Kind.ACTIVATION) {
-                        return c.activation();
-                    }
+        private INDArray activeFraction(Dl4jNode n, INDArray z) {
+            INDArray a = z.dup();
+            IActivation fn = n.activation();
+            if (ActivationMapping.of(fn) == dev.noether.core.model.Activation.IDENTITY) {
+                Dl4jNode next = soleConsumer(n);
+                if (next != null && next.kind() == Kind.BATCH_NORM && next.layer() != null) {
+                    a = batchNormRows(next, a);
+                    next = soleConsumer(next);
+                }
+                if (next != null && next.kind() == Kind.ACTIVATION) {
+                    fn = next.activation();
                 }
             }
-            return own;
+            return fn.getActivation(a, false).neq(0).castTo(z.dataType()).mean(0);
         }
+
+        private Dl4jNode soleConsumer(Dl4jNode n) {
+            List<String> next = graph.consumers(n.name());
+            if (next.size() != 1) {
+                return null;
+            }
+            for (Dl4jNode c : graph.nodes()) {
+                if (c.name().equals(next.get(0))) {
+                    return c.preProcessor() == null ? c : null;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Batch norm at inference on rows × channels: (z − μ)·γ/σ + β per column. */
+    private static INDArray batchNormRows(Dl4jNode bn, INDArray z) {
+        BatchNormalization conf = (BatchNormalization) bn.conf();
+        long m = z.size(1);
+        DataType type = z.dataType();
+        INDArray beta = conf.isLockGammaBeta() ? Nd4j.valueArrayOf(new long[] {1, m}, conf.getBeta(), type)
+                : bn.layer().getParam(BatchNormalizationParamInitializer.BETA).castTo(type).reshape(1, m);
+        return z.subRowVector(bn.layer().getParam(MEAN).castTo(type).reshape(1, m))
+                .muliRowVector(batchNormSlope(bn).castTo(type).reshape(1, m))
+                .addiRowVector(beta);
     }
 
     private static INDArray rowsOf(INDArray a, int from, int to) {

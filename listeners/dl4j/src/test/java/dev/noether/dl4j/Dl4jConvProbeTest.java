@@ -237,6 +237,44 @@ class Dl4jConvProbeTest {
         assertClose(p.inputMoment(), secondMoment(patches), "H_a against loop patches");
     }
 
+    /** conv-BN-ReLU: a channel is active where DL4J's ReLU output after batch norm is non-zero. */
+    @Test
+    void activeChannelsAreCountedAfterBatchNormAndTheActivationLayer() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(9)
+                .dataType(DataType.DOUBLE).updater(new Sgd(0.1)).weightInit(WeightInit.XAVIER).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).name("conv").nOut(C_OUT).hasBias(false)
+                        .activation(Activation.IDENTITY).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().name("bn").build())
+                .layer(new ActivationLayer.Builder().name("relu").activation(Activation.RELU).build())
+                .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2).activation(Activation.IDENTITY).build())
+                .setInputType(InputType.convolutional(SIZE, SIZE, C_IN)).build());
+        net.init();
+        INDArray x = Nd4j.rand(DataType.DOUBLE, B, C_IN, SIZE, SIZE).subi(0.5);
+        INDArray y = Nd4j.rand(DataType.DOUBLE, B, 2);
+        for (int t = 0; t < 5; t++) {
+            net.fit(x, y); // moves the running statistics and β away from their initial values
+        }
+        LayerProbe p = Dl4jProbe.compute(Dl4jNetworkMapper.map(net, "bn"), x, y, 1L).get(0);
+        INDArray relu = net.feedForward(x, false).get(3); // (B, C_out, 3, 3) after conv, bn, relu
+        double[][] active = new double[(int) (B * relu.size(2) * relu.size(3))][C_OUT];
+        int row = 0;
+        for (int s = 0; s < B; s++) {
+            for (int h = 0; h < relu.size(2); h++) {
+                for (int w = 0; w < relu.size(3); w++, row++) {
+                    for (int o = 0; o < C_OUT; o++) {
+                        active[row][o] = relu.getDouble(s, o, h, w) != 0 ? 1 : 0;
+                    }
+                }
+            }
+        }
+        double[] expected = mean(active);
+        assertThat(java.util.Arrays.stream(expected).anyMatch(f -> f > 0.05 && f < 0.95)).as("some channel is partly inactive").isTrue();
+        for (int o = 0; o < C_OUT; o++) {
+            assertThat((double) p.activeFraction()[o]).as("channel %d", o).isCloseTo(expected[o], within(1e-6));
+        }
+    }
+
     /**
      * Why a Convolution1DLayer is named unsupported: DL4J reports its weight as (C_out, C_in, k, 1) but the
      * conv1d op reads the buffer as (k, C_in, C_out), so W[i, …] is not output channel i's filter.
