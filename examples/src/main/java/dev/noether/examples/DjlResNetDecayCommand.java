@@ -14,7 +14,15 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
 import dev.noether.core.model.DenseLayer;
+import dev.noether.core.physics.NeuronCorrelation;
+import dev.noether.core.physics.ProbeCensus;
 import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherMonitor;
 import dev.noether.djl.NoetherListener;
@@ -25,8 +33,10 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 
@@ -34,9 +44,11 @@ import java.util.concurrent.Callable;
  * {@code djl-resnet-decay}: the talk's ResNet-18 observation (neuron blocks in the penultimate layer under weight
  * decay) redrawn on a small ResNet. DJL's model-zoo ResNetV1 is trained twice on the same generated images,
  * without and with weight decay, and every report goes to one JSONL event log (models
- * {@code resnet-no-decay} and {@code resnet-decay}); each heavy analysis record carries the penultimate conv's
- * channel correlation matrix and its clustering order under {@code details.layers.<layer>.correlation}. At the
- * end it prints that layer's blocks, largest block, mean |r| and distinct channels for both runs.
+ * {@code resnet-no-decay} and {@code resnet-decay}). The penultimate layer is the dense head's input: the
+ * channels after the last residual unit's ReLU and global pooling. At the end of each run its Pearson correlation
+ * matrix over a fixed batch of 512 images, with the blocks (|r| ≥ 0.9) and the average-linkage order Noether uses,
+ * goes to the log as a {@code penultimate.correlation} record; every heavy analysis record also carries the last
+ * conv's own channel correlations under {@code details.layers.<layer>.correlation}.
  */
 @Command(name = "djl-resnet-decay", mixinStandardHelpOptions = true,
         description = "Train a small DJL ResNet with and without weight decay; penultimate-layer channel correlations "
@@ -54,7 +66,7 @@ final class DjlResNetDecayCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Learning rate of plain SGD (default: ${DEFAULT-VALUE}).")
     double lr = 0.05;
     @Option(names = "--weight-decay", description = "L2 decay γ of the second run (default: ${DEFAULT-VALUE}).")
-    double weightDecay = 5e-3;
+    double weightDecay = 5e-2;
     @Option(names = "--every", description = "Heavy-analysis stride N in steps (default: ${DEFAULT-VALUE}).")
     int every = 100;
     @Option(names = "--events", description = "The JSONL event log (default: ${DEFAULT-VALUE}).")
@@ -76,10 +88,10 @@ final class DjlResNetDecayCommand implements Callable<Integer> {
         try (EventLog log = EventLog.open(events)) {
             double[] without = train("resnet-no-decay", 0, data, log);
             double[] with = train("resnet-decay", weightDecay, data, log);
-            System.out.printf(Locale.ROOT, "penultimate conv channel structure after %d steps (γ = 0 -> γ = %g):%n",
+            System.out.printf(Locale.ROOT, "penultimate-layer channels after %d steps (γ = 0 -> γ = %g):%n",
                     steps, weightDecay);
-            System.out.printf(Locale.ROOT, "  neuron.blocks %.0f -> %.0f, neuron.block.max.size %.0f -> %.0f, "
-                            + "neuron.correlation.mean.abs %.3f -> %.3f, neurons.distinct %.0f -> %.0f, loss %.3f -> %.3f%n",
+            System.out.printf(Locale.ROOT, "  correlated blocks %.0f -> %.0f, largest block %.0f -> %.0f, "
+                            + "mean |r| %.3f -> %.3f, live channels %.0f -> %.0f, loss %.3f -> %.3f%n",
                     without[0], with[0], without[1], with[1], without[2], with[2], without[3], with[3], without[4], with[4]);
             System.out.println("event log: " + log.path() + " (" + log.writtenRecords() + " records)");
         }
@@ -126,16 +138,59 @@ final class DjlResNetDecayCommand implements Callable<Integer> {
                     Thread.sleep(50);
                 }
                 List<DenseLayer> layers = monitor.description().layers();
-                String penultimate = layers.get(layers.size() - 2).name();
-                System.out.printf(Locale.ROOT, "%s: %d steps, %d layers, penultimate conv %s, analyses at step %s%n",
-                        name, steps, layers.size(), penultimate,
-                        monitor.latestAnalysis() == null ? "-" : monitor.latestAnalysis().step());
-                String[] tag = {"layer", penultimate};
-                return new double[] {value(monitor, "neuron.blocks", tag), value(monitor, "neuron.block.max.size", tag),
-                        value(monitor, "neuron.correlation.mean.abs", tag), value(monitor, "neurons.distinct", tag),
-                        value(monitor, "loss")};
+                String lastConv = layers.get(layers.size() - 2).name();
+                NeuronCorrelation r = penultimate(model.getBlock(), manager, x);
+                Map<String, Object> record = new LinkedHashMap<>();
+                record.put("type", "penultimate.correlation");
+                record.put("model", name);
+                record.put("step", steps);
+                record.put("weight_decay", gamma);
+                record.put("blocks", r.blocks());
+                record.put("block_max_size", r.maxBlockSize());
+                record.put("correlation_mean_abs", r.meanAbs());
+                record.put("channels", r.keptNeurons());
+                record.put("order", r.order());
+                record.put("matrix", r.correlationMatrix());
+                log.append(record);
+                System.out.printf(Locale.ROOT, "%s: %d steps, %d layers, last analysis at step %s; last conv %s: "
+                                + "neuron.blocks %.0f, distinct %.0f%n",
+                        name, steps, layers.size(), monitor.latestAnalysis() == null ? "-" : monitor.latestAnalysis().step(),
+                        lastConv, value(monitor, "neuron.blocks", "layer", lastConv),
+                        value(monitor, "neurons.distinct", "layer", lastConv));
+                return new double[] {r.blocks(), r.maxBlockSize(), r.meanAbs(), r.kept(), value(monitor, "loss")};
             }
         }
+    }
+
+    /**
+     * Pearson correlations of the dense head's input channels over the first 512 images, in inference mode: the
+     * blocks before the first {@code Linear} of the model's top-level sequence, run one by one.
+     */
+    private static NeuronCorrelation penultimate(Block model, NDManager manager, NDArray images) {
+        try (NDManager m = manager.newSubManager()) {
+            ParameterStore store = new ParameterStore(m, false);
+            long rows = Math.min(512, images.getShape().get(0));
+            NDList h = new NDList(images.get("0:" + rows));
+            for (Pair<String, Block> child : ((SequentialBlock) model).getChildren()) {
+                if (child.getValue() instanceof Linear) {
+                    break;
+                }
+                h = child.getValue().forward(store, h, false);
+            }
+            NDArray f = h.singletonOrThrow().reshape(rows, -1);
+            int channels = Math.toIntExact(f.getShape().get(1));
+            double[] second = toDouble(f.transpose().matMul(f).div(rows).toFloatArray());
+            double[] mean = toDouble(f.mean(new int[] {0}).toFloatArray());
+            return ProbeCensus.correlation(second, mean, channels, 0.9);
+        }
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
     }
 
     private static double value(NoetherMonitor monitor, String metric, String... tags) {

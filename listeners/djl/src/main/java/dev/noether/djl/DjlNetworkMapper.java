@@ -152,7 +152,8 @@ final class DjlNetworkMapper {
         String[] inputs = outputs.toArray(new String[0]);
         String node = name;
         if (known.isEmpty() || outputs.isEmpty()) {
-            description.unsupported(name, "ParallelBlock whose join is neither a sum nor a channel concat", inputs);
+            description.unsupported(name, join == null ? "ParallelBlock whose join cannot be read (DJL's private field)"
+                    : "ParallelBlock whose join is neither a sum nor a channel concat", inputs);
         } else {
             description.merge(name, known.get().merge(), inputs);
             if (known.get().after() != Activation.IDENTITY) {
