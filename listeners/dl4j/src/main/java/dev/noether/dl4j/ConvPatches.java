@@ -47,20 +47,22 @@ final class ConvPatches {
         // array is given so that its type is the input's (ND4J's own allocation fails for doubles)
         INDArray col = Nd4j.create(image.dataType(), image.size(0), image.size(1), k[0], k[1], outH, outW);
         Convolution.im2col(image, k[0], k[1], s[0], s[1], 0, 0, d[0], d[1], false, col);
-        long n = image.size(1) * k[0] * k[1];
-        return rows(col.permute(4, 5, 0, 1, 2, 3), image.size(0), n);
+        return rows(col, image.size(0), image.size(1) * k[0] * k[1], outH * outW);
     }
 
     /** The per-position rows of {@code a} (B, C, outH, outW): (positions · B) × C. */
     INDArray atPositions(INDArray a) {
-        return rows(a.permute(2, 3, 0, 1), a.size(0), a.size(1));
+        return rows(a.dup('c'), a.size(0), a.size(1), a.size(2) * a.size(3));
     }
 
-    /** (outH, outW, B, width…) → the chosen positions' rows, (positions · B) × width. */
-    private INDArray rows(INDArray positionMajor, long batch, long width) {
-        long total = positionMajor.size(0) * positionMajor.size(1);
-        INDArray byPosition = positionMajor.dup('c').reshape('c', total, batch * width);
-        INDArray chosen = positions.length == total ? byPosition : byPosition.getRows(positions);
-        return chosen.reshape('c', positions.length * batch, width);
+    /**
+     * A 'c'-order (B, width…, outH, outW) array → the chosen positions' rows, (positions · B) × width. Only the
+     * chosen columns of its (B·width) × positions view are copied, then laid out position-major.
+     */
+    private INDArray rows(INDArray a, long batch, long width, long total) {
+        INDArray byColumn = a.reshape('c', batch * width, total);
+        INDArray chosen = positions.length == total ? byColumn : byColumn.getColumns(positions);
+        return chosen.reshape('c', batch, width, positions.length).permute(2, 0, 1).dup('c')
+                .reshape('c', (long) positions.length * batch, width);
     }
 }
