@@ -11,25 +11,33 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Step time with and without {@link NoetherListener} at default settings (N = 50, K = 25, the analysis CPU share
- * cap) for DJL's model-zoo ResNetV1-20 on 1×28×28 generated images at batch 32, PyTorch CPU. Not a test: run its
+ * cap) for a convolutional model on 1×28×28 generated images at batch 32, PyTorch CPU: DJL's model-zoo
+ * ResNetV1-20 ({@code resnet20}) or the LeNet-style CNN of the tests ({@code lenet}). Not a test: run its
  * {@code main} (module README). As {@link DjlOverheadBench}: two identical trainers, A without and B with the
  * listener, train in alternating blocks in one JVM; reports median and mean step times, their ratio, and the
- * probe tier's cost per analysis (the conv patch moments of all 23 layers on the training thread).
+ * probe tier's cost per analysis (the conv patch moments of every layer, on the training thread).
  *
- * <p>Arguments (all optional): blocks (default 6), steps per block (default 50), warm-up steps (default 20).
+ * <p>Arguments (all optional): model (default resnet20), blocks (default 6), steps per block (default 50),
+ * warm-up steps (default 20).
  */
-public final class DjlResNetBench {
+public final class DjlConvBench {
     private static final int BATCH = 32;
 
     public static void main(String[] args) {
-        int blocks = args.length > 0 ? Integer.parseInt(args[0]) : 6;
-        int perBlock = args.length > 1 ? Integer.parseInt(args[1]) : 50;
-        int warmUp = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        String model = args.length > 0 ? args[0] : "resnet20";
+        int blocks = args.length > 1 ? Integer.parseInt(args[1]) : 6;
+        int perBlock = args.length > 2 ? Integer.parseInt(args[2]) : 50;
+        int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 20;
+        java.util.function.Supplier<ai.djl.nn.Block> net = switch (model) {
+            case "resnet20" -> () -> ConvNets.resnet(20, 10);
+            case "lenet" -> () -> ConvNets.lenet(10);
+            default -> throw new IllegalArgumentException("model is resnet20 or lenet, not " + model);
+        };
         TeacherStudent images = TeacherStudent.generate(2048, 784, 10, 7);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         NoetherListener listener = NoetherListener.builder().registry(registry).config(NoetherConfig.defaults()).build();
-        try (DjlRun plain = new DjlRun(ConvNets.resnet(20, 10), images, ConvNets.MNIST, sgd(), 3);
-             DjlRun watched = new DjlRun(ConvNets.resnet(20, 10), images, ConvNets.MNIST, sgd(), 3, listener)) {
+        try (DjlRun plain = new DjlRun(net.get(), images, ConvNets.MNIST, sgd(), 3);
+             DjlRun watched = new DjlRun(net.get(), images, ConvNets.MNIST, sgd(), 3, listener)) {
             time(plain, warmUp);
             time(watched, warmUp);
             long[] a = new long[blocks * perBlock];
@@ -42,8 +50,8 @@ public final class DjlResNetBench {
             double medianB = DjlOverheadBench.median(b);
             double meanA = DjlOverheadBench.mean(a);
             double meanB = DjlOverheadBench.mean(b);
-            System.out.printf(Locale.ROOT, "ResNetV1-20, 1x28x28, batch %d, defaults, %d x %d steps each, interleaved%n",
-                    BATCH, blocks, perBlock);
+            System.out.printf(Locale.ROOT, "%s, 1x28x28, batch %d, defaults, %d x %d steps each, interleaved%n",
+                    model, BATCH, blocks, perBlock);
             System.out.printf(Locale.ROOT, "without listener: median %.1f ms, mean %.1f ms per step%n", medianA, meanA);
             System.out.printf(Locale.ROOT, "with listener:    median %.1f ms, mean %.1f ms per step%n", medianB, meanB);
             System.out.printf(Locale.ROOT, "overhead: median %+.1f%%, mean %+.1f%%%n",
