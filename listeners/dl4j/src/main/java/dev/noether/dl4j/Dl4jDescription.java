@@ -7,11 +7,13 @@ import dev.noether.core.model.Normalization;
 import dev.noether.core.model.Op;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.RnnToFeedForwardPreProcessor;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,9 +25,10 @@ import java.util.Set;
  * Describes the mapped DL4J nodes to core as a graph (METRICS.md §10). A DL4J layer carries its activation,
  * so a linear layer {@code L} becomes the linear node {@code L} read by the activation node {@code L/activation},
  * and its consumers read that. An input pre-processor becomes a node before its layer: channel-major
- * flattening ({@code CnnToFeedForwardPreProcessor}, NCHW) a flatten with H·W positions per channel; the
- * reshape of the network input into images ({@code FeedForwardToCnnPreProcessor}) nothing; any other an
- * unsupported node {@code L/preprocessor}.
+ * flattening ({@code CnnToFeedForwardPreProcessor}, NCHW) a flatten with H·W positions per channel; folding
+ * time into the batch ({@code RnnToFeedForwardPreProcessor}, NCW) a reshape; the reshape of the network input
+ * into images ({@code FeedForwardToCnnPreProcessor}) nothing; any other an unsupported node
+ * {@code L/preprocessor}.
  */
 final class Dl4jDescription {
     private Dl4jDescription() {}
@@ -55,8 +58,8 @@ final class Dl4jDescription {
                     out = activation(d, n, n.name());
                 }
                 case CONV -> {
-                    d.conv(n.name(), LayerKind.CONV2D, n.outputs(), n.inputs() / n.conv().patchPositions(), n.hasBias(),
-                            n.conv().kernel(), in);
+                    d.conv(n.name(), n.conv().oneD() ? LayerKind.CONV1D : LayerKind.CONV2D, n.outputs(),
+                            n.inputs() / n.conv().patchPositions(), n.hasBias(), n.conv().userKernel(), in);
                     out = activation(d, n, n.name());
                 }
                 case ACTIVATION -> d.activation(n.name(), ActivationMapping.of(n.activation()), in);
@@ -84,6 +87,8 @@ final class Dl4jDescription {
         String name = n.name() + "/preprocessor";
         if (pre instanceof CnnToFeedForwardPreProcessor flat && flat.getFormat() == CNN2DFormat.NCHW) {
             d.flatten(name, Math.toIntExact(flat.getInputHeight() * flat.getInputWidth()), input);
+        } else if (pre instanceof RnnToFeedForwardPreProcessor rnn && rnn.getRnnDataFormat() == RNNFormat.NCW) {
+            d.op(name, Op.RESHAPE, input); // (B, C, T) → (B·T, C): time joins the batch, channels stay columns
         } else if (pre instanceof FeedForwardToCnnPreProcessor && !fromNode) {
             return input; // the network input read as images: nothing upstream to pair with
         } else {

@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.Subsampling1DLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -36,9 +37,9 @@ import java.util.Set;
 /**
  * Reads a {@link MultiLayerNetwork} or a {@link ComputationGraph} of any topology as Noether's graph
  * (METRICS.md §10). DL4J attaches the activation to the layer itself, so a dense or convolution layer is a
- * linear layer followed by its activation. Dense, output and convolution layers ({@code ConvolutionLayer},
- * {@code Convolution1DLayer}, {@code Convolution3D}, channels-first), {@code ActivationLayer},
- * {@code BatchNormalization}, {@code DropoutLayer}, {@code SubsamplingLayer}, {@code GlobalPoolingLayer},
+ * linear layer followed by its activation. Dense, output and convolution layers ({@code ConvolutionLayer}
+ * and {@code Convolution1DLayer}, channels-first; see {@link ConvGeometry}), {@code ActivationLayer},
+ * {@code BatchNormalization}, {@code DropoutLayer}, {@code SubsamplingLayer} (also 1-D), {@code GlobalPoolingLayer},
  * {@code ZeroPaddingLayer}, {@code ElementWiseVertex(Add)} and {@code MergeVertex} are mapped; every other
  * layer or vertex is named as unsupported (with the reason), and the rest of the graph is still read.
  */
@@ -175,7 +176,7 @@ final class Dl4jNetworkMapper {
             reason = channelsFirst ? null : "BatchNormalization with channels-last layout NHWC";
         } else if (type == DropoutLayer.class) {
             kind = Kind.DROPOUT;
-        } else if (type == SubsamplingLayer.class) {
+        } else if (type == SubsamplingLayer.class || type == Subsampling1DLayer.class) {
             boolean channelsFirst = ((SubsamplingLayer) conf).getCnn2dDataFormat() == CNN2DFormat.NCHW;
             kind = channelsFirst ? Kind.POOLING : Kind.UNSUPPORTED;
             reason = channelsFirst ? null : "SubsamplingLayer with channels-last layout NHWC";

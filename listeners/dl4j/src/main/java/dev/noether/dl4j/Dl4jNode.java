@@ -88,9 +88,15 @@ record Dl4jNode(String name, Kind kind, List<String> sources, Layer layer, Graph
         return layer.paramTable().containsKey("b");
     }
 
-    /** W as core's m × n row-major matrix: DL4J's dense W is (nIn, nOut), its conv W is already (C_out, C_in, k…). */
+    /**
+     * W (or its gradient) as core's m × n row-major matrix: DL4J's dense W is (nIn, nOut), its 2-D conv W is
+     * already (C_out, C_in, kh, kw), its 1-D one is permuted ({@link ConvGeometry#weightMatrix}).
+     */
     float[] weightRows(INDArray w) {
-        return conv == null ? HostCopy.transposed(w) : HostCopy.rowMajor(w);
+        if (conv == null) {
+            return HostCopy.transposed(w);
+        }
+        return HostCopy.rowMajor(conv.oneD() ? conv.weightMatrix(w) : w);
     }
 
     IActivation activation() {

@@ -175,11 +175,12 @@ final class Dl4jProbe {
         private INDArray conv(Dl4jNode n, INDArray in) {
             INDArray out = n.layer().activate(in.dup(), false, mgr);
             ConvGeometry g = n.conv();
+            INDArray image = g.asImage(in);
             long outH = out.size(2);
-            long outW = out.size(3);
+            long outW = out.rank() == 3 ? 1 : out.size(3);
             ConvPatches patches = ConvPatches.of(g, Math.toIntExact(outH * outW), batch, seed);
             INDArray w = n.layer().getParam("W");
-            INDArray wRows = w.reshape('c', n.outputs(), n.inputs()); // (C_out, C_in·∏k)
+            INDArray wRows = g.weightMatrix(w); // (C_out, C_in·∏k)
             INDArray b = n.hasBias() ? n.layer().getParam("b").reshape(1, n.outputs()) : null;
             INDArray ha = null;
             INDArray hb = null;
@@ -188,7 +189,7 @@ final class Dl4jProbe {
             List<INDArray> zs = new ArrayList<>();
             for (int from = 0; from < batch; from += CHUNK) {
                 int to = Math.min(batch, from + CHUNK);
-                INDArray p = patches.patches(rowsOf(in, from, to).castTo(w.dataType()), outH, outW);
+                INDArray p = patches.patches(rowsOf(image, from, to).castTo(w.dataType()), outH, outW);
                 INDArray z = p.mmul(wRows.transpose());
                 if (b != null) {
                     z.addiRowVector(b);
@@ -283,7 +284,7 @@ final class Dl4jProbe {
                 long rows = 0;
                 for (int c = 0, from = 0; c < zs.size(); c++, from += CHUNK) {
                     INDArray z = zs.get(c);
-                    INDArray eRows = patches.atPositions(rowsOf(e, from, Math.min(batch, from + CHUNK)));
+                    INDArray eRows = patches.atPositions(rowsOf(n.conv().asImage(e), from, Math.min(batch, from + CHUNK)));
                     INDArray delta = n.activation().backprop(z.dup(), eRows.castTo(z.dataType())).getFirst();
                     gb = add(gb, delta.transpose().mmul(delta));
                     rows += delta.size(0);

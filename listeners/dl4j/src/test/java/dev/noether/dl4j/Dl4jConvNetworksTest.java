@@ -124,6 +124,53 @@ class Dl4jConvNetworksTest {
     }
 
     /**
+     * 1-D convolutions (their kernels permuted from DL4J's conv1d order) through 1-D max pooling: the pair
+     * carries the exact plain-SGD identity too, which holds only if weights, gradients and the channel
+     * grouping u_i are all read right.
+     */
+    @Test
+    void oneDimensionalConvPairsFollowTheExactPlainSgdIdentity() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(14)
+                .updater(new Sgd(0.05)).l2(0.01).l2Bias(0.02).weightInit(WeightInit.XAVIER).biasInit(0.05).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.Convolution1DLayer.Builder(3).name("c1").nOut(4)
+                        .convolutionMode(ConvolutionMode.Truncate).activation(Activation.RELU).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.Subsampling1DLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+                        .kernelSize(2).stride(2).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.Convolution1DLayer.Builder(3).name("c2").nOut(5)
+                        .convolutionMode(ConvolutionMode.Truncate).activation(Activation.RELU).build())
+                .layer(new GlobalPoolingLayer.Builder(PoolingType.AVG).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).name("out").nOut(3)
+                        .activation(Activation.IDENTITY).build())
+                .setInputType(InputType.recurrent(2, 16)).build());
+        net.init();
+        List<NoetherReport> steps = new ArrayList<>();
+        NoetherListener listener = stepListener(steps);
+        net.addListeners(listener);
+        DataSet flat = TeacherStudent.data(64, 32, 3, 8);
+        DataSet data = new DataSet(flat.getFeatures().reshape('c', 64, 2, 16), flat.getLabels());
+        for (int t = 0; t < 30; t++) {
+            net.fit(GeneratedImages.batch(data, t, 16));
+        }
+        NoetherMonitor monitor = listener.monitor().orElseThrow();
+        assertThat(monitor.description().layers()).extracting(DenseLayer::shape).containsExactly("4x2x3", "5x4x3", "3x5");
+        // DL4J puts an RnnToFeedForwardPreProcessor before the output layer; it is a reshape, not a cut
+        assertThat(monitor.description().pairs()).extracting(Object::toString)
+                .containsExactly("c1:c2(rescaling)", "c2:out(rescaling)");
+        assertThat(monitor.description().unsupported()).isEmpty();
+        String[] pair = {"pair", "c1:c2", "symmetry", "rescaling"};
+        for (NoetherReport r : steps.subList(1, steps.size())) {
+            for (String p : List.of("c1:c2", "c2:out")) {
+                String[] tags = {"pair", p, "symmetry", "rescaling"};
+                assertThat(r.value("charge.residual", tags).getAsDouble()).as("residual %s step %d", p, r.step()).isLessThan(1e-5);
+                assertThat(r.value("symmetry.violation", tags).getAsDouble()).as("violation %s step %d", p, r.step()).isLessThan(1e-4);
+            }
+        }
+        assertThat(Math.abs(monitor.value("charge.drift.rate", pair).getAsDouble())).isGreaterThan(1e-4);
+        assertThat(monitor.errors("adapter") + monitor.errors("step")).isZero();
+        listener.close();
+    }
+
+    /**
      * tanh breaks the rescaling symmetry: the description has no conv1:conv2 pair, and a monitor told the
      * tanh network had ReLU's pair sees a large violation where the ReLU network's is ≈ 0.
      */

@@ -276,11 +276,12 @@ class Dl4jConvProbeTest {
     }
 
     /**
-     * Why a Convolution1DLayer is named unsupported: DL4J reports its weight as (C_out, C_in, k, 1) but the
-     * conv1d op reads the buffer as (k, C_in, C_out), so W[i, …] is not output channel i's filter.
+     * A Convolution1DLayer: DL4J reports its weight as (C_out, C_in, k, 1) but the conv1d op reads the buffer as
+     * (k, C_in, C_out); read that way, W·window + b reproduces DL4J's output, and the probe's moments are
+     * those of the windows over time.
      */
     @Test
-    void oneDimensionalConvolutionIsNamedBecauseItsWeightIsNotChannelMajor() {
+    void oneDimensionalConvolutionIsReadInTheConv1dOpsWeightOrder() {
         int steps = 9;
         int cOut = 4;
         int k = 3;
@@ -292,33 +293,58 @@ class Dl4jConvProbeTest {
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).name("out").nOut(2).activation(Activation.IDENTITY).build())
                 .setInputType(InputType.recurrent(C_IN, steps)).build());
         net.init();
-        INDArray x = Nd4j.rand(DataType.DOUBLE, 1, C_IN, steps).subi(0.5);
-        INDArray out = net.feedForward(x, false).get(1); // (1, C_out, T')
+        net.initGradientsView();
+        INDArray x = Nd4j.rand(DataType.DOUBLE, B, C_IN, steps).subi(0.5);
+        INDArray out = net.feedForward(x, false).get(1); // (B, C_out, T')
         INDArray w = net.getLayer(0).getParam("W");
         assertThat(w.shape()).containsExactly(cOut, C_IN, k, 1);
         double[] flat = w.dup('c').data().asDouble();
         double[] b = net.getLayer(0).getParam("b").toDoubleVector();
+        int outT = (int) out.size(2);
         double opOrder = 0;
         double shapeOrder = 0;
-        for (int o = 0; o < cOut; o++) {
-            for (int t = 0; t < out.size(2); t++) {
-                double asOp = b[o];
-                double asShape = b[o];
+        double[][] z = new double[B * outT][cOut];
+        double[][] windows = new double[B * outT][C_IN * k];
+        for (int s = 0; s < B; s++) {
+            for (int t = 0; t < outT; t++) {
                 for (int c = 0; c < C_IN; c++) {
                     for (int i = 0; i < k; i++) {
-                        asOp += flat[(i * C_IN + c) * cOut + o] * x.getDouble(0, c, t + i);
-                        asShape += flat[(o * C_IN + c) * k + i] * x.getDouble(0, c, t + i);
+                        windows[s * outT + t][c * k + i] = x.getDouble(s, c, t + i);
                     }
                 }
-                opOrder = Math.max(opOrder, Math.abs(asOp - out.getDouble(0, o, t)));
-                shapeOrder = Math.max(shapeOrder, Math.abs(asShape - out.getDouble(0, o, t)));
+                for (int o = 0; o < cOut; o++) {
+                    double asOp = b[o];
+                    double asShape = b[o];
+                    for (int c = 0; c < C_IN; c++) {
+                        for (int i = 0; i < k; i++) {
+                            asOp += flat[(i * C_IN + c) * cOut + o] * x.getDouble(s, c, t + i);
+                            asShape += flat[(o * C_IN + c) * k + i] * x.getDouble(s, c, t + i);
+                        }
+                    }
+                    z[s * outT + t][o] = out.getDouble(s, o, t);
+                    opOrder = Math.max(opOrder, Math.abs(asOp - z[s * outT + t][o]));
+                    shapeOrder = Math.max(shapeOrder, Math.abs(asShape - z[s * outT + t][o]));
+                }
             }
         }
         assertThat(opOrder).isLessThan(1e-9);
         assertThat(shapeOrder).isGreaterThan(1e-3);
         Dl4jGraph graph = Dl4jNetworkMapper.map(net, "1d");
-        assertThat(graph.linear()).extracting(Dl4jNode::name).containsExactly("out");
-        assertThat(graph.description().unsupported()).extracting(u -> u.name()).contains("conv1d");
+        assertThat(graph.description().layers()).extracting(l -> l.shape()).containsExactly("4x2x3", "2x4");
+        Dl4jNode conv = graph.linear().get(0);
+        float[] rows = conv.weightRows(w);
+        for (int o = 0; o < cOut; o++) {
+            for (int c = 0; c < C_IN; c++) {
+                for (int i = 0; i < k; i++) {
+                    assertThat((double) rows[(o * C_IN + c) * k + i]).isEqualTo(flat[(i * C_IN + c) * cOut + o], within(1e-6));
+                }
+            }
+        }
+        LayerProbe p = Dl4jProbe.compute(graph, x, Nd4j.rand(DataType.DOUBLE, B, 2), 1L).get(0);
+        assertThat(p.samples()).isEqualTo(B * outT);
+        assertClose(p.outputMoment(), secondMoment(z), "H_b against DL4J's 1-D convolution");
+        assertClose(p.inputMoment(), secondMoment(windows), "H_a against the windows over time");
+        assertThat(p.outputGradientMoment()).isNotNull();
     }
 
     /**
