@@ -12,8 +12,15 @@ import java.util.Random;
 public final class ProbePositions {
     /** The most (sample, position) pairs one convolution's probe moments are taken over. */
     public static final int MAX_ROWS = 1024;
+    /** The seed both engines draw a layer's positions with: {@code SEED + layer index}. */
+    public static final long SEED = 0x5eed;
 
     private ProbePositions() {
+    }
+
+    /** {@link #choose} with the shared seed of the layer at {@code layerIndex}, so DJL and DL4J measure alike. */
+    public static int[] forLayer(int positions, int samples, int layerIndex) {
+        return choose(positions, samples, SEED + layerIndex);
     }
 
     /**

@@ -18,9 +18,6 @@ import dev.noether.core.model.ProbePositions;
  * matrices are copied to the heap.
  */
 final class ConvPatches {
-    /** Seed of the position sample; fixed so successive analyses measure the same positions. */
-    static final long POSITION_SEED = 0x5eed;
-
     private ConvPatches() {}
 
     /**
@@ -33,7 +30,7 @@ final class ConvPatches {
                                        MappedNetwork.ConvGeometry g, NDManager work) {
         long[] out = y.getShape().slice(2).getShape();
         int positions = Math.toIntExact(new Shape(out).size());
-        int[] chosen = ProbePositions.choose(positions, samples, POSITION_SEED + layer);
+        int[] chosen = ProbePositions.forLayer(positions, samples, layer);
         long[] index = new long[chosen.length];
         for (int i = 0; i < chosen.length; i++) {
             index[i] = chosen[i];

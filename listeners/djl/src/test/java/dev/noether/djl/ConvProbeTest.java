@@ -191,7 +191,7 @@ class ConvProbeTest {
                     }
                 }
             }
-            int[] chosen = ProbePositions.choose(p, b, ConvPatches.POSITION_SEED);
+            int[] chosen = ProbePositions.forLayer(p, b, 0);
             rows = b * chosen.length;
             ha = new double[n * n];
             hb = new double[m * m];
