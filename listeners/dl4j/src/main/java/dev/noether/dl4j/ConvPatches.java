@@ -22,9 +22,12 @@ final class ConvPatches {
         this.positions = positions;
     }
 
-    /** The positions measured of an output of {@code outputPositions} positions for {@code samples} samples. */
-    static ConvPatches of(ConvGeometry geometry, int outputPositions, int samples, long seed) {
-        return new ConvPatches(geometry, ProbePositions.choose(outputPositions, samples, seed));
+    /**
+     * The positions measured of an output of {@code outputPositions} positions for {@code samples} samples, for
+     * the linear layer at {@code layerIndex} (the DJL adapter draws the same ones).
+     */
+    static ConvPatches of(ConvGeometry geometry, int outputPositions, int samples, int layerIndex) {
+        return new ConvPatches(geometry, ProbePositions.forLayer(outputPositions, samples, layerIndex));
     }
 
     int positions() {

@@ -56,13 +56,13 @@ final class Dl4jProbe {
 
     private Dl4jProbe() {}
 
-    /** The probes of every linear layer reached by {@code features}; {@code seed} picks the conv positions. */
-    static List<LayerProbe> compute(Dl4jGraph graph, INDArray features, INDArray labels, long seed) {
+    /** The probes of every linear layer reached by {@code features}. */
+    static List<LayerProbe> compute(Dl4jGraph graph, INDArray features, INDArray labels) {
         if (graph.nodes().isEmpty()) {
             return List.of();
         }
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            return new Pass(graph, features, labels, seed).run();
+            return new Pass(graph, features, labels).run();
         }
     }
 
@@ -81,11 +81,8 @@ final class Dl4jProbe {
         private final Map<String, ConvPatches> convPositions = new HashMap<>();
         private final Map<String, LayerProbe.Builder> probes = new HashMap<>();
 
-        private final long seed;
-
-        Pass(Dl4jGraph graph, INDArray features, INDArray labels, long seed) {
+        Pass(Dl4jGraph graph, INDArray features, INDArray labels) {
             this.graph = graph;
-            this.seed = seed;
             this.labels = labels;
             this.batch = Math.toIntExact(features.size(0));
             for (String input : graph.inputs()) {
@@ -178,7 +175,7 @@ final class Dl4jProbe {
             INDArray image = g.asImage(in);
             long outH = out.size(2);
             long outW = out.rank() == 3 ? 1 : out.size(3);
-            ConvPatches patches = ConvPatches.of(g, Math.toIntExact(outH * outW), batch, seed);
+            ConvPatches patches = ConvPatches.of(g, Math.toIntExact(outH * outW), batch, n.linearIndex());
             INDArray w = n.layer().getParam("W");
             INDArray wRows = g.weightMatrix(w); // (C_out, C_in·∏k)
             INDArray b = n.hasBias() ? n.layer().getParam("b").reshape(1, n.outputs()) : null;

@@ -121,7 +121,7 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
             }
             ProbeBatch batch = b.probe;
             b.monitor.analyze(iteration, batch == null ? null
-                    : () -> Dl4jProbe.compute(b.chain, batch.features(), batch.labels(), b.monitor.config().seed()));
+                    : () -> Dl4jProbe.compute(b.chain, batch.features(), batch.labels()));
         } catch (Throwable e) {
             failed(b, e);
         }

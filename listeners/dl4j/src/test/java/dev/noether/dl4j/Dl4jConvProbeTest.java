@@ -71,7 +71,7 @@ class Dl4jConvProbeTest {
             y[s][r.nextInt(CLASSES)] = 1;
         }
         List<LayerProbe> probes = Dl4jProbe.compute(Dl4jNetworkMapper.map(net, "tiny"),
-                Nd4j.createFromArray(x), Nd4j.createFromArray(y), 1L);
+                Nd4j.createFromArray(x), Nd4j.createFromArray(y));
         assertThat(probes).extracting(LayerProbe::layer).containsExactly(0, 1);
 
         double[][][][] k = kernel(net.getLayer(0).getParam("W")); // (C_out, C_in, kh, kw)
@@ -204,7 +204,7 @@ class Dl4jConvProbeTest {
         net.init();
         net.initGradientsView(); // DL4J allocates it at the first fit; the probe runs after one
         INDArray x = Nd4j.rand(DataType.DOUBLE, B, C_IN, size, size).subi(0.5);
-        LayerProbe p = Dl4jProbe.compute(Dl4jNetworkMapper.map(net, "geometry"), x, Nd4j.rand(DataType.DOUBLE, B, 2), 1L).get(0);
+        LayerProbe p = Dl4jProbe.compute(Dl4jNetworkMapper.map(net, "geometry"), x, Nd4j.rand(DataType.DOUBLE, B, 2)).get(0);
         INDArray out = net.feedForward(x, false).get(1); // (B, C_out, H', W'), DL4J's own convolution
         int outH = (int) out.size(2);
         int outW = (int) out.size(3);
@@ -255,7 +255,7 @@ class Dl4jConvProbeTest {
         for (int t = 0; t < 5; t++) {
             net.fit(x, y); // moves the running statistics and β away from their initial values
         }
-        LayerProbe p = Dl4jProbe.compute(Dl4jNetworkMapper.map(net, "bn"), x, y, 1L).get(0);
+        LayerProbe p = Dl4jProbe.compute(Dl4jNetworkMapper.map(net, "bn"), x, y).get(0);
         INDArray relu = net.feedForward(x, false).get(3); // (B, C_out, 3, 3) after conv, bn, relu
         double[][] active = new double[(int) (B * relu.size(2) * relu.size(3))][C_OUT];
         int row = 0;
@@ -340,7 +340,7 @@ class Dl4jConvProbeTest {
                 }
             }
         }
-        LayerProbe p = Dl4jProbe.compute(graph, x, Nd4j.rand(DataType.DOUBLE, B, 2), 1L).get(0);
+        LayerProbe p = Dl4jProbe.compute(graph, x, Nd4j.rand(DataType.DOUBLE, B, 2)).get(0);
         assertThat(p.samples()).isEqualTo(B * outT);
         assertClose(p.outputMoment(), secondMoment(z), "H_b against DL4J's 1-D convolution");
         assertClose(p.inputMoment(), secondMoment(windows), "H_a against the windows over time");
@@ -354,7 +354,6 @@ class Dl4jConvProbeTest {
     @Test
     void largeOutputsAreSubsampledWithTheSharedFixedSeed() {
         int size = 30;
-        long seed = 42;
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(7)
                 .dataType(DataType.DOUBLE).weightInit(WeightInit.XAVIER).list()
                 .layer(new ConvolutionLayer.Builder(3, 3).nOut(C_OUT).activation(Activation.IDENTITY).build())
@@ -366,10 +365,10 @@ class Dl4jConvProbeTest {
         INDArray x = Nd4j.rand(DataType.DOUBLE, B, C_IN, size, size);
         INDArray y = Nd4j.rand(DataType.DOUBLE, B, 2);
         Dl4jGraph graph = Dl4jNetworkMapper.map(net, "big");
-        LayerProbe first = Dl4jProbe.compute(graph, x, y, seed).get(0);
-        LayerProbe second = Dl4jProbe.compute(graph, x, y, seed).get(0);
+        LayerProbe first = Dl4jProbe.compute(graph, x, y).get(0);
+        LayerProbe second = Dl4jProbe.compute(graph, x, y).get(0);
         int outSize = size - 2;
-        int[] chosen = ProbePositions.choose(outSize * outSize, B, seed);
+        int[] chosen = ProbePositions.forLayer(outSize * outSize, B, 0);
         assertThat(chosen.length).isLessThan(outSize * outSize);
         assertThat(first.samples()).isEqualTo(B * chosen.length).isLessThanOrEqualTo(ProbePositions.MAX_ROWS);
         assertThat(second.inputMoment()).containsExactly(first.inputMoment());

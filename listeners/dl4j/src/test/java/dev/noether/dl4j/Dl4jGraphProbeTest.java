@@ -62,7 +62,7 @@ class Dl4jGraphProbeTest {
         INDArray py = Nd4j.createFromArray(y).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, SAMPLES)).dup();
         INDArray paramsBefore = graph.params().dup();
         Dl4jGraph mapped = Dl4jNetworkMapper.map(graph, "residual");
-        List<LayerProbe> probes = Dl4jProbe.compute(mapped, px, py, 1L);
+        List<LayerProbe> probes = Dl4jProbe.compute(mapped, px, py);
         assertThat(graph.params()).isEqualTo(paramsBefore);
         assertThat(mapped.linear()).extracting(Dl4jNode::name)
                 .containsExactly("stem", "convA", "convB", "side", "fc", "out");

@@ -46,7 +46,7 @@ class Dl4jProbeTest {
                 NDArrayIndex.all()).dup();
         INDArray paramsBefore = net.params().dup();
         Dl4jGraph chain = Dl4jNetworkMapper.map(net, "probe");
-        List<LayerProbe> probes = Dl4jProbe.compute(chain, x, y, 1L);
+        List<LayerProbe> probes = Dl4jProbe.compute(chain, x, y);
 
         assertThat(net.params()).isEqualTo(paramsBefore);
         assertThat(probes).extracting(LayerProbe::layer).containsExactly(0, 1, 2);
