@@ -51,6 +51,26 @@ class CrossEngineExpositionTest {
         assertThat(samples).as("every exposed family is in the catalogue").containsAll(djlFamilies.keySet());
     }
 
+    /**
+     * Issue 12: the same LeNet on both engines exposes the same families with the same label names, including
+     * the conv layers' info series (kind, shape) and the pairs through pooling and flattening.
+     */
+    @Test
+    void aLeNetOnDjlAndDl4jExposesTheSameMetricsWithTheSameLabelNames() throws Exception {
+        String djl = exposition(LeNetRuns::djl);
+        String dl4j = exposition(LeNetRuns::dl4j);
+        Map<String, Set<String>> djlFamilies = families(djl);
+        Map<String, Set<String>> dl4jFamilies = families(dl4j);
+        djlFamilies.remove("noether_pah_exponent_predicted");
+        dl4jFamilies.remove("noether_pah_exponent_predicted");
+        assertThat(djlFamilies).containsKeys("noether_charge", "noether_charge_residual", "noether_crh_alignment",
+                "noether_layer_info", "noether_neurons_distinct", "noether_layer_effective_rank");
+        assertThat(dl4jFamilies).isEqualTo(djlFamilies);
+        for (String engine : new String[] {djl, dl4j}) {
+            assertThat(engine).contains("kind=\"conv2d\"").contains("shape=\"16x6x5x5\"");
+        }
+    }
+
     interface Run {
         void train(PrometheusMeterRegistry registry) throws Exception;
     }

@@ -27,6 +27,9 @@ public enum MetricFamily {
             + "training thread), probe (engine work on the training thread), heavy (background analysis)", "seconds"),
     INFO("info", Type.GAUGE, Source.MONITOR, "version engine optimizer unsupported",
             "Noether build and run information; the value is always 1"),
+    LAYER_INFO("layer.info", Type.GAUGE, Source.MONITOR, "layer kind shape",
+            "Layer description, value always 1: kind (dense, conv1d, conv2d, conv3d) and the weight "
+            + "shape (outputs x inputs, or C_out x C_in x kernel for a convolution read as a dense layer over channels)"),
 
     // model
     LOSS("loss", Type.GAUGE, Source.REPORT, "", "Minibatch training loss at the last step"),
@@ -64,8 +67,8 @@ public enum MetricFamily {
     LAYER_UPDATE_RATIO("layer.update.ratio", Type.GAUGE, Source.REPORT, "layer", "||W(t) - W(t-1)||_F / ||W(t)||_F for the last step"),
     LAYER_EFFECTIVE_LEARNING_RATE("layer.effective.learning.rate", Type.GAUGE, Source.REPORT, "layer",
             "eta / ||W||_F^2 of a scale-invariant layer (one followed by a normalization)"),
-    LAYER_NEURONS("layer.neurons", Type.GAUGE, Source.REPORT, "layer", "Number of output neurons m of the layer"),
-    LAYER_INPUTS("layer.inputs", Type.GAUGE, Source.REPORT, "layer", "Number of inputs n of the layer"),
+    LAYER_NEURONS("layer.neurons", Type.GAUGE, Source.REPORT, "layer", "Number of output neurons m of the layer (output channels of a convolution)"),
+    LAYER_INPUTS("layer.inputs", Type.GAUGE, Source.REPORT, "layer", "Number of inputs n of the layer (C_in*prod(kernel) for a convolution)"),
     NEURONS_DEAD("neurons.dead", Type.GAUGE, Source.REPORT, "layer", "Neurons with ||w_i||*||u_i|| <= 1e-6 or < 1e-3 of the median: the "
             + "rescaling-symmetric state w = u = 0"),
     NEURONS_INACTIVE("neurons.inactive", Type.GAUGE, Source.REPORT, "layer", "Neurons whose post-activation is zero on every probe sample"),
@@ -88,7 +91,8 @@ public enum MetricFamily {
             + "batch + 8), within |alpha - alpha^| <= 2 delta_X/||X^_c||_F + 2 delta_Y/||Y^_c||_F, delta = tr(X - X^) "
             + "the missed trace (X_c: X minus its entry mean); exact when both matrices have rank below the sketch, "
             + "as probe moments do (all to the float32 rounding of the moments, ~1e-7); the bounds are in the "
-            + "analysis event's sketch details"),
+            + "analysis event's sketch details; convolutions: moments over (sample, position) pairs with h_a the "
+            + "input patch, at most 1024 pairs, positions drawn with a fixed seed"),
     CRH_ALIGNMENT_BASELINE("crh.alignment.baseline", Type.GAUGE, Source.REPORT, "layer side relation", "The same alignment against Q B Q^T for Haar-random "
             + "rotations Q of the second matrix: the chance level, in closed form as the ratio of Haar expectations "
             + "E<A_c,(QBQ^T)_c> / sqrt(||A_c||^2 E||(QBQ^T)_c||^2) (wide layers: on the sketches, same bound as "

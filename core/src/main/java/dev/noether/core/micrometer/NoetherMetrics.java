@@ -137,6 +137,13 @@ public final class NoetherMetrics implements MeterBinder, AutoCloseable {
             case MONITOR_OVERHEAD -> Gauge.builder(name, monitor, NoetherMonitor::overhead)
                     .tags(tags).description(family.description()).register(registry);
             case INFO -> { } // at the first step report, when the optimizer is known
+            case LAYER_INFO -> {
+                for (DenseLayer layer : monitor.description().layers()) {
+                    Gauge.builder(name, () -> 1).tags(tags).tag("layer", layer.name()).tag("kind", layer.kind().tag())
+                            .tag("shape", layer.shape()).description(family.description()).strongReference(true)
+                            .register(registry);
+                }
+            }
             default -> throw new IllegalStateException("no binding for " + family);
         }
     }

@@ -1,11 +1,15 @@
 package dev.noether.core.model;
 
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
- * One dense layer of a {@link NetworkDescription}: {@code h_b = W h_a + b} with W of shape
- * outputs × inputs, followed by what the adapter saw before the next dense layer.
+ * One linear layer of a {@link NetworkDescription}: {@code h_b = W h_a + b} with W of shape
+ * outputs × inputs. A dense layer, or a convolution read as a dense layer over channels (METRICS.md §10):
+ * outputs = C_out, inputs = C_in·∏k, W the weight (C_out, C_in, k…) flattened row-major, h_a an input
+ * patch. It carries the activation and normalization the description found after it.
  */
 public final class DenseLayer {
     private final int index;
@@ -15,13 +19,17 @@ public final class DenseLayer {
     private final boolean hasBias;
     private final Activation activation;
     private final Normalization normalization;
+    private final LayerKind kind;
+    private final int[] kernel;
 
-    DenseLayer(int index, String name, int outputs, int inputs, boolean hasBias,
+    DenseLayer(int index, String name, LayerKind kind, int outputs, int inputChannels, int[] kernel, boolean hasBias,
                Activation activation, Normalization normalization) {
         this.index = index;
         this.name = Objects.requireNonNull(name, "name");
+        this.kind = kind;
+        this.kernel = kernel.clone();
         this.outputs = outputs;
-        this.inputs = inputs;
+        this.inputs = inputChannels * kernelSize(kernel);
         this.hasBias = hasBias;
         this.activation = activation;
         this.normalization = normalization;
@@ -42,9 +50,49 @@ public final class DenseLayer {
         return outputs;
     }
 
-    /** n, the number of inputs (columns of W). */
+    /** n, the number of inputs (columns of W): C_in·∏k for a convolution. */
     public int inputs() {
         return inputs;
+    }
+
+    /** Dense or which convolution. */
+    public LayerKind kind() {
+        return kind;
+    }
+
+    /** The spatial kernel dimensions (k_h, k_w, ...); empty for a dense layer. */
+    public int[] kernel() {
+        return kernel.clone();
+    }
+
+    /** ∏k, the columns of W per input channel (1 for a dense layer). */
+    public int kernelSize() {
+        return kernelSize(kernel);
+    }
+
+    /** C_in: n for a dense layer, n / ∏k for a convolution. */
+    public int inputChannels() {
+        return inputs / kernelSize();
+    }
+
+    /**
+     * The engine's weight shape as text for the {@code shape} tag of {@code noether.layer.info}:
+     * "120x400" (outputs x inputs) for dense, "16x6x5x5" (C_out x C_in x k...) for a convolution.
+     */
+    public String shape() {
+        if (kernel.length == 0) {
+            return outputs + "x" + inputs;
+        }
+        return outputs + "x" + inputChannels() + "x"
+                + Arrays.stream(kernel).mapToObj(String::valueOf).collect(Collectors.joining("x"));
+    }
+
+    static int kernelSize(int[] kernel) {
+        int k = 1;
+        for (int d : kernel) {
+            k *= d;
+        }
+        return k;
     }
 
     public boolean hasBias() {
@@ -72,7 +120,7 @@ public final class DenseLayer {
 
     @Override
     public String toString() {
-        return name + "[" + outputs + "x" + inputs + (hasBias ? "+b" : "") + ", " + activation
+        return name + "[" + (kind == LayerKind.DENSE ? "" : kind.tag() + " ") + shape() + (hasBias ? "+b" : "") + ", " + activation
                 + (normalization == null ? "" : ", " + normalization) + "]";
     }
 }

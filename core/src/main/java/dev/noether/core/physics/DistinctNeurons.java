@@ -26,8 +26,17 @@ public final class DistinctNeurons {
      */
     public static int count(float[] wl, int m, int n, float[] wNext, int k, boolean[] dead, double cosThreshold,
                             LinearAlgebra la) {
-        if (wl.length != (long) m * n || wNext.length != (long) k * m) {
-            throw new IllegalArgumentException("expected W_l of " + m + "×" + n + " and W_{l+1} of " + k + "×" + m);
+        return count(wl, m, n, wNext, k, 1, dead, cosThreshold, la);
+    }
+
+    /**
+     * {@link #count(float[], int, int, float[], int, boolean[], double, LinearAlgebra)} with u_i the {@code g}
+     * contiguous columns of channel i in the k×(m·g) matrix {@code wNext} (a {@code ChannelGrouping}).
+     */
+    public static int count(float[] wl, int m, int n, float[] wNext, int k, int g, boolean[] dead,
+                            double cosThreshold, LinearAlgebra la) {
+        if (wl.length != (long) m * n || wNext.length != (long) k * m * g) {
+            throw new IllegalArgumentException("expected W_l of " + m + "×" + n + " and W_{l+1} of " + k + "×" + m * g);
         }
         if (dead != null && dead.length != m) {
             throw new IllegalArgumentException("dead mask length " + dead.length + " != m = " + m);
@@ -40,18 +49,21 @@ public final class DistinctNeurons {
             }
         }
         double[] w = new double[size * n];
-        double[] u = new double[size * k];
+        int ku = k * g; // length of one u_i
+        double[] u = new double[size * ku];
         for (int a = 0; a < size; a++) {
             int i = live[a];
             for (int j = 0; j < n; j++) {
                 w[a * n + j] = wl[i * n + j];
             }
             for (int r = 0; r < k; r++) {
-                u[a * k + r] = wNext[r * m + i];
+                for (int p = 0; p < g; p++) {
+                    u[a * ku + r * g + p] = wNext[r * m * g + i * g + p];
+                }
             }
         }
         normalizeRows(w, size, n);
-        normalizeRows(u, size, k);
+        normalizeRows(u, size, ku);
         int[] parent = new int[size];
         for (int a = 0; a < size; a++) {
             parent[a] = a;
@@ -72,7 +84,7 @@ public final class DistinctNeurons {
                         int b = a0 + j;
                         int ra = find(parent, a);
                         int rb = find(parent, b);
-                        if (ra != rb && dot(u, a, b, k) > cosThreshold) {
+                        if (ra != rb && dot(u, a, b, ku) > cosThreshold) {
                             parent[Math.max(ra, rb)] = Math.min(ra, rb);
                             clusters--;
                         }

@@ -9,7 +9,9 @@ import java.util.Arrays;
  *
  * <p>Layout: {@code wl} is W_l, row-major {@code float[m*n]} (m outputs × n inputs), so neuron i's incoming
  * weights are w_i = row i. {@code wNext} is W_{l+1}, row-major {@code float[k*m]} (k × m), so neuron i's
- * outgoing weights are u_i = column i. For the last hidden layer W_{l+1} is the output layer.
+ * outgoing weights are u_i = column i. For the last hidden layer W_{l+1} is the output layer. With a channel
+ * grouping of g columns per neuron (a convolution, METRICS.md §10) W_{l+1} is k×(m·g) and u_i is the columns
+ * i·g … i·g+g−1, read as one vector of k·g weights.
  *
  * <p>Pure functions, no state.
  */
@@ -53,7 +55,16 @@ public final class NeuronCensus {
      */
     public static boolean[] deadMask(float[] wl, float[] bl, int m, int n, float[] wNext, int k,
                               double absTol, double relTol) {
-        checkWeights(wl, m, n, wNext, k);
+        return deadMask(wl, bl, m, n, wNext, k, 1, absTol, relTol);
+    }
+
+    /**
+     * {@link #deadMask(float[], float[], int, int, float[], int, double, double)} with u_i the {@code g}
+     * contiguous columns of channel i in the k×(m·g) matrix {@code wNext}.
+     */
+    public static boolean[] deadMask(float[] wl, float[] bl, int m, int n, float[] wNext, int k, int g,
+                              double absTol, double relTol) {
+        checkWeights(wl, m, n, wNext, k, g);
         if (bl != null && bl.length != m) {
             throw new IllegalArgumentException("bias length " + bl.length + " != m = " + m);
         }
@@ -67,10 +78,11 @@ public final class NeuronCensus {
             inSq[i] = s;
         }
         double[] outSq = new double[m];
-        for (int r = 0; r < k; r++) { // walk W_{l+1} row by row: contiguous, accumulates column norms
-            for (int i = 0, o = r * m; i < m; i++) {
-                double x = wNext[o + i];
-                outSq[i] += x * x;
+        int cols = m * g;
+        for (int r = 0; r < k; r++) { // walk W_{l+1} row by row: contiguous, accumulates column-group norms
+            for (int j = 0, o = r * cols; j < cols; j++) {
+                double x = wNext[o + j];
+                outSq[j / g] += x * x;
             }
         }
         double[] product = new double[m];
@@ -99,7 +111,16 @@ public final class NeuronCensus {
      * @param dead mask from {@link #deadMask} (length m), or null for "all live"
      */
     public static int distinct(float[] wl, int m, int n, float[] wNext, int k, boolean[] dead, double cosThreshold) {
-        checkWeights(wl, m, n, wNext, k);
+        return distinct(wl, m, n, wNext, k, 1, dead, cosThreshold);
+    }
+
+    /**
+     * {@link #distinct(float[], int, int, float[], int, boolean[], double)} with u_i the {@code g} contiguous
+     * columns of channel i in the k×(m·g) matrix {@code wNext}.
+     */
+    public static int distinct(float[] wl, int m, int n, float[] wNext, int k, int g, boolean[] dead,
+                               double cosThreshold) {
+        checkWeights(wl, m, n, wNext, k, g);
         if (dead != null && dead.length != m) {
             throw new IllegalArgumentException("dead mask length " + dead.length + " != m = " + m);
         }
@@ -112,18 +133,21 @@ public final class NeuronCensus {
         }
         final int size = count;
         double[] w = new double[size * n]; // live rows of W_l, unit length
-        double[] u = new double[size * k]; // live columns of W_{l+1} as rows, unit length
+        int ku = k * g; // length of one u_i
+        double[] u = new double[size * ku]; // live column groups of W_{l+1} as rows, unit length
         for (int a = 0; a < size; a++) {
             int i = live[a];
             for (int j = 0; j < n; j++) {
                 w[a * n + j] = wl[i * n + j];
             }
             for (int r = 0; r < k; r++) {
-                u[a * k + r] = wNext[r * m + i];
+                for (int p = 0; p < g; p++) {
+                    u[a * ku + r * g + p] = wNext[r * m * g + i * g + p];
+                }
             }
         }
         normalizeRows(w, size, n);
-        normalizeRows(u, size, k);
+        normalizeRows(u, size, ku);
 
         int[] parent = new int[size];
         for (int a = 0; a < size; a++) {
@@ -141,13 +165,13 @@ public final class NeuronCensus {
                     for (; b + 3 < bEnd; b += 4) {
                         dot4(w, a, b, n, cos4);
                         for (int q = 0; q < 4; q++) {
-                            if (cos4[q] > cosThreshold && joinIfOutgoingAgrees(parent, a, b + q, u, k, cosThreshold)) {
+                            if (cos4[q] > cosThreshold && joinIfOutgoingAgrees(parent, a, b + q, u, ku, cosThreshold)) {
                                 clusters--;
                             }
                         }
                     }
                     for (; b < bEnd; b++) {
-                        if (dot(w, a, b, n) > cosThreshold && joinIfOutgoingAgrees(parent, a, b, u, k, cosThreshold)) {
+                        if (dot(w, a, b, n) > cosThreshold && joinIfOutgoingAgrees(parent, a, b, u, ku, cosThreshold)) {
                             clusters--;
                         }
                     }
@@ -250,15 +274,15 @@ public final class NeuronCensus {
         return sorted.length % 2 == 1 ? sorted[mid] : 0.5 * (sorted[mid - 1] + sorted[mid]);
     }
 
-    private static void checkWeights(float[] wl, int m, int n, float[] wNext, int k) {
-        if (m < 0 || n < 0 || k < 0) {
-            throw new IllegalArgumentException("negative dimension: m=" + m + " n=" + n + " k=" + k);
+    private static void checkWeights(float[] wl, int m, int n, float[] wNext, int k, int g) {
+        if (m < 0 || n < 0 || k < 0 || g <= 0) {
+            throw new IllegalArgumentException("bad dimension: m=" + m + " n=" + n + " k=" + k + " g=" + g);
         }
         if (wl.length != (long) m * n) {
             throw new IllegalArgumentException("W_l length " + wl.length + " != m*n = " + m + "*" + n);
         }
-        if (wNext.length != (long) k * m) {
-            throw new IllegalArgumentException("W_{l+1} length " + wNext.length + " != k*m = " + k + "*" + m);
+        if (wNext.length != (long) k * m * g) {
+            throw new IllegalArgumentException("W_{l+1} length " + wNext.length + " != k*m*g = " + k + "*" + m + "*" + g);
         }
     }
 }

@@ -125,15 +125,16 @@ final class HeavyAnalysis {
         if (hidden) {
             LayerSnapshot s = snapshot.layer(layer.index());
             float[] wNext = snapshot.layer(next.index()).weight();
+            int g = description.grouping(layer).positions(); // u_i = the g columns of W_{l+1} reading channel i
             boolean[] dead = NeuronCensus.deadMask(s.weight(), s.bias(), layer.outputs(), layer.inputs(), wNext,
-                    next.outputs(), config.deadAbsolute(), config.deadRelative());
+                    next.outputs(), g, config.deadAbsolute(), config.deadRelative());
             int deadCount = 0;
             for (boolean d : dead) {
                 deadCount += d ? 1 : 0;
             }
             out.put(MetricFamily.NEURONS_DEAD, deadCount, tag);
             out.put(MetricFamily.NEURONS_DISTINCT, DistinctNeurons.count(s.weight(), layer.outputs(), layer.inputs(),
-                    wNext, next.outputs(), dead, config.distinctCosine(), la), tag);
+                    wNext, next.outputs(), g, dead, config.distinctCosine(), la), tag);
         }
         if (probe == null) {
             return;
@@ -161,10 +162,11 @@ final class HeavyAnalysis {
             out.put(MetricFamily.REPRESENTATION_EFFECTIVE_RANK,
                     Spectrum.effectiveRank(clampNonNegative(Spectrum.symmetricEigenvalues(hb, la))), tag);
         }
-        if (hidden && probe.activeFraction() != null) {
+        boolean readByALayer = description.hidden(layer);
+        if (readByALayer && probe.activeFraction() != null) {
             out.put(MetricFamily.NEURONS_INACTIVE, ProbeCensus.inactive(probe.activeFraction()), tag);
         }
-        if (hidden && hb != null && probe.outputMean() != null) {
+        if (readByALayer && hb != null && probe.outputMean() != null) {
             NeuronCorrelation r = ProbeCensus.correlation(hb.data, toDouble(probe.outputMean()), m,
                     config.blockCorrelation());
             out.put(MetricFamily.NEURON_BLOCKS, r.blocks(), tag);

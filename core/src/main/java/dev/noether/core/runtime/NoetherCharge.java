@@ -1,6 +1,7 @@
 package dev.noether.core.runtime;
 
 import dev.noether.core.catalogue.MetricFamily;
+import dev.noether.core.model.ChannelGrouping;
 import dev.noether.core.model.OptimizerSettings;
 import dev.noether.core.model.Symmetry;
 import dev.noether.core.model.SymmetryPair;
@@ -8,7 +9,8 @@ import dev.noether.core.physics.LayerMoments;
 
 /**
  * The Noether charge of one symmetric pair, tracked step by step (METRICS.md §2). Per neuron
- * {@code C_i = ‖w_i‖² + b_i² − ‖u_i‖²}; the pair charge Q = Σ C_i and scale S = Σ (‖w_i‖² + b_i² + ‖u_i‖²).
+ * {@code C_i = ‖w_i‖² + b_i² − ‖u_i‖²}, u_i the columns of W_{l+1} that the pair's {@link ChannelGrouping} gives
+ * channel i (one column for dense→dense, ∏k for conv→conv, the positions for conv→flatten→dense); the pair charge Q = Σ C_i and scale S = Σ (‖w_i‖² + b_i² + ‖u_i‖²).
  *
  * <p>For plain SGD with L2 decay γ_p, θ ← (1 − ηγ_p)θ − ηĝ, and the symmetry's identity
  * {@code w_i·ĝ_{w_i} + b_i ĝ_{b_i} − u_i·ĝ_{u_i} = 0} cancels the first-order term, leaving the exact prediction
@@ -64,7 +66,7 @@ final class NoetherCharge {
         double scale = 0;
         for (int i = 0; i < m; i++) {
             double in = first.rowSq[i] + (first.biasSq == null ? 0 : first.biasSq[i]);
-            double outgoing = second.colSq[i];
+            double outgoing = pair.grouping().sum(second.colSq, i);
             charges[i] = in - outgoing;
             q += charges[i];
             scale += in + outgoing;
@@ -84,8 +86,8 @@ final class NoetherCharge {
             current.add(observed, predicted);
         }
         if (first.hasGradients && second.hasGradients) {
-            current.addViolation(violation(first, second));
-            predictedNext = optimizer.predictsCharge() ? predict(first, second, optimizer) : Double.NaN;
+            current.addViolation(violation(first, second, pair.grouping()));
+            predictedNext = optimizer.predictsCharge() ? predict(first, second, pair.grouping(), optimizer) : Double.NaN;
         } else {
             predictedNext = Double.NaN;
         }
@@ -118,20 +120,20 @@ final class NoetherCharge {
     }
 
     /** Σ_i |w_i·ĝ_w + b_i ĝ_b − u_i·ĝ_u| / Σ_i (|w_i·ĝ_w| + |b_i ĝ_b| + |u_i·ĝ_u|). */
-    private static double violation(LayerMoments first, LayerMoments second) {
+    static double violation(LayerMoments first, LayerMoments second, ChannelGrouping g) {
         double num = 0;
         double den = 0;
         for (int i = 0; i < first.rows; i++) {
             double w = first.rowDot[i];
             double b = first.biasDot == null ? 0 : first.biasDot[i];
-            double u = second.colDot[i];
+            double u = g.sum(second.colDot, i);
             num += Math.abs(w + b - u);
             den += Math.abs(w) + Math.abs(b) + Math.abs(u);
         }
         return den > 0 ? num / den : 0;
     }
 
-    private static double predict(LayerMoments first, LayerMoments second, OptimizerSettings o) {
+    static double predict(LayerMoments first, LayerMoments second, ChannelGrouping g, OptimizerSettings o) {
         double eta = o.learningRate();
         double eta2 = eta * eta;
         double kw = sq(1 - eta * o.weightDecay());
@@ -144,7 +146,7 @@ final class NoetherCharge {
             if (first.biasSq != null) {
                 q += kb * first.biasSq[i] + eta2 * first.biasGradSq[i] + cb * first.biasDot[i];
             }
-            q -= kw * second.colSq[i] + eta2 * second.colGradSq[i] + cw * second.colDot[i];
+            q -= kw * g.sum(second.colSq, i) + eta2 * g.sum(second.colGradSq, i) + cw * g.sum(second.colDot, i);
         }
         return q;
     }

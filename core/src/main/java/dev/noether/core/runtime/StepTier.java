@@ -98,8 +98,8 @@ final class StepTier {
             out.put(MetricFamily.PAIR_NORM_RATIO, Math.sqrt(first.weightSquared / second.weightSquared),
                     "pair", pair.tag(), "symmetry", pair.symmetry().tag());
         }
-        out.put(MetricFamily.NORM_IMBALANCE, imbalance(moments));
-        out.put(MetricFamily.NORM_SPREAD, spread(moments));
+        out.put(MetricFamily.NORM_IMBALANCE, imbalance(alongLongestChain(moments)));
+        out.put(MetricFamily.NORM_SPREAD, spread(alongLongestChain(moments)));
         return out.build();
     }
 
@@ -111,6 +111,16 @@ final class StepTier {
     /** Restarts every pair's drift from the next step. */
     void resetDrift() {
         charges.forEach(NoetherCharge::resetDrift);
+    }
+
+    /** The moments of the layers on the description's longest chain, in forward order (METRICS.md §10). */
+    private LayerMoments[] alongLongestChain(LayerMoments[] moments) {
+        List<DenseLayer> chain = description.longestChain();
+        LayerMoments[] out = new LayerMoments[chain.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = moments[chain.get(i).index()];
+        }
+        return out;
     }
 
     /**

@@ -242,10 +242,14 @@ class MonitorBehaviourTest {
             assertThat(registry.find("noether.neurons.dead").tags("layer", "fc1").gauge().value()).isZero();
             assertThat(registry.find("noether.last.step.timestamp").gauge().getId().getBaseUnit()).isEqualTo("seconds");
             assertThat(registry.find("noether.analysis").tags("tier", "heavy").timer().count()).isEqualTo(1);
-            // no per-neuron series: every meter's tags come from the bounded set of §7
+            Gauge info = registry.find("noether.layer.info").tags("layer", "fc2").gauge();
+            assertThat(info.getId().getTag("kind")).isEqualTo("dense");
+            assertThat(info.getId().getTag("shape")).isEqualTo("8x8");
+            assertThat(info.value()).isEqualTo(1);
+            // no per-neuron series: every meter's tags come from the bounded set of §7 (and layer.info's kind, shape)
             registry.getMeters().forEach(m -> m.getId().getTags().forEach(tag ->
                     assertThat(tag.getKey()).isIn("model", "layer", "pair", "symmetry", "side", "relation", "phase",
-                            "tier", "reason", "stage", "version", "engine", "optimizer", "unsupported")));
+                            "tier", "reason", "stage", "version", "engine", "optimizer", "unsupported", "kind", "shape")));
         }
     }
 

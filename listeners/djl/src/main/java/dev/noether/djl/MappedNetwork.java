@@ -1,41 +1,63 @@
 package dev.noether.djl;
 
+import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import dev.noether.core.model.NetworkDescription;
 
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * A DJL block as Noether sees it: the core description, the parameters of its dense layers in description
- * order, and the flattened chain of blocks the probe runs one by one.
+ * A DJL block as Noether sees it: the core description, the parameters of its linear layers (Linear and
+ * convolutions) in description order, and the plan the probe interprets block by block.
  *
- * @param description the core's view (dense layers, pairs, unsupported layers)
- * @param dense       parameters of every dense layer, index i = {@code description.layers().get(i)}
- * @param chain       every leaf block in forward order; null when the model is not a sequential chain
- *                    (then no probe can be run)
+ * @param description the core's view (layers, pairs, unsupported nodes)
+ * @param dense       parameters of every linear layer, index i = {@code description.layers().get(i)}
+ * @param plan        the block tree in forward order; null when the model cannot be run piecewise (then no
+ *                    probe is run)
  */
-record MappedNetwork(NetworkDescription description, List<DenseParameters> dense, List<Link> chain) {
+record MappedNetwork(NetworkDescription description, List<DenseParameters> dense, Step plan) {
 
-    /** The weight (m × n) and optional bias (m) of one DJL {@code Linear}. */
+    /** The weight (m × n, or a convolution's (C_out, C_in, k…)) and optional bias (m) of one linear layer. */
     record DenseParameters(String name, Parameter weight, Parameter bias) {}
 
     /** What a leaf block means to the probe. */
     enum Role {
-        /** A {@code Linear}: its input and output are measured. */
-        DENSE,
-        /** An element-wise activation: its output is the post-activation of the dense layer before it. */
+        /** A {@code Linear} or convolution: its input and output are measured. */
+        LINEAR,
+        /** An element-wise activation: its output is the post-activation of the open linear layer. */
         ACTIVATION,
-        /** Normalization, dropout, reshape: runs, measures nothing. */
+        /** Normalization, dropout, pooling, flatten: runs, measures nothing. */
         PASS,
-        /** A layer Noether cannot model: runs, and ends the dense layer's segment. */
+        /** A block Noether cannot model: runs, and ends the open layer's post-activation. */
         OPAQUE
     }
 
+    /** One node of the probe plan. */
+    sealed interface Step permits Sequence, Parallel, Leaf {}
+
+    /** Children run one after another, as in a {@code SequentialBlock}. */
+    record Sequence(List<Step> steps) implements Step {}
+
+    /** Branches run on the same input and joined, as in a {@code ParallelBlock}. */
+    record Parallel(List<Step> branches, Function<List<NDList>, NDList> join) implements Step {}
+
     /**
-     * One leaf block of the chain.
+     * One leaf block.
      *
-     * @param denseIndex the dense layer's index for {@link Role#DENSE}, else -1
+     * @param layer the linear layer's index for {@link Role#LINEAR}, else -1
+     * @param conv  the convolution's geometry for a convolution, else null
      */
-    record Link(String name, Block block, Role role, int denseIndex) {}
+    record Leaf(String name, Block block, Role role, int layer, ConvGeometry conv) implements Step {}
+
+    /**
+     * Kernel, stride, symmetric zero padding and dilation per spatial dimension of an ungrouped, channels-first
+     * convolution: which input patches exist (METRICS.md §10).
+     */
+    record ConvGeometry(long[] kernel, long[] stride, long[] padding, long[] dilation) {
+        int dims() {
+            return kernel.length;
+        }
+    }
 }

@@ -205,7 +205,7 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
                         + "NoetherTrainingListener.builder().optimizer(OptimizerSettings...) to name it", e));
             }
         }
-        if (network.chain() != null && !network.dense().isEmpty()) {
+        if (network.plan() != null && !network.dense().isEmpty()) {
             startProbe(trainer, batchData, network, m);
         }
         monitor = m; // last: a start that failed half-way is not retried (see fail)

@@ -14,8 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Measures the probe-batch moments of every dense layer with the engine's own ops (METRICS.md §5, §6): runs
- * the chain of leaf blocks one by one in inference mode on detached parameters, and per dense layer computes
+ * Measures the probe-batch moments of every linear layer with the engine's own ops (METRICS.md §5, §6, §10):
+ * interprets the mapped plan (sequences, parallel branches with their join, leaf blocks) in inference mode on
+ * detached parameters, and per dense layer computes
  * <ul>
  *   <li>H_a = h_aᵀh_a / B, H_b = h_bᵀh_b / B, E[h_b], and the share of samples with non-zero post-activation;</li>
  *   <li>G_b = E[g_b g_bᵀ] from per-sample gradients g_b = ∂ℓ_s/∂h_b: a zero array e requiring gradient is added
@@ -23,6 +24,7 @@ import java.util.List;
  *       one {@link GradientCollector}, and B·∂L/∂e is the per-sample gradient of the batch-mean loss L (DJL's
  *       losses average over the batch).</li>
  * </ul>
+ * and per convolution the same over (sample, position) pairs with h_a the input patch ({@link ConvPatches}).
  * Only the d×d matrices reach the heap. Every array lives in a sub-manager and an {@link NDScope} closed at the
  * end; the parameters are detached, so the training step's gradients are never touched; the collector is
  * always closed. If another collector is open (a loop that notifies listeners inside its own), G_b is left out.
@@ -64,53 +66,22 @@ final class ProbeRunner {
         }
     }
 
-    /** Runs the probe batch through the chain and measures every dense layer whose input is a matrix. */
+    /** Runs the probe batch through the plan and measures every linear layer whose input it can read. */
     List<Moments> measure(Trainer trainer) {
         int layers = network.dense().size();
-        NDArray[] inputs = new NDArray[layers];
-        NDArray[] outputs = new NDArray[layers];
-        NDArray[] post = new NDArray[layers];
-        NDArray[] perturbations = new NDArray[layers];
-        NDArray[] gradients = new NDArray[layers];
         int samples = batch.size();
         try (NDManager work = batch.manager().newSubManager(); NDScope scope = new NDScope()) {
             DetachedParameterStore store = new DetachedParameterStore(work);
             GradientCollector collector = batch.labels() == null ? null : openCollector(trainer);
+            Pass pass = new Pass(layers, store, collector != null ? work : null);
             try {
-                NDList x = batch.inputs();
-                int open = -1; // the dense layer whose post-activation is still being formed
-                for (MappedNetwork.Link link : network.chain()) {
-                    NDList y = link.block().forward(store, x, false);
-                    switch (link.role()) {
-                        case DENSE -> {
-                            int i = link.denseIndex();
-                            inputs[i] = x.singletonOrThrow();
-                            outputs[i] = y.singletonOrThrow();
-                            if (collector != null) {
-                                NDArray e = work.zeros(outputs[i].getShape(), outputs[i].getDataType());
-                                e.setRequiresGradient(true);
-                                perturbations[i] = e;
-                                y = new NDList(outputs[i].add(e));
-                            }
-                            post[i] = y.singletonOrThrow();
-                            open = i;
-                        }
-                        case ACTIVATION -> {
-                            if (open >= 0) {
-                                post[open] = y.singletonOrThrow();
-                            }
-                        }
-                        case OPAQUE -> open = -1;
-                        case PASS -> { }
-                    }
-                    x = y;
-                }
+                NDList x = run(network.plan(), batch.inputs(), pass, new int[] {-1});
                 if (collector != null) {
                     Loss loss = trainer.getLoss();
                     collector.backward(loss.evaluate(batch.labels(), x));
                     for (int i = 0; i < layers; i++) {
-                        if (perturbations[i] != null) {
-                            gradients[i] = perturbations[i].getGradient();
+                        if (pass.perturbations[i] != null) {
+                            pass.gradients[i] = pass.perturbations[i].getGradient();
                         }
                     }
                 }
@@ -121,12 +92,91 @@ final class ProbeRunner {
             }
             List<Moments> probes = new ArrayList<>(layers);
             for (int i = 0; i < layers; i++) {
-                if (inputs[i] != null && inputs[i].getShape().dimension() == 2) {
-                    probes.add(moments(i, samples, inputs[i], outputs[i], post[i], gradients[i]));
+                NDArray in = pass.inputs[i];
+                if (in == null) {
+                    continue;
+                }
+                if (pass.conv[i] != null) {
+                    probes.add(ConvPatches.moments(i, samples, in, pass.outputs[i], pass.post[i], pass.gradients[i],
+                            pass.conv[i], work));
+                } else if (in.getShape().dimension() == 2) {
+                    probes.add(moments(i, samples, in, pass.outputs[i], pass.post[i], pass.gradients[i]));
                 }
             }
             return probes;
         }
+    }
+
+    /** What one probe pass records per linear layer: its input, output, post-activation, and gradient hooks. */
+    private static final class Pass {
+        final NDArray[] inputs;
+        final NDArray[] outputs;
+        final NDArray[] post;
+        final NDArray[] perturbations;
+        final NDArray[] gradients;
+        final MappedNetwork.ConvGeometry[] conv;
+        final DetachedParameterStore store;
+        /** Where the zero perturbations live; null when no per-sample gradients are taken. */
+        final NDManager gradientManager;
+
+        Pass(int layers, DetachedParameterStore store, NDManager gradientManager) {
+            inputs = new NDArray[layers];
+            outputs = new NDArray[layers];
+            post = new NDArray[layers];
+            perturbations = new NDArray[layers];
+            gradients = new NDArray[layers];
+            conv = new MappedNetwork.ConvGeometry[layers];
+            this.store = store;
+            this.gradientManager = gradientManager;
+        }
+    }
+
+    /**
+     * Runs one step of the plan in inference mode. {@code open} holds the linear layer whose post-activation is
+     * still being formed in the enclosing sequence (-1 for none).
+     */
+    private static NDList run(MappedNetwork.Step step, NDList x, Pass pass, int[] open) {
+        if (step instanceof MappedNetwork.Sequence s) {
+            for (MappedNetwork.Step child : s.steps()) {
+                x = run(child, x, pass, open);
+            }
+            return x;
+        }
+        if (step instanceof MappedNetwork.Parallel p) {
+            List<NDList> outs = new ArrayList<>(p.branches().size());
+            for (MappedNetwork.Step branch : p.branches()) {
+                outs.add(run(branch, x, pass, new int[] {-1}));
+            }
+            open[0] = -1;
+            return p.join().apply(outs);
+        }
+        MappedNetwork.Leaf leaf = (MappedNetwork.Leaf) step;
+        NDList y = leaf.block().forward(pass.store, x, false);
+        switch (leaf.role()) {
+            case LINEAR -> {
+                int i = leaf.layer();
+                pass.inputs[i] = x.singletonOrThrow();
+                pass.outputs[i] = y.singletonOrThrow();
+                pass.conv[i] = leaf.conv();
+                if (pass.gradientManager != null) {
+                    // ∂L/∂e of a zero e added to h_b is ∂L/∂h_b at every (sample, position)
+                    NDArray e = pass.gradientManager.zeros(pass.outputs[i].getShape(), pass.outputs[i].getDataType());
+                    e.setRequiresGradient(true);
+                    pass.perturbations[i] = e;
+                    y = new NDList(pass.outputs[i].add(e));
+                }
+                pass.post[i] = y.singletonOrThrow();
+                open[0] = i;
+            }
+            case ACTIVATION -> {
+                if (open[0] >= 0 && y.singletonOrThrow().getShape().equals(pass.outputs[open[0]].getShape())) {
+                    pass.post[open[0]] = y.singletonOrThrow();
+                }
+            }
+            case OPAQUE -> open[0] = -1;
+            case PASS -> { }
+        }
+        return y;
     }
 
     private static Moments moments(int layer, int samples, NDArray ha, NDArray hb, NDArray post, NDArray meanLossGradient) {
@@ -138,11 +188,11 @@ final class ProbeRunner {
     }
 
     /** scale · hᵀh, computed on the engine, d×d copied out. */
-    private static float[] secondMoment(NDArray h, double scale) {
+    static float[] secondMoment(NDArray h, double scale) {
         return floats(h.transpose().matMul(h).mul(scale));
     }
 
-    private static float[] floats(NDArray a) {
+    static float[] floats(NDArray a) {
         return a.toType(DataType.FLOAT32, false).toFloatArray();
     }
 

@@ -41,6 +41,19 @@ class DjlNetworkMapperTest {
         return new DjlNetworkMapper(manager).map("m", block);
     }
 
+    /** The plan's leaves in forward order. */
+    static java.util.List<MappedNetwork.Leaf> leaves(MappedNetwork.Step step) {
+        java.util.List<MappedNetwork.Leaf> out = new java.util.ArrayList<>();
+        if (step instanceof MappedNetwork.Leaf leaf) {
+            out.add(leaf);
+        } else if (step instanceof MappedNetwork.Sequence s) {
+            s.steps().forEach(c -> out.addAll(leaves(c)));
+        } else if (step instanceof MappedNetwork.Parallel p) {
+            p.branches().forEach(c -> out.addAll(leaves(c)));
+        }
+        return out;
+    }
+
     private static Linear linear(int units) {
         return Linear.builder().setUnits(units).build();
     }
@@ -94,8 +107,8 @@ class DjlNetworkMapperTest {
                 .containsExactly("02SequentialBlock_01Linear", "03Linear");
         assertThat(net.description().pairs()).extracting(SymmetryPair::tag)
                 .containsExactly("02SequentialBlock_01Linear:03Linear");
-        assertThat(net.chain()).extracting(MappedNetwork.Link::role).containsExactly(MappedNetwork.Role.ACTIVATION,
-                MappedNetwork.Role.DENSE, MappedNetwork.Role.ACTIVATION, MappedNetwork.Role.DENSE);
+        assertThat(leaves(net.plan())).extracting(MappedNetwork.Leaf::role).containsExactly(MappedNetwork.Role.PASS,
+                MappedNetwork.Role.LINEAR, MappedNetwork.Role.ACTIVATION, MappedNetwork.Role.LINEAR);
         // the parameters are DJL's own, named as DJL names them
         assertThat(net.dense().get(0).weight().getArray().getShape()).isEqualTo(new Shape(5, 4));
         assertThat(net.dense().get(1).bias().getArray().getShape()).isEqualTo(new Shape(3));
@@ -115,7 +128,7 @@ class DjlNetworkMapperTest {
     }
 
     @Test
-    void unknownLayersAreNamedAsUnsupportedAndBreakTheChain() {
+    void unknownLayersAreNamedAsUnsupportedAndTheRestIsStillMapped() {
         SequentialBlock block = new SequentialBlock()
                 .add(linear(8)).add(Activation.reluBlock())
                 .add(new LambdaBlock(x -> new NDList(x.singletonOrThrow().reshape(-1, 1, 8)), "toChannels"))
@@ -126,13 +139,78 @@ class DjlNetworkMapperTest {
                 .add(linear(2));
         NetworkDescription d = map(block, 5).description();
 
-        assertThat(d.unsupported()).extracting(UnsupportedLayer::name)
-                .containsExactly("03LambdaBlock", "04Conv1d", "05LambdaBlock");
+        assertThat(d.unsupported()).extracting(UnsupportedLayer::name).containsExactly("03LambdaBlock", "05LambdaBlock");
         assertThat(d.unsupported()).extracting(UnsupportedLayer::reason).containsExactly(
-                "LambdaBlock 'toChannels' is not an activation Noether recognises",
-                "Conv1d is not modelled",
-                "LambdaBlock 'anonymous' is not an activation Noether recognises");
-        assertThat(d.layers()).extracting(DenseLayer::name).containsExactly("01Linear", "07Linear", "09Linear");
+                "LambdaBlock 'toChannels' is not an activation, pooling or flatten Noether recognises",
+                "LambdaBlock 'anonymous' is not an activation, pooling or flatten Noether recognises");
+        // the convolution between the two unknown lambdas is still a layer: 2 channels x 1 input channel x 3
+        assertThat(d.layers()).extracting(DenseLayer::name).containsExactly("01Linear", "04Conv1d", "07Linear", "09Linear");
+        assertThat(d.layers().get(1).shape()).isEqualTo("2x1x3");
         assertThat(d.pairs()).extracting(SymmetryPair::tag).containsExactly("07Linear:09Linear");
+    }
+
+    private MappedNetwork mapImages(ai.djl.nn.Block block, Shape sample) {
+        block.initialize(manager, DataType.FLOAT32, new Shape(2).addAll(sample));
+        return new DjlNetworkMapper(manager).map("m", block);
+    }
+
+    /** Bad input (issue 12): what a dense-over-channels reading cannot hold is a named skip; the rest is mapped. */
+    @Test
+    void groupedTransposedAndAsymmetricallyPaddedConvolutionsAreNamedSkipsAndTheRestIsMapped() {
+        SequentialBlock block = new SequentialBlock()
+                .add(ai.djl.nn.convolutional.Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(4)
+                        .optGroups(2).build())
+                .add(Activation.reluBlock())
+                .add(ai.djl.nn.convolutional.Conv2dTranspose.builder().setKernelShape(new Shape(2, 2)).setFilters(3).build())
+                // asymmetric padding: DJL's Conv2d pads symmetrically, so it takes an explicit pad in a lambda
+                .add(new LambdaBlock(x -> new NDList(x.singletonOrThrow().pad(new Shape(0, 1, 0, 1), 0)), "padRightBottom"))
+                .add(ai.djl.nn.convolutional.Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(5)
+                        .optBias(false).optDilation(new Shape(2, 2)).build())
+                .add(Activation.reluBlock())
+                .add(ai.djl.nn.pooling.Pool.maxPool2dBlock(new Shape(2, 2)))
+                .add(Blocks.batchFlattenBlock())
+                .add(linear(3));
+        NetworkDescription d = mapImages(block, new Shape(2, 9, 9)).description();
+
+        assertThat(d.unsupported()).extracting(UnsupportedLayer::name)
+                .containsExactly("01Conv2d", "03Conv2dTranspose", "04LambdaBlock");
+        assertThat(d.unsupported().get(0).reason()).startsWith("grouped/depthwise convolution (groups=2)");
+        assertThat(d.unsupported().get(1).reason()).contains("transposed convolution");
+        assertThat(d.unsupported().get(2).reason()).contains("'padRightBottom'");
+        // 9x9 → grouped 7x7 → transposed 8x8 → padded 9x9 → dilated 3x3: 5x5 → pool 2x2: 4 positions per channel
+        assertThat(d.layers()).extracting(DenseLayer::name).containsExactly("05Conv2d", "09Linear");
+        assertThat(d.layers().get(0).shape()).isEqualTo("5x3x3x3");
+        assertThat(d.layers().get(0).hasBias()).isFalse();
+        assertThat(d.pairs()).singleElement().satisfies(p -> {
+            assertThat(p.tag()).isEqualTo("05Conv2d:09Linear");
+            assertThat(p.grouping().positions()).isEqualTo(4);
+        });
+    }
+
+    @Test
+    void parallelBlocksJoinedBySumConcatOrAnythingElse() {
+        java.util.function.Supplier<ai.djl.nn.Block> conv = () -> ai.djl.nn.convolutional.Conv2d.builder()
+                .setKernelShape(new Shape(1, 1)).setFilters(2).build();
+        SequentialBlock block = new SequentialBlock()
+                .add(conv.get())
+                .add(new ai.djl.nn.ParallelBlock(l -> new NDList(l.get(0).head().add(l.get(1).head())),
+                        java.util.List.of(new SequentialBlock().add(conv.get()), Blocks.identityBlock())))
+                .add(new ai.djl.nn.ParallelBlock(l -> new NDList(ai.djl.ndarray.NDArrays.concat(
+                        new NDList(l.get(0).head(), l.get(1).head()), 1)), java.util.List.of(conv.get(), conv.get())))
+                .add(new ai.djl.nn.ParallelBlock(l -> new NDList(l.get(0).head().mul(l.get(1).head())),
+                        java.util.List.of(conv.get(), conv.get())))
+                .add(Blocks.batchFlattenBlock())
+                .add(linear(3));
+        MappedNetwork net = mapImages(block, new Shape(1, 3, 3));
+        NetworkDescription d = net.description();
+
+        assertThat(d.layers()).extracting(DenseLayer::name).containsExactly("01Conv2d",
+                "02ParallelBlock_01SequentialBlock_01Conv2d", "03ParallelBlock_01Conv2d", "03ParallelBlock_02Conv2d",
+                "04ParallelBlock_01Conv2d", "04ParallelBlock_02Conv2d", "06Linear");
+        assertThat(d.unsupported()).extracting(UnsupportedLayer::name).containsExactly("04ParallelBlock");
+        assertThat(d.pairs()).isEmpty(); // fan-out into the branches, merges and the unknown join break every pair
+        assertThat(d.hidden(d.layers().get(4))).isTrue();
+        assertThat(d.longestChain()).hasSize(5);
+        assertThat(leaves(net.plan())).hasSize(9);
     }
 }

@@ -82,13 +82,13 @@ public final class DjlOverheadBench {
         return out;
     }
 
-    private static double median(long[] nanos) {
+    static double median(long[] nanos) {
         long[] s = nanos.clone();
         Arrays.sort(s);
         return s[s.length / 2] / 1e6;
     }
 
-    private static double mean(long[] nanos) {
+    static double mean(long[] nanos) {
         return Arrays.stream(nanos).average().orElse(Double.NaN) / 1e6;
     }
 }

@@ -30,10 +30,20 @@ final class DjlRun implements AutoCloseable {
     final Model model;
     final Trainer trainer;
     private final TeacherStudent data;
+    private final Shape sample;
     private int next;
 
     DjlRun(Block block, TeacherStudent data, Optimizer optimizer, long seed, TrainingListener... listeners) {
+        this(block, data, new Shape(data.inputs), optimizer, seed, listeners);
+    }
+
+    /** A run on images: each row of {@code data.x} is one sample of shape {@code sample} (e.g. (C, H, W)). */
+    DjlRun(Block block, TeacherStudent data, Shape sample, Optimizer optimizer, long seed, TrainingListener... listeners) {
+        if (sample.size() != data.inputs) {
+            throw new IllegalArgumentException("sample shape " + sample + " does not hold " + data.inputs + " inputs");
+        }
         this.data = data;
+        this.sample = sample;
         Engine.getInstance().setRandomSeed(Math.toIntExact(seed));
         model = Model.newInstance("mlp");
         model.setBlock(block);
@@ -42,7 +52,7 @@ final class DjlRun implements AutoCloseable {
             config.addTrainingListeners(listeners);
         }
         trainer = model.newTrainer(config);
-        trainer.initialize(new Shape(1, data.inputs));
+        trainer.initialize(batchShape(1));
     }
 
     /** Trains {@code count} steps of {@code batch} consecutive rows each. */
@@ -64,10 +74,14 @@ final class DjlRun implements AutoCloseable {
 
     private Batch nextBatch(int batch) {
         NDManager m = trainer.getManager().newSubManager();
-        NDArray x = m.create(data.xRows(next, batch), new Shape(batch, data.inputs));
+        NDArray x = m.create(data.xRows(next, batch), batchShape(batch));
         NDArray y = m.create(data.yRows(next, batch), new Shape(batch, data.outputs));
         next = (next + batch) % data.samples;
         return new Batch(m, new NDList(x), new NDList(y), batch, Batchifier.STACK, Batchifier.STACK, 0, 0);
+    }
+
+    Shape batchShape(int batch) {
+        return new Shape(batch).addAll(sample);
     }
 
     /** Every parameter's values, in the block's order. */

@@ -39,7 +39,7 @@ class UnsupportedLayersTest {
     }
 
     @Test
-    void aConvolutionAndACustomLambdaAreNamedAndSkipped() throws InterruptedException {
+    void aCustomLambdaIsNamedAndSkippedAndTheConvolutionAfterItIsStillALayer() throws InterruptedException {
         SequentialBlock block = new SequentialBlock()
                 .add(Linear.builder().setUnits(16).build()).add(Activation.reluBlock())
                 .add(new LambdaBlock(x -> new NDList(x.singletonOrThrow().reshape(-1, 1, 16)), "toChannels"))
@@ -56,26 +56,30 @@ class UnsupportedLayersTest {
 
             assertThat(monitor.steps()).isEqualTo(40);
             assertThat(monitor.description().unsupported()).extracting(UnsupportedLayer::name)
-                    .containsExactly("03LambdaBlock", "04Conv1d");
-            assertThat(registry.scrape()).containsPattern("noether_info\\{[^}]*unsupported=\"03LambdaBlock,04Conv1d\"");
-            // the probe runs through the convolution too, so layers after it still get their moments
+                    .containsExactly("03LambdaBlock");
+            assertThat(registry.scrape()).containsPattern("noether_info\\{[^}]*unsupported=\"03LambdaBlock\"");
+            // the probe runs through the unknown lambda too, so the layers after it still get their moments
             assertThat(monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.PROBE) + monitor.errors(Stage.ANALYSIS)).isZero();
             assertThat(monitor.value("crh.alignment", "layer", "06Linear", "side", "b", "relation", "rga"))
                     .isPresent();
             assertThat(monitor.value("charge", "pair", "06Linear:08Linear", "symmetry", "rescaling")).isPresent();
+            // conv1d → flatten → dense: a pair whose u_i are the 14 positions of channel i
+            assertThat(monitor.value("charge", "pair", "04Conv1d:06Linear", "symmetry", "rescaling")).isPresent();
+            assertThat(monitor.value("crh.alignment", "layer", "04Conv1d", "side", "a", "relation", "rwa")).isPresent();
+            assertThat(registry.scrape()).contains("noether_layer_info{kind=\"conv1d\",layer=\"04Conv1d\",model=\"mlp\",shape=\"2x1x3\"} 1");
         }
     }
 
     @Test
-    void aModelThatIsNotSequentialIsNamedAndTrainsOn() {
-        // a single Linear as the whole model: no chain to walk
+    void aModelThatIsASingleLinearIsMappedAndTrainsOn() {
         NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(new SimpleMeterRegistry()).config(OFTEN).build();
         try (DjlRun run = new DjlRun(Linear.builder().setUnits(4).build(), DATA, sgd(), 3, listener)) {
             run.steps(10, 16);
             NoetherMonitor monitor = listener.monitor().orElseThrow();
             assertThat(monitor.steps()).isEqualTo(10);
-            assertThat(monitor.description().unsupported()).extracting(UnsupportedLayer::name).containsExactly("Linear");
-            assertThat(monitor.description().layers()).isEmpty();
+            assertThat(monitor.description().unsupported()).isEmpty();
+            assertThat(monitor.description().layers()).extracting(l -> l.name()).containsExactly("Linear");
+            assertThat(monitor.value("layer.weight.norm", "layer", "Linear")).isPresent();
         }
     }
 

@@ -1,55 +1,75 @@
 package dev.noether.dl4j;
 
 import dev.noether.core.model.NetworkDescription;
-import dev.noether.core.model.Normalization;
-import dev.noether.dl4j.ChainElement.Kind;
+import dev.noether.dl4j.Dl4jNode.Kind;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.Subsampling1DLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 
 /**
- * Reads a {@link MultiLayerNetwork}, or a {@link ComputationGraph} whose vertices form a simple chain, as
- * the core's {@link NetworkDescription} (METRICS.md §1). DL4J attaches the activation to the layer itself,
- * so a {@code DenseLayer} becomes a dense layer followed by its activation, and the {@code OutputLayer}'s
- * activation (softmax, identity, ...) follows the last dense layer. {@code ActivationLayer},
- * {@code BatchNormalization} and {@code DropoutLayer} are mapped; every other layer is named as unsupported
- * and cuts the chain, as does a {@code DenseLayer} with layer normalization (its output is not W h + b).
+ * Reads a {@link MultiLayerNetwork} or a {@link ComputationGraph} of any topology as Noether's graph
+ * (METRICS.md §10). DL4J attaches the activation to the layer itself, so a dense or convolution layer is a
+ * linear layer followed by its activation. Dense, output and convolution layers ({@code ConvolutionLayer}
+ * and {@code Convolution1DLayer}, channels-first; see {@link ConvGeometry}), {@code ActivationLayer},
+ * {@code BatchNormalization}, {@code DropoutLayer}, {@code SubsamplingLayer} (also 1-D), {@code GlobalPoolingLayer},
+ * {@code ZeroPaddingLayer}, {@code ElementWiseVertex(Add)} and {@code MergeVertex} are mapped; every other
+ * layer or vertex is named as unsupported (with the reason), and the rest of the graph is still read.
  */
 final class Dl4jNetworkMapper {
     private Dl4jNetworkMapper() {}
 
-    static Dl4jChain map(Model model, String modelName) {
+    static Dl4jGraph map(Model model, String modelName) {
+        List<Dl4jNode> nodes;
         if (model instanceof MultiLayerNetwork net) {
-            return mapMultiLayer(net, modelName);
+            nodes = multiLayerNodes(net);
+        } else if (model instanceof ComputationGraph graph) {
+            nodes = graphNodes(graph);
+        } else {
+            String what = model == null ? "null" : model.getClass().getSimpleName();
+            return unsupported(model, modelName, what, "only MultiLayerNetwork and ComputationGraph are supported");
         }
-        if (model instanceof ComputationGraph graph) {
-            return mapGraph(graph, modelName);
+        List<Dl4jNode> indexed = new ArrayList<>(nodes.size());
+        int linear = 0;
+        for (Dl4jNode n : nodes) {
+            indexed.add(n.isLinear() ? n.withLinearIndex(linear++) : n);
         }
-        String what = model == null ? "null" : model.getClass().getSimpleName();
-        return unsupported(model, modelName, what, "only MultiLayerNetwork and ComputationGraph are supported");
+        return new Dl4jGraph(model, Dl4jDescription.describe(modelName, indexed), indexed);
     }
 
-    private static Dl4jChain mapMultiLayer(MultiLayerNetwork net, String modelName) {
+    private static List<Dl4jNode> multiLayerNodes(MultiLayerNetwork net) {
         Layer[] layers = net.getLayers();
-        List<ChainElement> elements = new ArrayList<>();
+        List<Dl4jNode> nodes = new ArrayList<>();
         Set<String> names = new HashSet<>();
+        names.add(Dl4jGraph.INPUT);
+        String previous = Dl4jGraph.INPUT;
         for (int i = 0; i < layers.length; i++) {
             String name = layers[i].conf().getLayer().getLayerName();
             if (name == null || name.isBlank() || !names.add(name)) {
@@ -57,118 +77,145 @@ final class Dl4jNetworkMapper {
                 names.add(name);
             }
             InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(i);
-            elements.add(element(name, layers[i], pre, i + "_"));
+            nodes.add(layerNode(name, List.of(previous), layers[i], null, pre, i + "_"));
+            previous = name;
         }
-        return chain(net, modelName, elements);
+        return nodes;
     }
 
-    private static Dl4jChain mapGraph(ComputationGraph graph, String modelName) {
+    private static List<Dl4jNode> graphNodes(ComputationGraph graph) {
         ComputationGraphConfiguration conf = graph.getConfiguration();
-        List<String> order = chainOrder(conf);
-        if (order == null) {
-            return unsupported(graph, modelName, "ComputationGraph",
-                    "not a simple chain (branches, merges, several inputs or outputs, or non-layer vertices)");
-        }
-        List<ChainElement> elements = new ArrayList<>();
-        for (String name : order) {
+        List<Dl4jNode> nodes = new ArrayList<>();
+        for (String name : topologicalOrder(conf)) {
             GraphVertex vertex = graph.getVertex(name);
-            InputPreProcessor pre = vertex instanceof LayerVertex lv ? lv.getLayerPreProcessor() : null;
-            elements.add(element(name, vertex.getLayer(), pre, name + "_"));
+            List<String> inputs = conf.getVertexInputs().getOrDefault(name, List.of());
+            if (vertex instanceof LayerVertex lv) {
+                nodes.add(layerNode(name, inputs, lv.getLayer(), vertex, lv.getLayerPreProcessor(), name + "_"));
+            } else {
+                nodes.add(vertexNode(name, inputs, vertex, conf.getVertices().get(name)));
+            }
         }
-        return chain(graph, modelName, elements);
+        return nodes;
     }
 
     /**
-     * The layer vertices from the single input to the single output when each consumes exactly the one
-     * before it and nothing else branches off; null otherwise.
+     * The vertices of {@code conf} (network inputs left out), each after every vertex it reads, in the
+     * configuration's own order where the graph leaves a choice (Kahn's algorithm, the earliest-declared
+     * ready vertex first).
+     *
+     * @throws IllegalArgumentException naming the vertices on a cycle or reading an unknown vertex
      */
-    static List<String> chainOrder(ComputationGraphConfiguration conf) {
-        if (conf.getNetworkInputs().size() != 1 || conf.getNetworkOutputs().size() != 1) {
-            return null;
+    static List<String> topologicalOrder(ComputationGraphConfiguration conf) {
+        Map<String, List<String>> inputs = new LinkedHashMap<>();
+        for (String v : conf.getVertices().keySet()) {
+            inputs.put(v, conf.getVertexInputs().getOrDefault(v, List.of()));
         }
+        Set<String> known = new HashSet<>(conf.getNetworkInputs());
+        Map<String, Integer> waiting = new HashMap<>();
         Map<String, List<String>> consumers = new HashMap<>();
-        for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
-            for (String input : e.getValue()) {
-                consumers.computeIfAbsent(input, k -> new ArrayList<>()).add(e.getKey());
+        Map<String, Integer> position = new HashMap<>();
+        for (String v : inputs.keySet()) {
+            position.put(v, position.size());
+        }
+        PriorityQueue<String> ready = new PriorityQueue<>(Comparator.comparing(position::get));
+        for (Map.Entry<String, List<String>> e : inputs.entrySet()) {
+            int pending = 0;
+            for (String in : e.getValue()) {
+                if (!known.contains(in)) {
+                    if (!inputs.containsKey(in)) {
+                        throw new IllegalArgumentException("vertex " + e.getKey() + " reads unknown vertex " + in);
+                    }
+                    pending++;
+                    consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(e.getKey());
+                }
+            }
+            waiting.put(e.getKey(), pending);
+            if (pending == 0) {
+                ready.add(e.getKey());
             }
         }
         List<String> order = new ArrayList<>();
-        String current = conf.getNetworkInputs().get(0);
-        while (consumers.containsKey(current)) {
-            List<String> next = consumers.get(current);
-            if (next.size() != 1) {
-                return null;
-            }
-            String v = next.get(0);
-            if (conf.getVertexInputs().get(v).size() != 1
-                    || !(conf.getVertices().get(v) instanceof org.deeplearning4j.nn.conf.graph.LayerVertex)) {
-                return null;
-            }
+        while (!ready.isEmpty()) {
+            String v = ready.poll();
             order.add(v);
-            current = v;
+            for (String c : consumers.getOrDefault(v, List.of())) {
+                if (waiting.merge(c, -1, Integer::sum) == 0) {
+                    ready.add(c);
+                }
+            }
         }
-        boolean coversAll = order.size() == conf.getVertices().size();
-        return coversAll && current.equals(conf.getNetworkOutputs().get(0)) ? order : null;
+        if (order.size() != inputs.size()) {
+            List<String> cycle = new ArrayList<>(inputs.keySet());
+            cycle.removeAll(order);
+            throw new IllegalArgumentException("vertices on a cycle: " + cycle);
+        }
+        return order;
     }
 
-    private static ChainElement element(String name, Layer layer, InputPreProcessor pre, String prefix) {
+    private static Dl4jNode layerNode(String name, List<String> inputs, Layer layer, GraphVertex vertex,
+                                      InputPreProcessor pre, String prefix) {
         org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
         Class<?> type = conf.getClass();
+        Kind kind;
+        ConvGeometry conv = null;
+        String reason = null;
         if (type == DenseLayer.class) {
-            if (((DenseLayer) conf).hasLayerNorm()) {
-                return unsupportedElement(name, layer, pre, prefix, "DenseLayer with layer normalization");
-            }
-            return new ChainElement(name, Kind.DENSE, layer, pre, prefix, -1, null);
+            kind = ((DenseLayer) conf).hasLayerNorm() ? Kind.UNSUPPORTED : Kind.DENSE;
+            reason = kind == Kind.DENSE ? null : "DenseLayer with layer normalization";
+        } else if (type == OutputLayer.class) {
+            kind = Kind.OUTPUT;
+        } else if (conf instanceof ConvolutionLayer c) {
+            reason = ConvGeometry.unsupportedReason(c);
+            kind = reason == null ? Kind.CONV : Kind.UNSUPPORTED;
+            conv = reason == null ? ConvGeometry.of(c) : null;
+        } else if (type == ActivationLayer.class) {
+            kind = Kind.ACTIVATION;
+        } else if (type == BatchNormalization.class) {
+            boolean channelsFirst = ((BatchNormalization) conf).getCnn2DFormat() != CNN2DFormat.NHWC;
+            kind = channelsFirst ? Kind.BATCH_NORM : Kind.UNSUPPORTED;
+            reason = channelsFirst ? null : "BatchNormalization with channels-last layout NHWC";
+        } else if (type == DropoutLayer.class) {
+            kind = Kind.DROPOUT;
+        } else if (type == SubsamplingLayer.class || type == Subsampling1DLayer.class) {
+            boolean channelsFirst = ((SubsamplingLayer) conf).getCnn2dDataFormat() == CNN2DFormat.NCHW;
+            kind = channelsFirst ? Kind.POOLING : Kind.UNSUPPORTED;
+            reason = channelsFirst ? null : "SubsamplingLayer with channels-last layout NHWC";
+        } else if (type == GlobalPoolingLayer.class) {
+            kind = Kind.POOLING;
+        } else if (type == ZeroPaddingLayer.class) {
+            boolean channelsFirst = ((ZeroPaddingLayer) conf).getDataFormat() == CNN2DFormat.NCHW;
+            kind = channelsFirst ? Kind.POOLING : Kind.UNSUPPORTED;
+            reason = channelsFirst ? null : "ZeroPaddingLayer with channels-last layout NHWC";
+        } else {
+            kind = Kind.UNSUPPORTED;
+            reason = type.getSimpleName() + " is not modelled";
         }
-        if (type == OutputLayer.class) {
-            return new ChainElement(name, Kind.OUTPUT, layer, pre, prefix, -1, null);
-        }
-        if (type == ActivationLayer.class) {
-            return new ChainElement(name, Kind.ACTIVATION, layer, pre, prefix, -1, null);
-        }
-        if (type == BatchNormalization.class) {
-            return new ChainElement(name, Kind.BATCH_NORM, layer, pre, prefix, -1, null);
-        }
-        if (type == DropoutLayer.class) {
-            return new ChainElement(name, Kind.DROPOUT, layer, pre, prefix, -1, null);
-        }
-        return unsupportedElement(name, layer, pre, prefix, type.getSimpleName() + " is not modelled");
+        return new Dl4jNode(name, kind, inputs, layer, vertex, pre, prefix, -1, conv, reason);
     }
 
-    private static ChainElement unsupportedElement(String name, Layer layer, InputPreProcessor pre, String prefix,
-                                                   String reason) {
-        return new ChainElement(name, Kind.UNSUPPORTED, layer, pre, prefix, -1, reason);
-    }
-
-    private static Dl4jChain chain(Model model, String modelName, List<ChainElement> elements) {
-        NetworkDescription.Builder d = NetworkDescription.builder(modelName);
-        List<ChainElement> indexed = new ArrayList<>(elements.size());
-        int dense = 0;
-        for (ChainElement e : elements) {
-            switch (e.kind()) {
-                case DENSE, OUTPUT -> {
-                    d.dense(e.name(), e.outputs(), e.inputs(), e.hasBias());
-                    d.activation(ActivationMapping.of(e.activation()));
-                    e = new ChainElement(e.name(), e.kind(), e.layer(), e.preProcessor(), e.gradientPrefix(), dense++, null);
-                }
-                case ACTIVATION -> d.activation(ActivationMapping.of(e.activation()));
-                case BATCH_NORM -> d.normalization(Normalization.BATCH_NORM, e.name());
-                case DROPOUT -> d.dropout(e.name());
-                case UNSUPPORTED -> d.unsupported(e.name(), e.reason());
-            }
-            indexed.add(e);
+    private static Dl4jNode vertexNode(String name, List<String> inputs, GraphVertex vertex,
+                                       org.deeplearning4j.nn.conf.graph.GraphVertex conf) {
+        Kind kind = Kind.UNSUPPORTED;
+        String reason = null;
+        if (conf instanceof ElementWiseVertex ew && ew.getOp() == ElementWiseVertex.Op.Add) {
+            kind = Kind.ADD;
+        } else if (conf instanceof MergeVertex) {
+            kind = Kind.CONCAT;
+        } else {
+            reason = conf.getClass().getSimpleName()
+                    + (conf instanceof ElementWiseVertex ew ? "(" + ew.getOp() + ")" : "") + " is not modelled";
         }
-        return new Dl4jChain(model, d.build(), indexed);
+        return new Dl4jNode(name, kind, inputs, null, vertex, null, name + "_", -1, null, reason);
     }
 
     /** The description of a network whose mapping failed: named unsupported, with the failure as reason. */
-    static Dl4jChain unmapped(Model model, String modelName, RuntimeException failure) {
+    static Dl4jGraph unmapped(Model model, String modelName, RuntimeException failure) {
         String what = model == null ? "null" : model.getClass().getSimpleName();
         return unsupported(model, modelName, what, "could not be read: " + failure);
     }
 
-    private static Dl4jChain unsupported(Model model, String modelName, String what, String reason) {
+    private static Dl4jGraph unsupported(Model model, String modelName, String what, String reason) {
         NetworkDescription description = NetworkDescription.builder(modelName).unsupported(what, reason).build();
-        return new Dl4jChain(model, description, List.of());
+        return new Dl4jGraph(model, description, List.of());
     }
 }

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Reads, for one iteration, the update DL4J is about to apply to the dense layers, as core's
+ * Reads, for one iteration, the update DL4J is about to apply to the linear (dense and convolution) layers, as core's
  * {@link OptimizerSettings}. DL4J's update with the {@code Sgd} updater is (verified against real training,
  * see {@code OptimizerReaderTest}):
  * <pre>
@@ -25,17 +25,17 @@ import java.util.Locale;
  * regularizations. (DL4J's {@code NeuralNetConfiguration.Builder.weightDecay(..)} puts the same WeightDecay
  * into the list twice, and DL4J then applies it twice; summing the list reproduces that.) Weights and biases
  * carry their own lists ({@code l2} vs {@code l2Bias}), hence γ_w and γ_b. Anything else — another updater,
- * L1, gradient normalization, constraints, or settings that differ between dense layers — is reported as a
+ * L1, gradient normalization, constraints, or settings that differ between linear layers — is reported as a
  * non-plain optimizer, so no charge prediction is made.
  */
 final class Dl4jOptimizerReader {
     private Dl4jOptimizerReader() {}
 
-    static OptimizerSettings read(List<ChainElement> dense, int iteration, int epoch) {
-        if (dense.isEmpty()) {
+    static OptimizerSettings read(List<Dl4jNode> linear, int iteration, int epoch) {
+        if (linear.isEmpty()) {
             return OptimizerSettings.unknown();
         }
-        TrainingConfig first = dense.get(0).layer().getConfig();
+        TrainingConfig first = linear.get(0).layer().getConfig();
         IUpdater firstUpdater = first.getUpdaterByParam("W");
         String name = nameOf(firstUpdater);
         double eta = firstUpdater != null && firstUpdater.hasLearningRate()
@@ -43,7 +43,7 @@ final class Dl4jOptimizerReader {
         double gammaW = Double.NaN;
         double gammaB = Double.NaN;
         String notPlain = firstUpdater instanceof Sgd ? null : "";
-        for (ChainElement e : dense) {
+        for (Dl4jNode e : linear) {
             TrainingConfig c = e.layer().getConfig();
             for (String param : e.hasBias() ? List.of("W", "b") : List.of("W")) {
                 IUpdater u = c.getUpdaterByParam(param);
@@ -102,7 +102,7 @@ final class Dl4jOptimizerReader {
         return Double.isNaN(previous) || previous == gamma;
     }
 
-    private static boolean hasConstraints(ChainElement e) {
+    private static boolean hasConstraints(Dl4jNode e) {
         List<?> constraints = e.conf().getConstraints();
         return constraints != null && !constraints.isEmpty();
     }

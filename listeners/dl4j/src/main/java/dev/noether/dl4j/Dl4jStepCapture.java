@@ -10,28 +10,29 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.Map;
 
 /**
- * Copies θ(t) and ĝ(t) of every dense layer out of DL4J in {@code onGradientCalculation}, where the
+ * Copies θ(t) and ĝ(t) of every linear layer out of DL4J in {@code onGradientCalculation}, where the
  * parameters are still those of this iteration and the gradient buffer holds the raw loss gradients: no
  * regularization term yet, and summed over the minibatch (DL4J's updater divides by the batch size next).
- * W is (nIn, nOut) in DL4J and is handed to core as (out × in).
+ * A dense W is (nIn, nOut) in DL4J and is handed to core as (out × in); a convolution's W is already
+ * (C_out, C_in, k…), i.e. the m × n rows of METRICS.md §10.
  */
 final class Dl4jStepCapture {
     private Dl4jStepCapture() {}
 
-    static StepSnapshot capture(Dl4jChain chain, OptimizerSettings optimizer) {
+    static StepSnapshot capture(Dl4jGraph chain, OptimizerSettings optimizer) {
         Model model = chain.model();
         Gradient gradient = model.gradient();
         Map<String, INDArray> gradients = gradient == null ? Map.of() : gradient.gradientForVariable();
         // the updater divides by the batch size only in minibatch mode (the default)
         float divisor = model.conf().isMiniBatch() ? Math.max(1, model.batchSize()) : 1;
         StepSnapshot.Builder s = StepSnapshot.builder(chain.iteration()).loss(model.score()).optimizer(optimizer);
-        for (ChainElement e : chain.dense()) {
+        for (Dl4jNode e : chain.linear()) {
             INDArray w = e.layer().getParam("W");
             INDArray b = e.hasBias() ? e.layer().getParam("b") : null;
             INDArray gw = gradients.get(e.gradientPrefix() + "W");
             INDArray gb = b == null ? null : gradients.get(e.gradientPrefix() + "b");
-            s.layer(LayerSnapshot.of(HostCopy.transposed(w), b == null ? null : HostCopy.rowMajor(b),
-                    gw == null ? null : mean(HostCopy.transposed(gw), divisor),
+            s.layer(LayerSnapshot.of(e.weightRows(w), b == null ? null : HostCopy.rowMajor(b),
+                    gw == null ? null : mean(e.weightRows(gw), divisor),
                     gb == null ? null : mean(HostCopy.rowMajor(gb), divisor)));
         }
         return s.build();

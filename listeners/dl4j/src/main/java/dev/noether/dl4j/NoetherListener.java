@@ -17,7 +17,7 @@ import java.util.Optional;
 
 /**
  * A DL4J {@link TrainingListener} that exports Noether's physics-of-learning metrics for a
- * {@code MultiLayerNetwork} (or a {@code ComputationGraph} that is a simple chain) to Micrometer.
+ * {@code MultiLayerNetwork} or a {@code ComputationGraph} (dense and convolution layers, METRICS.md §10) to Micrometer.
  *
  * <pre>{@code
  * net.addListeners(NoetherListener.builder().registry(meterRegistry).modelName("mnist-mlp").build());
@@ -55,11 +55,11 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
 
     /** What this listener knows about the one network it watches. */
     private static final class Binding {
-        final Dl4jChain chain;
+        final Dl4jGraph chain;
         final NoetherMonitor monitor;
         ProbeBatch probe;
 
-        Binding(Dl4jChain chain, NoetherMonitor monitor, ProbeBatch probe) {
+        Binding(Dl4jGraph chain, NoetherMonitor monitor, ProbeBatch probe) {
             this.chain = chain;
             this.monitor = monitor;
             this.probe = probe;
@@ -92,10 +92,10 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
             if (b == null) {
                 return;
             }
-            Dl4jChain chain = b.chain;
+            Dl4jGraph chain = b.chain;
             // the copy runs only on the steps the monitor observes (two consecutive steps in K)
             b.monitor.onStep(chain.iteration(), () -> Dl4jStepCapture.capture(chain, optimizer != null ? optimizer
-                    : Dl4jOptimizerReader.read(chain.dense(), chain.iteration(), chain.epoch())));
+                    : Dl4jOptimizerReader.read(chain.linear(), chain.iteration(), chain.epoch())));
         } catch (Throwable e) {
             failed(b, e);
         }
@@ -173,7 +173,7 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
 
     private synchronized boolean finish(Binding b) {
         try {
-            Dl4jChain chain = b.chain;
+            Dl4jGraph chain = b.chain;
             long end = chain.iteration(); // updates applied so far: the state after the last one
             if (end == finishedStep || b.monitor.steps() == 0) {
                 return false;
@@ -181,7 +181,7 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
             finishedStep = end;
             ProbeBatch batch = b.probe;
             boolean done = b.monitor.finish(end, () -> Dl4jStepCapture.capture(chain, optimizer != null ? optimizer
-                            : Dl4jOptimizerReader.read(chain.dense(), chain.iteration(), chain.epoch())),
+                            : Dl4jOptimizerReader.read(chain.linear(), chain.iteration(), chain.epoch())),
                     batch == null ? null : () -> Dl4jProbe.compute(chain, batch.features(), batch.labels()),
                     NoetherMonitor.FINAL_ANALYSIS_TIMEOUT);
             LOG.log(System.Logger.Level.DEBUG, () -> "Noether: final state of '" + b.monitor.description().model()
@@ -221,7 +221,7 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
             }
             return b;
         }
-        Dl4jChain chain;
+        Dl4jGraph chain;
         RuntimeException mappingError = null;
         try {
             chain = Dl4jNetworkMapper.map(model, settings.modelName(DEFAULT_MODEL_NAME));

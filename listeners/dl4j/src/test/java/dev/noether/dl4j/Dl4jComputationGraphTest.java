@@ -23,7 +23,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A ComputationGraph that is a simple chain is watched like a MultiLayerNetwork; any other is named and skipped. */
+/** A ComputationGraph that is a simple chain is watched like a MultiLayerNetwork; a branching one layer by layer. */
 class Dl4jComputationGraphTest {
 
     @Test
@@ -65,7 +65,7 @@ class Dl4jComputationGraphTest {
     }
 
     @Test
-    void aBranchingGraphIsNamedUnsupportedAndTrainingGoesOn() {
+    void aBranchingGraphGetsLayerMetricsForEveryLayerAndNoPairAcrossTheConcat() throws InterruptedException {
         ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(2)
                 .updater(new Sgd(0.05)).weightInit(WeightInit.XAVIER).graphBuilder()
                 .addInputs("in")
@@ -85,12 +85,19 @@ class Dl4jComputationGraphTest {
             graph.fit(TeacherStudent.batch(data, 16 * t, 16));
         }
         NoetherMonitor monitor = listener.monitor().orElseThrow();
-        assertThat(monitor.description().layers()).isEmpty();
-        assertThat(monitor.description().unsupported()).singleElement()
-                .satisfies(u -> assertThat(u.name()).isEqualTo("ComputationGraph"))
-                .satisfies(u -> assertThat(u.reason()).contains("not a simple chain"));
+        assertThat(monitor.description().layers()).extracting(l -> l.name()).containsExactly("left", "right", "out");
+        assertThat(monitor.description().unsupported()).isEmpty();
+        // concatenation into a layer that also reads another input breaks the pair (METRICS.md §10)
+        assertThat(monitor.description().pairs()).isEmpty();
         assertThat(monitor.steps()).isEqualTo(6);
-        assertThat(registry.find("noether.info").tag("unsupported", "ComputationGraph").gauge()).isNotNull();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (monitor.latestAnalysis() == null && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        for (String layer : List.of("left", "right", "out")) {
+            assertThat(registry.find("noether.layer.weight.norm").tag("layer", layer).gauge()).as(layer).isNotNull();
+            assertThat(monitor.value("crh.alignment", "layer", layer, "side", "b", "relation", "rga")).as(layer).isPresent();
+        }
         assertThat(monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.PROBE) + monitor.errors(Stage.STEP)).isZero();
         listener.close();
     }

@@ -65,7 +65,7 @@ class Dl4jOptimizerReaderTest {
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(4).nOut(2).l2(0.2).build())
                 .build());
         net.init();
-        assertThat(Dl4jOptimizerReader.read(Dl4jNetworkMapper.map(net, "m").dense(), 0, 0).name()).isEqualTo("sgd-per-layer");
+        assertThat(Dl4jOptimizerReader.read(Dl4jNetworkMapper.map(net, "m").linear(), 0, 0).name()).isEqualTo("sgd-per-layer");
     }
 
     private static OptimizerSettings read(UnaryOperator<NeuralNetConfiguration.Builder> configure, int iteration) {
@@ -74,6 +74,6 @@ class Dl4jOptimizerReaderTest {
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(4).nOut(2).build())
                 .build());
         net.init();
-        return Dl4jOptimizerReader.read(Dl4jNetworkMapper.map(net, "m").dense(), iteration, 0);
+        return Dl4jOptimizerReader.read(Dl4jNetworkMapper.map(net, "m").linear(), iteration, 0);
     }
 }

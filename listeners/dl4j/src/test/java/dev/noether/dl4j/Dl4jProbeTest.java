@@ -45,7 +45,7 @@ class Dl4jProbeTest {
         INDArray y = data.getLabels().get(NDArrayIndex.interval(0, SAMPLES),
                 NDArrayIndex.all()).dup();
         INDArray paramsBefore = net.params().dup();
-        Dl4jChain chain = Dl4jNetworkMapper.map(net, "probe");
+        Dl4jGraph chain = Dl4jNetworkMapper.map(net, "probe");
         List<LayerProbe> probes = Dl4jProbe.compute(chain, x, y);
 
         assertThat(net.params()).isEqualTo(paramsBefore);

@@ -41,7 +41,7 @@ class Dl4jStepCaptureTest {
                         .activation(Activation.IDENTITY).build())
                 .build());
         net.init();
-        Dl4jChain chain = Dl4jNetworkMapper.map(net, "capture");
+        Dl4jGraph chain = Dl4jNetworkMapper.map(net, "capture");
         List<StepSnapshot> snapshots = new ArrayList<>();
         List<double[][][]> expected = new ArrayList<>();
         net.addListeners(new BaseTrainingListener() {

@@ -45,6 +45,38 @@ class Dl4jTrainingUnchangedTest {
         listener.close();
     }
 
+    /**
+     * The probe of a residual conv graph runs DL4J's own layer passes (convolutions, pooling, batch norm at
+     * inference) between the updates: still bit-identical.
+     */
+    @Test
+    void aResidualConvGraphTrainsBitIdenticallyWithTheListener() {
+        DataSet data = GeneratedImages.of(64, 1, 12, 4, 21, false);
+        float[] without = trainGraph(data, null);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        NoetherListener listener = NoetherListener.builder().registry(registry).modelName("same")
+                .config(NoetherConfig.builder().analysisEvery(3).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
+        float[] with = trainGraph(data, listener);
+        assertThat(with).containsExactly(without);
+        NoetherMonitor monitor = listener.monitor().orElseThrow();
+        assertThat(registry.find("noether.analysis").tag("tier", "probe").timer().count())
+                .as("probe passes between the updates").isGreaterThanOrEqualTo(3);
+        assertThat(monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.PROBE) + monitor.errors(Stage.STEP)).isZero();
+        listener.close();
+    }
+
+    private static float[] trainGraph(DataSet data, NoetherListener listener) {
+        org.deeplearning4j.nn.graph.ComputationGraph graph = Dl4jConvNetworksTest.residualGraph(12, 4);
+        if (listener != null) {
+            graph.addListeners(listener);
+        }
+        graph.addListeners(new CollectScoresListener(1));
+        for (int t = 0; t < 12; t++) {
+            graph.fit(GeneratedImages.batch(data, t, 16));
+        }
+        return graph.params().dup().data().asFloat();
+    }
+
     /** Dropout (random masks) and batch norm (running statistics) make any interference visible. */
     private static float[] train(DataSet data, NoetherListener listener) {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(12)

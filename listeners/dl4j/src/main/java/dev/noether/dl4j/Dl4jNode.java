@@ -1,0 +1,111 @@
+package dev.noether.dl4j;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+
+import java.util.List;
+
+/**
+ * One layer or vertex of a DL4J network, in topological order, with what Noether does with it.
+ *
+ * @param name           the {@code layer} tag (DL4J layer or vertex name)
+ * @param kind           how the node enters the description and the probe's passes
+ * @param sources        the names of the nodes it reads, in DL4J's input order ({@link Dl4jGraph#INPUT} for the
+ *                       network input)
+ * @param layer          the live layer (parameters are read from it), or null for a non-layer vertex
+ * @param vertex         the live graph vertex of a {@code ComputationGraph}, or null (a layer of a
+ *                       {@code MultiLayerNetwork})
+ * @param preProcessor   DL4J's input pre-processor of this layer, or null
+ * @param gradientPrefix the key prefix of its gradients in {@code model.gradient()} ("0_" or "name_")
+ * @param linearIndex    position among the linear layers of the description, -1 for other kinds
+ * @param conv           the geometry of a convolution, else null
+ * @param reason         why the node is unsupported, else null
+ */
+record Dl4jNode(String name, Kind kind, List<String> sources, Layer layer, GraphVertex vertex,
+                InputPreProcessor preProcessor, String gradientPrefix, int linearIndex, ConvGeometry conv,
+                String reason) {
+
+    enum Kind {
+        /** DenseLayer: h_b = W h_a + b, then its activation. */
+        DENSE,
+        /** OutputLayer: a dense layer whose activation feeds the loss. */
+        OUTPUT,
+        /** ConvolutionLayer / Convolution1DLayer / Convolution3D: a dense layer over channels (METRICS.md §10). */
+        CONV,
+        /** ActivationLayer: an element-wise σ. */
+        ACTIVATION,
+        /** BatchNormalization: per-channel affine map at inference. */
+        BATCH_NORM,
+        /** DropoutLayer: identity at inference. */
+        DROPOUT,
+        /** Max/avg/p-norm subsampling, global pooling, zero padding: commute with a positive per-channel scale. */
+        POOLING,
+        /** ElementWiseVertex(Add). */
+        ADD,
+        /** MergeVertex: concatenation along channels. */
+        CONCAT,
+        /** Anything else: named, skipped; it breaks pairs and stops the probe's backward pass. */
+        UNSUPPORTED
+    }
+
+    Dl4jNode {
+        sources = List.copyOf(sources);
+    }
+
+    Dl4jNode withLinearIndex(int index) {
+        return new Dl4jNode(name, kind, sources, layer, vertex, preProcessor, gradientPrefix, index, conv, reason);
+    }
+
+    /** A dense, output or convolution layer: one of the description's linear layers. */
+    boolean isLinear() {
+        return kind == Kind.DENSE || kind == Kind.OUTPUT || kind == Kind.CONV;
+    }
+
+    org.deeplearning4j.nn.conf.layers.Layer conf() {
+        return layer.conf().getLayer();
+    }
+
+    /** n: DL4J's nIn for a dense layer, C_in·∏k for a convolution. */
+    int inputs() {
+        long nIn = ((FeedForwardLayer) conf()).getNIn();
+        return Math.toIntExact(conv == null ? nIn : nIn * conv.patchPositions());
+    }
+
+    /** m: DL4J's nOut (output channels of a convolution). */
+    int outputs() {
+        return Math.toIntExact(((FeedForwardLayer) conf()).getNOut());
+    }
+
+    boolean hasBias() {
+        return layer.paramTable().containsKey("b");
+    }
+
+    /**
+     * W (or its gradient) as core's m × n row-major matrix: DL4J's dense W is (nIn, nOut), its 2-D conv W is
+     * already (C_out, C_in, kh, kw), its 1-D one is permuted ({@link ConvGeometry#weightMatrix}).
+     */
+    float[] weightRows(INDArray w) {
+        if (conv == null) {
+            return HostCopy.transposed(w);
+        }
+        return HostCopy.rowMajor(conv.oneD() ? conv.weightMatrix(w) : w);
+    }
+
+    IActivation activation() {
+        IActivation fn = conf() instanceof BaseLayer base ? base.getActivationFn()
+                : conf() instanceof org.deeplearning4j.nn.conf.layers.ActivationLayer a ? a.getActivationFn() : null;
+        return fn == null ? new ActivationIdentity() : fn;
+    }
+
+    ILossFunction lossFunction() {
+        return ((BaseOutputLayer) conf()).getLossFn();
+    }
+}
