@@ -1,6 +1,7 @@
 package dev.noether.dashboards;
 
 import dev.noether.core.catalogue.MetricFamily;
+import dev.noether.gpu.NvmlGpuMetrics;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -17,8 +18,9 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every Noether series a dashboard or a rule reads is a sample of the metric catalogue ({@link MetricFamily}),
- * so a renamed or mistyped metric fails here instead of showing an empty panel. Recording rules' own names
+ * Every Noether series a dashboard or a rule reads is a sample of the metric catalogue ({@link MetricFamily}) or
+ * one of the GPU gauges ({@link NvmlGpuMetrics#PROMETHEUS_NAMES}, per machine, outside core's catalogue), so a
+ * renamed or mistyped metric fails here instead of showing an empty panel. Recording rules' own names
  * ({@code noether_steps:rate5m}, with a colon) are not series of the catalogue.
  */
 class CatalogueNamesTest {
@@ -34,6 +36,7 @@ class CatalogueNamesTest {
     void readsOnlySeriesOfTheCatalogue(Path file) throws IOException {
         Set<String> samples = MetricFamily.all().stream().flatMap(f -> f.prometheusSamples().stream())
                 .collect(Collectors.toCollection(TreeSet::new));
+        samples.addAll(NvmlGpuMetrics.PROMETHEUS_NAMES);
         Set<String> read = new TreeSet<>();
         Matcher m = SERIES.matcher(Files.readString(file));
         while (m.find()) {

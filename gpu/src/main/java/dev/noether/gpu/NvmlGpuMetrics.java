@@ -44,6 +44,11 @@ import java.util.stream.Collectors;
 public final class NvmlGpuMetrics implements MeterBinder, AutoCloseable {
     /** How often the GPUs are read unless {@link #withSamplePeriod(Duration)} says otherwise. */
     public static final Duration DEFAULT_SAMPLE_PERIOD = Duration.ofSeconds(5);
+    /**
+     * The Prometheus names of the gauges this binder registers (besides the shared {@code noether_errors_total}),
+     * for boards, rules and their tests: {@code noether_gpu_utilization}, {@code noether_gpu_memory_used_bytes}, ...
+     */
+    public static final List<String> PROMETHEUS_NAMES = prometheusNames();
     static final String INFO_METER = "noether.gpu.info";
     // Same name, tags and help text as the exporter's and core's error counters (Prometheus keeps one per name).
     static final String ERRORS_METER = "noether.errors";
@@ -72,6 +77,15 @@ public final class NvmlGpuMetrics implements MeterBinder, AutoCloseable {
     }
 
     /** GPU gauges sampled every {@link #DEFAULT_SAMPLE_PERIOD}. */
+    private static List<String> prometheusNames() {
+        List<String> names = new ArrayList<>();
+        for (GpuQuantity q : GpuQuantity.values()) {
+            names.add(q.meterName().replace('.', '_') + (q.baseUnit() == null ? "" : "_" + q.baseUnit()));
+        }
+        names.add(INFO_METER.replace('.', '_'));
+        return List.copyOf(names);
+    }
+
     public static NvmlGpuMetrics create() {
         return withSamplePeriod(DEFAULT_SAMPLE_PERIOD);
     }

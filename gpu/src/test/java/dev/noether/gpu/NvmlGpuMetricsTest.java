@@ -92,6 +92,9 @@ class NvmlGpuMetricsTest {
                     "noether_gpu_temperature_celsius{gpu=\"0\"} 70.0\n",
                     "noether_gpu_info{driver=\"550.54.15\",gpu=\"0\",name=\"NVIDIA A100-SXM4-80GB\",uuid=\"GPU-aaaa\"} 1\n",
                     "noether_errors_total{model=\"\",stage=\"gpu\"} 0.0\n");
+            assertThat(text.lines().filter(l -> l.startsWith("# TYPE noether_gpu_")).map(l -> l.split(" ")[2]))
+                    .as("the published name list is what a scrape shows").containsExactlyInAnyOrderElementsOf(
+                            NvmlGpuMetrics.PROMETHEUS_NAMES);
             assertThat(promtoolCheckMetrics(text)).as("promtool check metrics").isEmpty();
         }
         assertThat(prometheus.getMeters()).as("close() removes the GPU meters").isEmpty();
