@@ -25,7 +25,9 @@ import static org.assertj.core.api.Assertions.within;
  * bias-free {@code Linear} layers with unequal initial norms learns a noisy linear teacher. Gradient flow
  * conserves every pair charge ‖W_l‖² − ‖W_{l+1}‖², hence {@code norm.spread} (the population std of the
  * intermediate squared norms): small-step full-batch GD keeps it to O(η²) although the norms themselves change
- * by learning, while single-sample SGD noise drives it towards 0 (and {@code norm.imbalance} with it).
+ * by learning, while single-sample SGD noise drives it down (and {@code norm.imbalance} with it). Single-sample SGD
+ * at η = 0.05 is close to going non-finite (the same net with 4/3 × the initial weights does from η = 0.035); at it
+ * the spread settles after about 1,500 steps, below half its start.
  */
 class NormBalanceTest {
     private static final int INPUTS = 6;
@@ -38,6 +40,7 @@ class NormBalanceTest {
 
     @Test
     void sgdNoiseShrinksTheNormSpreadOfADeepLinearNetWhileFullBatchGdKeepsIt() {
+        // measured: SGD 8.134 -> 3.094 (imbalance 0.468 -> 0.282); GD 8.1345 -> 8.1331, ||W_02||^2 21.28 -> 22.01
         TeacherStudent data = noisyLinearTeacher();
         Run sgd = train(data, 0.05f, 1, 2000);
         Run gd = train(data, 0.01f, SAMPLES, 1000);
