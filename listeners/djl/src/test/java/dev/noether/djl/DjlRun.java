@@ -13,7 +13,6 @@ import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.listener.TrainingListener;
-import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.translate.Batchifier;
 import ai.djl.util.Pair;
@@ -22,7 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One real DJL training run for the tests: a model around {@code block}, L2 loss, the given optimizer and
+ * One real DJL training run for the tests: a model around {@code block}, L2 loss (DJL's, bit for bit, but safe
+ * from a garbage collection between forward and backward: {@link ScalarFreeL2Loss}), the given optimizer and
  * listeners, and the usual loop of {@link EasyTrain#trainBatch} and {@code trainer.step()} over consecutive
  * rows of the data.
  */
@@ -47,7 +47,7 @@ final class DjlRun implements AutoCloseable {
         Engine.getInstance().setRandomSeed(Math.toIntExact(seed));
         model = Model.newInstance("mlp");
         model.setBlock(block);
-        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss()).optOptimizer(optimizer);
+        DefaultTrainingConfig config = new DefaultTrainingConfig(new ScalarFreeL2Loss()).optOptimizer(optimizer);
         if (listeners.length > 0) {
             config.addTrainingListeners(listeners);
         }
