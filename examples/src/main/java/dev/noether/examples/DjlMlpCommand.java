@@ -15,10 +15,10 @@ import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.dataset.Batch;
-import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.noether.djl.NoetherTrainingListener;
+import dev.noether.djl.ScalarFreeL2Loss;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -53,7 +53,7 @@ final class DjlMlpCommand implements Callable<Integer> {
                     .config(options.noetherConfig())
                     .addListener(session.reportListener())
                     .build();
-            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss())
+            DefaultTrainingConfig config = new DefaultTrainingConfig(new ScalarFreeL2Loss()) // DJL 0.36's l2Loss can read freed memory, see its Javadoc
                     .optOptimizer(optimizer())
                     .addTrainingListeners(noether);
             try (Trainer trainer = model.newTrainer(config)) {

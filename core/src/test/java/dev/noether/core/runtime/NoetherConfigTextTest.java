@@ -1,5 +1,7 @@
 package dev.noether.core.runtime;
 
+import dev.noether.core.linalg.LinearAlgebra;
+
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -16,7 +18,8 @@ class NoetherConfigTextTest {
     private static final NoetherConfig ALL_CHANGED = NoetherConfig.builder().analysisEvery(7).observeEvery(3)
             .minAnalysisInterval(Duration.ofMillis(250)).maxAnalysisShare(0.5).alignmentThreshold(0.6)
             .alignmentHysteresis(0.1).deadAbsolute(1e-5).deadRelative(0.01).distinctCosine(0.95).blockCorrelation(0.8)
-            .exactDimensionLimit(512).seed(99).build();
+            .exactDimensionLimit(512).seed(99).sketchRank(128)
+            .linearAlgebra(LinearAlgebra.Backend.JAVA).build();
     private static final Map<String, String> TEXT = new LinkedHashMap<>();
 
     static {
@@ -32,6 +35,8 @@ class NoetherConfigTextTest {
         TEXT.put("blockCorrelation", "0.8");
         TEXT.put("exactDimensionLimit", "512");
         TEXT.put("seed", "99");
+        TEXT.put("sketchRank", "128");
+        TEXT.put("linearAlgebra", "java");
     }
 
     @Test

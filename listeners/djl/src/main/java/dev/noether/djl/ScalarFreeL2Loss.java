@@ -13,10 +13,14 @@ import ai.djl.training.loss.Loss;
  * reads freed memory: gradients go wrong or NaN at random, with or without Noether, more often the more the JVM
  * collects (see {@code TrainingUnchangedTest#parametersStayBitIdenticalWhileTheJvmCollectsGarbage}). Here the
  * ½ is an engine-allocated array ({@code full}), which autograd keeps alive by reference count.
+ *
+ * <p>A drop-in for {@code Loss.l2Loss()} until DJL fixes it: {@code new DefaultTrainingConfig(new ScalarFreeL2Loss())}.
+ * The demo trains with it; the listener README says which other DJL losses take a {@code Number} operand.
  */
-final class ScalarFreeL2Loss extends Loss {
+public final class ScalarFreeL2Loss extends Loss {
 
-    ScalarFreeL2Loss() {
+    /** The loss, named {@code L2Loss} as DJL's. */
+    public ScalarFreeL2Loss() {
         super("L2Loss");
     }
 
