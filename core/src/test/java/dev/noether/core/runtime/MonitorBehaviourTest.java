@@ -54,6 +54,7 @@ class MonitorBehaviourTest {
                 }
             });
             // the analysis is still blocked: every later offer was skipped, none was queued or prepared
+            waitUntil(() -> analyses.get() > 0); // the hand-off is done; the thread may not have started yet
             assertThat(analyses.get()).isEqualTo(1);
             assertThat(probeCalls.get()).isEqualTo(1);
             assertThat(monitor.skipped("busy")).isEqualTo(99);
