@@ -208,19 +208,8 @@ public final class NoetherMonitor implements AutoCloseable {
             }
             reserved = true;
             lastAnalysisNanos = start;
-            List<LayerProbe> moments = List.of();
-            if (probes != null) {
-                long probeStart = ticker.read();
-                try {
-                    moments = List.copyOf(probes.compute());
-                } catch (Throwable e) {
-                    recordError(Stage.PROBE, e);
-                } finally {
-                    recordTierTime(Tier.PROBE, ticker.read() - probeStart);
-                }
-            }
-            List<LayerProbe> handed = moments;
-            handOff.run(() -> runAnalysis(weights, handed));
+            List<LayerProbe> moments = computeProbes(probes);
+            handOff.run(() -> runAnalysis(weights, moments));
             reserved = false;
             analyses.incrementAndGet();
             return true;
@@ -274,26 +263,15 @@ public final class NoetherMonitor implements AutoCloseable {
                 Thread.sleep(2);
             }
             reserved = true;
-            List<LayerProbe> moments = List.of();
-            if (probes != null) {
-                long probeStart = ticker.read();
-                try {
-                    moments = List.copyOf(probes.compute());
-                } catch (Throwable e) {
-                    recordError(Stage.PROBE, e);
-                } finally {
-                    recordTierTime(Tier.PROBE, ticker.read() - probeStart);
-                }
-            }
+            List<LayerProbe> moments = computeProbes(probes);
             if (ticker.read() - deadline >= 0) {
                 skipped.incrementAndGet(SkipReason.TIMEOUT.ordinal());
                 return false;
             }
-            List<LayerProbe> handed = moments;
             CountDownLatch done = new CountDownLatch(1);
             handOff.run(() -> {
                 try {
-                    runAnalysis(weights, handed);
+                    runAnalysis(weights, moments);
                 } finally {
                     done.countDown();
                 }
@@ -315,6 +293,22 @@ public final class NoetherMonitor implements AutoCloseable {
             if (reserved) {
                 handOff.release();
             }
+        }
+    }
+
+    /** The probe-batch moments on the caller's thread, timed as the probe tier; none when absent or failed. */
+    private List<LayerProbe> computeProbes(ProbeSource probes) {
+        if (probes == null) {
+            return List.of();
+        }
+        long probeStart = ticker.read();
+        try {
+            return List.copyOf(probes.compute());
+        } catch (Throwable e) {
+            recordError(Stage.PROBE, e);
+            return List.of();
+        } finally {
+            recordTierTime(Tier.PROBE, ticker.read() - probeStart);
         }
     }
 
