@@ -3,14 +3,11 @@ package dev.noether.core.physics;
 import dev.noether.core.linalg.LinearAlgebra;
 
 /**
- * {@code neurons.distinct} (METRICS.md §4) with the pairwise w-cosines as blocked matrix products on the
- * given linear algebra (one syrk's worth of flops, L²n, at BLAS speed), for the heavy analysis. Same
- * definition as {@link NeuronCensus#distinct}: live i, j join (union-find) when cos(w_i, w_j) &gt; τ and
- * cos(u_i, u_j) &gt; τ, a zero w_i or u_i joins nobody; the count of clusters is returned. The two agree up to
- * cosines within round-off of τ (tested on duplicated, scaled and random neurons).
- *
- * <p>Kept apart from {@link NeuronCensus} while its u_i are being generalised (channel groupings); the two
- * should become one once that lands.
+ * {@code neurons.distinct} (METRICS.md §4), the permutation-symmetric state of [1], with the pairwise
+ * w-cosines as blocked matrix products on the given linear algebra (one syrk's worth of flops, L²n, at BLAS
+ * speed): live i, j join (union-find, so transitively) when cos(w_i, w_j) &gt; τ and
+ * cos(u_i, u_j) &gt; τ, so a positively scaled copy (c·w_i, c'·u_i) is the same neuron up to the rescaling
+ * symmetry; a zero w_i or u_i has no direction and joins nobody. The count of clusters is returned.
  */
 public final class DistinctNeurons {
     /** Rows of W_l per product block: a block of cosines takes BLOCK·L doubles. */

@@ -1,5 +1,7 @@
 package dev.noether.core.physics;
 
+import dev.noether.core.linalg.LinearAlgebra;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -62,8 +64,8 @@ class ChannelGroupedCensusTest {
             }
         }
         // {0, 1} merge; 3 differs in one kernel position of its u_i; 2 and 4 are generic
-        assertThat(NeuronCensus.distinct(w, M, N, next, K, G, null, 0.99)).isEqualTo(4);
+        assertThat(DistinctNeurons.count(w, M, N, next, K, G, null, 0.99, LinearAlgebra.preferred())).isEqualTo(4);
         boolean[] dead = {false, true, false, false, false};
-        assertThat(NeuronCensus.distinct(w, M, N, next, K, G, dead, 0.99)).isEqualTo(4);
+        assertThat(DistinctNeurons.count(w, M, N, next, K, G, dead, 0.99, LinearAlgebra.preferred())).isEqualTo(4);
     }
 }

@@ -1,5 +1,7 @@
 package dev.noether.core.physics;
 
+import dev.noether.core.linalg.LinearAlgebra;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
@@ -185,7 +187,7 @@ class NeuronCensusTest {
                 wNext[r * m + i] = (float) (scaleU * (protoU[p][r] + 1e-3 * random.nextGaussian()));
             }
         }
-        assertThat(NeuronCensus.distinct(wl, m, n, wNext, k, null, TAU)).isEqualTo(prototypes);
+        assertThat(DistinctNeurons.count(wl, m, n, wNext, k, null, TAU, LinearAlgebra.preferred())).isEqualTo(prototypes);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -251,7 +253,7 @@ class NeuronCensusTest {
         }
 
         int distinct(boolean[] dead) {
-            return NeuronCensus.distinct(wl, m, n, wNext, k, dead, TAU);
+            return DistinctNeurons.count(wl, m, n, wNext, k, dead, TAU, LinearAlgebra.preferred());
         }
 
         void copyNeuron(int from, int to, float scaleW, float scaleU) {
