@@ -41,10 +41,13 @@ final class EngineReductions implements AutoCloseable {
             NDArray gb = bias == null || gw == null ? null : gradient(bias, m);
             boolean grads = gw != null && (bias == null || gb != null);
 
-            NDList parts = new NDList(w.square().sum(new int[] {1}));
+            NDArray wSq = w.square();
+            NDArray gSq = grads ? gw.square() : null;
+            NDArray wg = grads ? w.mul(gw) : null;
+            NDList parts = new NDList(wSq.sum(new int[] {1}));
             if (grads) {
-                parts.add(gw.square().sum(new int[] {1}));
-                parts.add(w.mul(gw).sum(new int[] {1}));
+                parts.add(gSq.sum(new int[] {1}));
+                parts.add(wg.sum(new int[] {1}));
             }
             if (b != null) {
                 parts.add(b.square());
@@ -53,10 +56,10 @@ final class EngineReductions implements AutoCloseable {
                     parts.add(b.mul(gb));
                 }
             }
-            parts.add(w.square().sum(new int[] {0}));
+            parts.add(wSq.sum(new int[] {0}));
             if (grads) {
-                parts.add(gw.square().sum(new int[] {0}));
-                parts.add(w.mul(gw).sum(new int[] {0}));
+                parts.add(gSq.sum(new int[] {0}));
+                parts.add(wg.sum(new int[] {0}));
             }
             boolean consecutive = previous != null && previousStep == step - 1;
             if (consecutive) {

@@ -15,7 +15,7 @@ import java.util.Locale;
  * one JVM, interleaved in blocks: A = full host copies of θ and ĝ and the host sums
  * ({@link StepCapture#captureArrays} + {@link LayerMoments#of(dev.noether.core.model.LayerSnapshot, int, int,
  * boolean, boolean, float[])}, the path before the engine reductions), B = the engine reductions
- * ({@link StepCapture#capture} without weights + {@link LayerMoments#of(dev.noether.core.model.LayerReductions,
+ * ({@link StepCapture#reduced} without weights + {@link LayerMoments#of(dev.noether.core.model.LayerReductions,
  * boolean, boolean, boolean)}), C = one training step (trainBatch + step) for scale. Not a test: run its
  * {@code main} with the class path of the module README. Arguments: blocks (default 10), repetitions per
  * block (default 50).
@@ -50,7 +50,7 @@ public final class DjlStepTierBench {
                             sink += m.weightSquared;
                         }
                         long s1 = System.nanoTime();
-                        StepSnapshot engine = capture.capture(t, 0, opt, false);
+                        StepSnapshot engine = capture.reduced(t, 0, opt, false);
                         for (DenseLayer l : layers) {
                             sink += LayerMoments.of(engine.layer(l.index()).reductions(), true, true, true).weightSquared;
                         }

@@ -51,7 +51,7 @@ class EngineReductionsTest {
             try (StepCapture capture = new StepCapture(mapped.dense())) {
                 for (int t = 0; t < 3; t++) {
                     run.backward(16);
-                    StepSnapshot engine = capture.capture(t, 0, opt, t == 1);
+                    StepSnapshot engine = capture.reduced(t, 0, opt, t == 1);
                     StepSnapshot host = capture.captureArrays(t, 0, opt);
                     for (DenseLayer layer : layers) {
                         int i = layer.index();

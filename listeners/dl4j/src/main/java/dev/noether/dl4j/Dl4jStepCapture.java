@@ -7,6 +7,7 @@ import dev.noether.core.model.StepSnapshot;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.List;
 import java.util.Map;
@@ -29,10 +30,17 @@ final class Dl4jStepCapture {
     }
 
     /**
-     * The step as engine reductions ({@link EngineReductions}); with full host copies of W and b when
-     * {@code weights} (a step the heavy analysis may read, {@link dev.noether.core.runtime.NoetherMonitor#wantsWeights}).
+     * The step: on a CUDA backend the engine reductions ({@link #reduced}); on the CPU backend, where the
+     * arrays already live in host memory and one bulk copy plus core's fused pass is the cheaper way (as
+     * measured for DJL's CPU engine), the full host copies ({@link #captureArrays}). {@code weights}: a step
+     * the heavy analysis may read ({@link dev.noether.core.runtime.NoetherMonitor#wantsWeights}).
      */
     StepSnapshot capture(OptimizerSettings optimizer, boolean weights) {
+        return Nd4j.getEnvironment().isCPU() ? captureArrays(chain, optimizer) : reduced(optimizer, weights);
+    }
+
+    /** The step as engine reductions ({@link EngineReductions}); with full host copies of W and b when {@code weights}. */
+    StepSnapshot reduced(OptimizerSettings optimizer, boolean weights) {
         Model model = chain.model();
         Gradient gradient = model.gradient();
         Map<String, INDArray> gradients = gradient == null ? Map.of() : gradient.gradientForVariable();

@@ -62,7 +62,7 @@ class Dl4jEngineReductionsTest {
             @Override
             public void onGradientCalculation(Model model) {
                 long t = graph.iteration();
-                StepSnapshot engine = capture.capture(OptimizerSettings.unknown(), t == 1);
+                StepSnapshot engine = capture.reduced(OptimizerSettings.unknown(), t == 1);
                 StepSnapshot host = Dl4jStepCapture.captureArrays(graph, OptimizerSettings.unknown());
                 for (DenseLayer layer : layers) {
                     int i = layer.index();
