@@ -31,8 +31,8 @@ final class Dl4jStepCapture {
 
     /**
      * The step: on a CUDA backend the engine reductions ({@link #reduced}); on the CPU backend, where the
-     * arrays already live in host memory and one bulk copy plus core's fused pass is the cheaper way (as
-     * measured for DJL's CPU engine), the full host copies ({@link #captureArrays}). {@code weights}: a step
+     * arrays already live in host memory and one bulk copy plus core's fused pass is the cheaper way
+     * ({@code Dl4jStepTierBench}: 0.89 ms against 6.1 ms per observed iteration, 784-256-256-10 MLP), the full host copies ({@link #captureArrays}). {@code weights}: a step
      * the heavy analysis may read ({@link dev.noether.core.runtime.NoetherMonitor#wantsWeights}).
      */
     StepSnapshot capture(OptimizerSettings optimizer, boolean weights) {
