@@ -10,18 +10,25 @@ import java.util.Objects;
  * <p>The snapshot takes ownership of the arrays: the adapter hands over fresh copies and never touches
  * them again, so no defensive copy is made on the training thread. Null gradients mean "not available"
  * (the charge identity and the symmetry violation are then skipped for the pairs that need them).
+ *
+ * <p>Instead of the arrays, an adapter may hand the engine's {@link LayerReductions} ({@link #reduced}): the
+ * every-step tier then works from them alone, and W and b are needed only on the steps whose weights the
+ * heavy analysis reads ({@link dev.noether.core.runtime.NoetherMonitor#wantsWeights}).
  */
 public final class LayerSnapshot {
     private final float[] weight;
     private final float[] bias;
     private final float[] weightGradient;
     private final float[] biasGradient;
+    private final LayerReductions reductions;
 
-    private LayerSnapshot(float[] weight, float[] bias, float[] weightGradient, float[] biasGradient) {
-        this.weight = Objects.requireNonNull(weight, "weight");
+    private LayerSnapshot(float[] weight, float[] bias, float[] weightGradient, float[] biasGradient,
+                          LayerReductions reductions) {
+        this.weight = weight;
         this.bias = bias;
         this.weightGradient = weightGradient;
         this.biasGradient = biasGradient;
+        this.reductions = reductions;
     }
 
     /**
@@ -33,15 +40,52 @@ public final class LayerSnapshot {
      * @param biasGradient   ∂ℓ/∂b, or null
      */
     public static LayerSnapshot of(float[] weight, float[] bias, float[] weightGradient, float[] biasGradient) {
-        return new LayerSnapshot(weight, bias, weightGradient, biasGradient);
+        return new LayerSnapshot(Objects.requireNonNull(weight, "weight"), bias, weightGradient, biasGradient, null);
     }
 
     /** Parameters only, for engines or moments where gradients are not at hand. */
     public static LayerSnapshot ofWeights(float[] weight, float[] bias) {
-        return new LayerSnapshot(weight, bias, null, null);
+        return new LayerSnapshot(Objects.requireNonNull(weight, "weight"), bias, null, null, null);
     }
 
-    /** W, row-major outputs × inputs: the array handed over, not a copy (read it, never write it). */
+    /**
+     * The engine's per-neuron sums of one layer, with W and b only when the heavy analysis will read them.
+     *
+     * @param reductions the sums the every-step tier needs
+     * @param weight     W, row-major outputs × inputs, or null on a step the heavy analysis does not read
+     * @param bias       b, or null (always null when {@code weight} is)
+     */
+    public static LayerSnapshot reduced(LayerReductions reductions, float[] weight, float[] bias) {
+        Objects.requireNonNull(reductions, "reductions");
+        if (weight == null && bias != null) {
+            throw new IllegalArgumentException("a bias without its weight");
+        }
+        if (weight != null && (bias != null) != reductions.hasBias()) {
+            throw new IllegalArgumentException("the bias and the bias sums come together");
+        }
+        return new LayerSnapshot(weight, bias, null, null, reductions);
+    }
+
+    /** The engine's sums, or null when the snapshot holds the arrays. */
+    public LayerReductions reductions() {
+        return reductions;
+    }
+
+    /** True when W (and b, if any) are at hand, as the heavy analysis needs. */
+    public boolean hasWeights() {
+        return weight != null;
+    }
+
+    /** This layer without gradients (or gradient sums): for a state the last backward pass does not belong to. */
+    public LayerSnapshot withoutGradients() {
+        return reductions == null ? ofWeights(weight, bias)
+                : new LayerSnapshot(weight, bias, null, null, reductions.withoutGradients());
+    }
+
+    /**
+     * W, row-major outputs × inputs: the array handed over, not a copy (read it, never write it); null only in
+     * a {@link #reduced} snapshot of a step the heavy analysis does not read.
+     */
     public float[] weight() {
         return weight;
     }
@@ -63,6 +107,9 @@ public final class LayerSnapshot {
 
     /** True when every gradient the layer's parameters need is present. */
     public boolean hasGradients() {
+        if (reductions != null) {
+            return reductions.hasGradients();
+        }
         return weightGradient != null && (bias == null || biasGradient != null);
     }
 
@@ -70,6 +117,12 @@ public final class LayerSnapshot {
     public void checkShape(DenseLayer layer) {
         int m = layer.outputs();
         int n = layer.inputs();
+        if (reductions != null) {
+            reductions.checkShape(layer);
+        }
+        if (weight == null) {
+            return;
+        }
         check(layer, "weight", weight, m * n, m + "x" + n);
         if (bias != null) {
             check(layer, "bias", bias, m, String.valueOf(m));

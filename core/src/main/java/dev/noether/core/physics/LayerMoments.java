@@ -1,12 +1,15 @@
 package dev.noether.core.physics;
 
+import dev.noether.core.model.LayerReductions;
 import dev.noether.core.model.LayerSnapshot;
 
 /**
  * The per-neuron sums one step needs from a layer, in one pass over W and ∂ℓ/∂W, accumulated in double:
  * for every row (an output neuron's incoming weights w_i) and, when the layer is the second of a pair,
  * every column (an input neuron's outgoing weights u_j): ‖·‖², ‖ĝ‖² and θ·ĝ (METRICS.md §2). The squared
- * norm of a float fits a double without overflow, so a non-finite sum means a non-finite input.
+ * norm of a float fits a double without overflow, so a non-finite sum means a non-finite input. Built either
+ * on the heap from full arrays ({@link #of(LayerSnapshot, int, int, boolean, boolean, float[])}, the host
+ * reference) or from the engine's {@link LayerReductions} ({@link #of(LayerReductions, boolean, boolean, boolean)}).
  */
 public final class LayerMoments {
     public final int rows;
@@ -136,5 +139,62 @@ public final class LayerMoments {
         boolean finite = Double.isFinite(total) && Double.isFinite(biasTotal) && Double.isFinite(gradTotal)
                 && (previousW == null || Double.isFinite(delta));
         return new LayerMoments(t, total, previousW == null ? Double.NaN : delta, finite);
+    }
+
+    /**
+     * The moments from the engine's sums: the layer totals are summed here, row by row as the host path
+     * does, so both paths agree to the last bit given the same per-row sums.
+     *
+     * @param withDelta the adapter's ‖ΔW‖² is against the step just before the one observed here
+     */
+    public static LayerMoments of(LayerReductions r, boolean needRows, boolean needCols, boolean withDelta) {
+        boolean grads = r.hasGradients();
+        int m = r.rows();
+        LayerMoments t = new LayerMoments(m, r.cols(), false, false, grads, false);
+        double total = 0;
+        double gradTotal = 0;
+        for (int i = 0; i < m; i++) {
+            total += r.rowSq()[i];
+            if (grads) {
+                gradTotal += r.rowGradSq()[i];
+            }
+        }
+        double biasTotal = 0;
+        if (r.hasBias()) {
+            for (int i = 0; i < m; i++) {
+                biasTotal += r.biasSq()[i];
+                if (grads) {
+                    gradTotal += r.biasGradSq()[i];
+                }
+            }
+        }
+        double delta = withDelta ? r.deltaSquared() : Double.NaN;
+        boolean finite = Double.isFinite(total) && Double.isFinite(biasTotal) && Double.isFinite(gradTotal)
+                && (!withDelta || Double.isFinite(delta));
+        return new LayerMoments(t, total, delta, finite,
+                needRows ? r.rowSq() : null, needRows ? r.rowGradSq() : null, needRows ? r.rowDot() : null,
+                needRows ? r.biasSq() : null, needRows ? r.biasGradSq() : null, needRows ? r.biasDot() : null,
+                needCols ? r.colSq() : null, needCols ? r.colGradSq() : null, needCols ? r.colDot() : null);
+    }
+
+    private LayerMoments(LayerMoments shape, double weightSquared, double deltaSquared, boolean finite,
+                         double[] rowSq, double[] rowGradSq, double[] rowDot,
+                         double[] biasSq, double[] biasGradSq, double[] biasDot,
+                         double[] colSq, double[] colGradSq, double[] colDot) {
+        this.rows = shape.rows;
+        this.cols = shape.cols;
+        this.hasGradients = shape.hasGradients;
+        this.rowSq = rowSq;
+        this.rowGradSq = rowGradSq;
+        this.rowDot = rowDot;
+        this.biasSq = biasSq;
+        this.biasGradSq = biasGradSq;
+        this.biasDot = biasDot;
+        this.colSq = colSq;
+        this.colGradSq = colGradSq;
+        this.colDot = colDot;
+        this.weightSquared = weightSquared;
+        this.deltaSquared = deltaSquared;
+        this.finite = finite;
     }
 }

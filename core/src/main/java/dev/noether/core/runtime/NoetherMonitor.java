@@ -2,6 +2,7 @@ package dev.noether.core.runtime;
 
 import dev.noether.core.model.LayerProbe;
 import dev.noether.core.model.NetworkDescription;
+import dev.noether.core.model.LayerReductions;
 import dev.noether.core.model.LayerSnapshot;
 import dev.noether.core.model.StepSnapshot;
 
@@ -192,7 +193,7 @@ public final class NoetherMonitor implements AutoCloseable {
         try {
             StepSnapshot weights = latestSnapshot;
             // analyse only a step the every-step tier observed, so weights and probes belong together
-            if (weights == null || weights.step() != step || step < nextAnalysisStep) {
+            if (weights == null || weights.step() != step || step < nextAnalysisStep || !hasWeights(weights)) {
                 return false;
             }
             nextAnalysisStep = step + config.analysisEvery();
@@ -312,10 +313,28 @@ public final class NoetherMonitor implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the snapshot of {@code step} should carry full W and b (not only {@link LayerReductions}): true
+     * on the observed steps where a heavy analysis may be due, whose weights {@link #analyze} hands to the
+     * analysis. An adapter that reduces on the engine copies W to the heap only then.
+     */
+    public boolean wantsWeights(long step) {
+        return config.observes(step) && step >= nextAnalysisStep;
+    }
+
+    private static boolean hasWeights(StepSnapshot s) {
+        for (LayerSnapshot layer : s.layers()) {
+            if (!layer.hasWeights()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static StepSnapshot withoutGradients(StepSnapshot s, long step) {
         StepSnapshot.Builder b = StepSnapshot.builder(step).loss(s.loss()).optimizer(s.optimizer());
         for (LayerSnapshot layer : s.layers()) {
-            b.layer(LayerSnapshot.ofWeights(layer.weight(), layer.bias()));
+            b.layer(layer.withoutGradients());
         }
         return b.build();
     }

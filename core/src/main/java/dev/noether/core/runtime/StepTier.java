@@ -16,8 +16,10 @@ import java.util.function.IntConsumer;
 
 /**
  * The every-step tier (METRICS.md §6): O(parameters) work on the training thread — norms, charges, drift,
- * update ratios and the non-finite check. Keeps exactly one previous copy of each weight matrix (the
- * previous snapshot's own array, which the snapshot owns, so no copy is made). Not thread-safe.
+ * update ratios and the non-finite check. For snapshots of full arrays it keeps exactly one previous copy of
+ * each weight matrix (the previous snapshot's own array, which the snapshot owns, so no copy is made); for
+ * the engine's {@link dev.noether.core.model.LayerReductions} the adapter keeps it on the engine. Not
+ * thread-safe.
  */
 final class StepTier {
     private final NetworkDescription description;
@@ -25,6 +27,7 @@ final class StepTier {
     private final boolean[] firstOfPair;
     private final boolean[] secondOfPair;
     private final float[][] previousWeights;
+    private final boolean[] previousFinite;
     private long previousStep = Long.MIN_VALUE;
     private double[][] lastNeuronCharges;
 
@@ -39,6 +42,7 @@ final class StepTier {
             secondOfPair[p.second().index()] = true;
         }
         previousWeights = new float[layers][];
+        previousFinite = new boolean[layers];
         lastNeuronCharges = new double[description.pairs().size()][];
     }
 
@@ -65,18 +69,23 @@ final class StepTier {
             int i = layer.index();
             LayerSnapshot s = snapshot.layer(i);
             s.checkShape(layer);
-            LayerMoments t = LayerMoments.of(s, layer.outputs(), layer.inputs(), firstOfPair[i], secondOfPair[i],
-                    consecutive ? previousWeights[i] : null);
+            // the engine's ΔW counts only when this tier also saw the step before with finite values
+            LayerMoments t = s.reductions() != null
+                    ? LayerMoments.of(s.reductions(), firstOfPair[i], secondOfPair[i], consecutive && previousFinite[i])
+                    : LayerMoments.of(s, layer.outputs(), layer.inputs(), firstOfPair[i], secondOfPair[i],
+                            consecutive ? previousWeights[i] : null);
             String[] tag = {"layer", layer.name()};
             out.put(MetricFamily.LAYER_NEURONS, layer.outputs(), tag);
             out.put(MetricFamily.LAYER_INPUTS, layer.inputs(), tag);
             if (!t.finite) {
                 nonFinite.accept(i);
                 previousWeights[i] = null;
+                previousFinite[i] = false;
                 continue;
             }
             moments[i] = t;
             previousWeights[i] = s.weight();
+            previousFinite[i] = true;
             double norm = Math.sqrt(t.weightSquared);
             out.put(MetricFamily.LAYER_WEIGHT_NORM, norm, tag);
             out.put(MetricFamily.LAYER_UPDATE_RATIO, Math.sqrt(t.deltaSquared) / norm, tag);

@@ -145,6 +145,9 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
             if (probeBatch != null) {
                 probeBatch.close();
             }
+            if (capture != null) {
+                capture.close();
+            }
             if (monitor != null) {
                 monitor.close();
             }
@@ -169,7 +172,7 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
         finished = true;
         try {
             long end = step; // the state after the last update
-            boolean done = m.finish(end, () -> capture.capture(end, Double.NaN, settings.optimizer().orElse(lastOptimizer)),
+            boolean done = m.finish(end, () -> capture.capture(end, Double.NaN, settings.optimizer().orElse(lastOptimizer), true),
                     probe == null ? null : () -> probe.compute(trainer), NoetherMonitor.FINAL_ANALYSIS_TIMEOUT);
             LOG.log(System.Logger.Level.INFO, () -> "Noether: final state of '" + m.description().model() + "' after "
                     + end + " steps " + (done ? "analysed" : "not analysed in time (counted as skipped, reason timeout)"));
@@ -240,7 +243,7 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
         } catch (RuntimeException e) {
             m.recordError(Stage.ADAPTER, e);
         }
-        return capture.capture(s, loss, optimizerSettings(m));
+        return capture.capture(s, loss, optimizerSettings(m), m.wantsWeights(s));
     }
 
     private OptimizerSettings optimizerSettings(NoetherMonitor m) {

@@ -99,6 +99,14 @@ record Dl4jNode(String name, Kind kind, List<String> sources, Layer layer, Graph
         return HostCopy.rowMajor(conv.oneD() ? conv.weightMatrix(w) : w);
     }
 
+    /** W (or its gradient) as core's m × n matrix on the engine: a view where the layout allows one. */
+    INDArray weightMatrix(INDArray w) {
+        if (conv == null) {
+            return w.transpose();
+        }
+        return conv.weightMatrix(w);
+    }
+
     IActivation activation() {
         IActivation fn = conf() instanceof BaseLayer base ? base.getActivationFn()
                 : conf() instanceof org.deeplearning4j.nn.conf.layers.ActivationLayer a ? a.getActivationFn() : null;

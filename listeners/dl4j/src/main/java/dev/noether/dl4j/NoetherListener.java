@@ -57,10 +57,12 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
     private static final class Binding {
         final Dl4jGraph chain;
         final NoetherMonitor monitor;
+        final Dl4jStepCapture capture;
         ProbeBatch probe;
 
         Binding(Dl4jGraph chain, NoetherMonitor monitor, ProbeBatch probe) {
             this.chain = chain;
+            this.capture = new Dl4jStepCapture(chain);
             this.monitor = monitor;
             this.probe = probe;
         }
@@ -94,8 +96,10 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
             }
             Dl4jGraph chain = b.chain;
             // the copy runs only on the steps the monitor observes (two consecutive steps in K)
-            b.monitor.onStep(chain.iteration(), () -> Dl4jStepCapture.capture(chain, optimizer != null ? optimizer
-                    : Dl4jOptimizerReader.read(chain.linear(), chain.iteration(), chain.epoch())));
+            Binding bound = b;
+            b.monitor.onStep(chain.iteration(), () -> bound.capture.capture(optimizer != null ? optimizer
+                    : Dl4jOptimizerReader.read(chain.linear(), chain.iteration(), chain.epoch()),
+                    bound.monitor.wantsWeights(chain.iteration())));
         } catch (Throwable e) {
             failed(b, e);
         }
@@ -180,8 +184,8 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
             }
             finishedStep = end;
             ProbeBatch batch = b.probe;
-            boolean done = b.monitor.finish(end, () -> Dl4jStepCapture.capture(chain, optimizer != null ? optimizer
-                            : Dl4jOptimizerReader.read(chain.linear(), chain.iteration(), chain.epoch())),
+            boolean done = b.monitor.finish(end, () -> b.capture.capture(optimizer != null ? optimizer
+                            : Dl4jOptimizerReader.read(chain.linear(), chain.iteration(), chain.epoch()), true),
                     batch == null ? null : () -> Dl4jProbe.compute(chain, batch.features(), batch.labels()),
                     NoetherMonitor.FINAL_ANALYSIS_TIMEOUT);
             LOG.log(System.Logger.Level.DEBUG, () -> "Noether: final state of '" + b.monitor.description().model()

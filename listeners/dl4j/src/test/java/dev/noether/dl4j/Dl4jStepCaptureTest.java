@@ -47,7 +47,7 @@ class Dl4jStepCaptureTest {
         net.addListeners(new BaseTrainingListener() {
             @Override
             public void onGradientCalculation(Model model) {
-                snapshots.add(Dl4jStepCapture.capture(chain, OptimizerSettings.unknown()));
+                snapshots.add(Dl4jStepCapture.captureArrays(chain, OptimizerSettings.unknown()));
                 double[][][] layers = new double[3][][];
                 for (int l = 0; l < 3; l++) {
                     INDArray w = net.getLayer(l).getParam("W");
