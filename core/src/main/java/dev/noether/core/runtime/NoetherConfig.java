@@ -570,11 +570,16 @@ public final class NoetherConfig {
         /**
          * Forces the heavy analysis onto native LAPACK or EJML (see {@link NoetherConfig#linearAlgebra()}).
          *
-         * @throws IllegalStateException for {@code NATIVE} when the library is absent or does not load
+         * @throws IllegalArgumentException for {@code NATIVE} when the library is absent or does not load
          */
         public Builder linearAlgebra(LinearAlgebra.Backend backend) {
             Objects.requireNonNull(backend, "linearAlgebra");
-            LinearAlgebra.of(backend); // fail at start-up, not in the analysis
+            try {
+                LinearAlgebra.of(backend); // fail at start-up, not in the analysis
+            } catch (IllegalStateException e) {
+                // a bad setting, reported like every other one (the agent and NoetherConfig.resolve name the key)
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
             this.linearAlgebra = backend;
             return this;
         }
