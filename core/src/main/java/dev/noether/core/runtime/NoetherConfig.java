@@ -206,7 +206,7 @@ public final class NoetherConfig {
                     NoetherConfig::exactDimensionLimit),
             new Setting("seed", v -> parseLong(v), (b, v) -> b.seed((Long) v), NoetherConfig::seed),
             new Setting("sketchRank", v -> parseInt(v), (b, v) -> b.sketchRank((Integer) v), NoetherConfig::sketchRank),
-            new Setting("linearAlgebra", NoetherConfig::parseBackend, (b, v) -> b.linearAlgebra((LinearAlgebra.Backend) v),
+            new Setting("linearAlgebra", LinearAlgebra.Backend::parse, (b, v) -> b.linearAlgebra((LinearAlgebra.Backend) v),
                     NoetherConfig::linearAlgebra));
 
     /** The agent's original short names, kept as documented aliases. */
@@ -360,14 +360,6 @@ public final class NoetherConfig {
             return Long.parseLong(v);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("must be a whole number, got '" + v + "'");
-        }
-    }
-
-    private static LinearAlgebra.Backend parseBackend(String v) {
-        try {
-            return LinearAlgebra.Backend.valueOf(v.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("must be auto, native or java, got '" + v + "'");
         }
     }
 
