@@ -1,5 +1,7 @@
 package dev.noether.core.model;
 
+import java.util.Arrays;
+
 /**
  * The per-neuron sums the every-step tier needs from one linear layer (METRICS.md §2, §6), reduced by the
  * engine on the device the model lives on, so that only O(neurons) numbers cross to the heap. W is read as
@@ -40,6 +42,43 @@ public record LayerReductions(double[] rowSq, double[] rowGradSq, double[] rowDo
                 || biasSq != null && ((biasGradSq != null) != grads || (biasDot != null) != grads)) {
             throw new IllegalArgumentException("the bias sums come with b, and with the gradient sums");
         }
+    }
+
+    /**
+     * Reads the sums from one flat array, as an engine hands them over in a single copy: rowSq, then (with
+     * gradients) rowGradSq and rowDot; then (with a bias) biasSq and, with gradients, biasGradSq and biasDot;
+     * then colSq, colGradSq, colDot; last, when {@code withDelta}, ‖ΔW‖². Each row block has length m, each
+     * column block length n.
+     *
+     * @throws IllegalArgumentException when {@code flat} is not exactly that long
+     */
+    public static LayerReductions unpack(double[] flat, int m, int n, boolean bias, boolean gradients,
+                                         boolean withDelta) {
+        int rowBlocks = (gradients ? 3 : 1) + (bias ? (gradients ? 3 : 1) : 0);
+        long expected = (long) rowBlocks * m + (long) (gradients ? 3 : 1) * n + (withDelta ? 1 : 0);
+        if (flat.length != expected) {
+            throw new IllegalArgumentException("expected " + expected + " sums for a " + m + "x" + n + " layer"
+                    + (bias ? " with bias" : "") + (gradients ? " and gradients" : "") + ", got " + flat.length);
+        }
+        int[] at = {0};
+        double[] rowSq = block(flat, at, m);
+        double[] rowGradSq = gradients ? block(flat, at, m) : null;
+        double[] rowDot = gradients ? block(flat, at, m) : null;
+        double[] biasSq = bias ? block(flat, at, m) : null;
+        double[] biasGradSq = bias && gradients ? block(flat, at, m) : null;
+        double[] biasDot = bias && gradients ? block(flat, at, m) : null;
+        double[] colSq = block(flat, at, n);
+        double[] colGradSq = gradients ? block(flat, at, n) : null;
+        double[] colDot = gradients ? block(flat, at, n) : null;
+        double delta = withDelta ? flat[at[0]] : Double.NaN;
+        return new LayerReductions(rowSq, rowGradSq, rowDot, biasSq, biasGradSq, biasDot, colSq, colGradSq,
+                colDot, delta);
+    }
+
+    private static double[] block(double[] flat, int[] at, int length) {
+        double[] out = Arrays.copyOfRange(flat, at[0], at[0] + length);
+        at[0] += length;
+        return out;
     }
 
     /** m, the output neurons. */

@@ -67,21 +67,7 @@ final class EngineReductions implements AutoCloseable {
             }
             double[] all = NDArrays.concat(parts).toDoubleArray(); // the one copy to the heap
             keep(w, step);
-
-            int[] at = {0};
-            int mi = Math.toIntExact(m);
-            double[] rowSq = next(all, at, mi);
-            double[] rowGradSq = grads ? next(all, at, mi) : null;
-            double[] rowDot = grads ? next(all, at, mi) : null;
-            double[] biasSq = b != null ? next(all, at, mi) : null;
-            double[] biasGradSq = b != null && grads ? next(all, at, mi) : null;
-            double[] biasDot = b != null && grads ? next(all, at, mi) : null;
-            double[] colSq = next(all, at, n);
-            double[] colGradSq = grads ? next(all, at, n) : null;
-            double[] colDot = grads ? next(all, at, n) : null;
-            double delta = consecutive ? all[at[0]] : Double.NaN;
-            return new LayerReductions(rowSq, rowGradSq, rowDot, biasSq, biasGradSq, biasDot, colSq, colGradSq,
-                    colDot, delta);
+            return LayerReductions.unpack(all, Math.toIntExact(m), n, b != null, grads, consecutive);
         }
     }
 
@@ -93,12 +79,6 @@ final class EngineReductions implements AutoCloseable {
         }
         previous = w;
         previousStep = step;
-    }
-
-    private static double[] next(double[] all, int[] at, int length) {
-        double[] out = Arrays.copyOfRange(all, at[0], at[0] + length);
-        at[0] += length;
-        return out;
     }
 
     /** ∂ℓ/∂θ in float64 reshaped to {@code shape}, or null when the parameter has none. */

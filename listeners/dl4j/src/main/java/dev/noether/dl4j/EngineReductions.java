@@ -7,7 +7,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -73,20 +72,7 @@ final class EngineReductions {
             double[] all = Nd4j.toFlattened('c', parts).toDoubleVector(); // the one copy to the heap
             previous = w64;
             previousStep = step;
-
-            int[] at = {0};
-            double[] rowSq = next(all, at, m);
-            double[] rowGradSq = grads ? next(all, at, m) : null;
-            double[] rowDot = grads ? next(all, at, m) : null;
-            double[] biasSq = b64 != null ? next(all, at, m) : null;
-            double[] biasGradSq = b64 != null && grads ? next(all, at, m) : null;
-            double[] biasDot = b64 != null && grads ? next(all, at, m) : null;
-            double[] colSq = next(all, at, n);
-            double[] colGradSq = grads ? next(all, at, n) : null;
-            double[] colDot = grads ? next(all, at, n) : null;
-            double delta = consecutive ? all[at[0]] : Double.NaN;
-            return new LayerReductions(rowSq, rowGradSq, rowDot, biasSq, biasGradSq, biasDot, colSq, colGradSq,
-                    colDot, delta);
+            return LayerReductions.unpack(all, m, n, b64 != null, grads, consecutive);
         }
     }
 
@@ -102,11 +88,5 @@ final class EngineReductions {
     /** A fresh float64 copy in 'c' order (castTo returns the array itself when it is float64 already). */
     private static INDArray float64Copy(INDArray a) {
         return a.dataType() == DataType.DOUBLE ? a.dup('c') : a.castTo(DataType.DOUBLE).dup('c');
-    }
-
-    private static double[] next(double[] all, int[] at, int length) {
-        double[] out = Arrays.copyOfRange(all, at[0], at[0] + length);
-        at[0] += length;
-        return out;
     }
 }
