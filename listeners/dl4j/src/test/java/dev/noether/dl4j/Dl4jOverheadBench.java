@@ -49,13 +49,15 @@ public final class Dl4jOverheadBench {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         int block = args.length > 1 ? Integer.parseInt(args[1]) : 25;
         int warmupRounds = Math.max(2, rounds / 10);
-        List<String> names = List.of("none", "noether-default", "noether-step-tier-only", "statslistener-default",
+        List<String> names = List.of("none", "noether-default", "noether-step-tier-only", "noether-every-step", "statslistener-default",
                 "statslistener-every-1");
         List<Supplier<TrainingListener>> listeners = List.of(
                 () -> null,
                 () -> NoetherListener.builder().modelName("bench").registry(noetherMeters).build(),
                 () -> NoetherListener.builder().modelName("steps")
                         .config(NoetherConfig.builder().analysisEvery(Integer.MAX_VALUE).build()).build(),
+                () -> NoetherListener.builder().modelName("every")
+                        .config(NoetherConfig.builder().observeEvery(1).build()).build(),
                 () -> new StatsListener(new InMemoryStatsStorage()),
                 () -> new StatsListener(new InMemoryStatsStorage(), 1));
         List<DataSet> batches = syntheticBatches(8, 3);
