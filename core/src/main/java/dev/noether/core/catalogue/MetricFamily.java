@@ -16,6 +16,9 @@ import java.util.List;
 public enum MetricFamily {
     // the monitor's own counts and timings
     STEPS("steps", Type.COUNTER, Source.MONITOR, "", "Training steps observed by Noether"),
+    STEPS_DROPPED("steps.dropped", Type.COUNTER, Source.MONITOR, "",
+            "Steps the every-step tier did not observe because its thread stayed busy for a second (a blocking "
+                    + "report listener); each restarts the charge continuity of every pair"),
     ANALYSIS_SKIPPED("analysis.skipped", Type.COUNTER, Source.MONITOR, "reason",
             "Heavy analyses skipped: the analysis thread was busy, the time floor had not passed, "
                     + "or the final analysis at training end ran past its time bound"),
@@ -23,8 +26,9 @@ public enum MetricFamily {
             "Steps or analyses where the layer had NaN or infinite values and was skipped"),
     // the same help text as the exporter's counters of this name: Prometheus keeps one per name
     ERRORS("errors", Type.COUNTER, Source.MONITOR, "stage", "Failures inside Noether, by stage; training continued"),
-    ANALYSIS("analysis", Type.TIMER, Source.MONITOR, "tier", "Time Noether spent per tier: step (every step, "
-            + "training thread), probe (engine work on the training thread), heavy (background analysis)", "seconds"),
+    ANALYSIS("analysis", Type.TIMER, Source.MONITOR, "tier", "Time Noether spent per tier: step (the copy of "
+            + "each observed step, training thread), step_background (its sums, the step thread), probe (engine work "
+            + "on the training thread), heavy (background analysis)", "seconds"),
     INFO("info", Type.GAUGE, Source.MONITOR, "version engine optimizer unsupported",
             "Noether build and run information; the value is always 1"),
     LAYER_INFO("layer.info", Type.GAUGE, Source.MONITOR, "layer kind shape",

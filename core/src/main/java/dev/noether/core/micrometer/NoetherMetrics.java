@@ -109,6 +109,7 @@ public final class NoetherMetrics implements MeterBinder, AutoCloseable {
         String name = family.meterName();
         switch (family) {
             case STEPS -> counter(name, family, NoetherMonitor::steps).tags(tags).register(registry);
+            case STEPS_DROPPED -> counter(name, family, NoetherMonitor::droppedSteps).tags(tags).register(registry);
             case ANALYSIS_SKIPPED -> {
                 for (SkipReason reason : SkipReason.values()) {
                     counter(name, family, m -> m.skipped(reason)).tags(tags).tag("reason", reason.tag()).register(registry);

@@ -5,7 +5,9 @@ import java.util.Objects;
 /**
  * One dense layer's parameters and loss gradients at one step, as plain row-major arrays oriented
  * outputs × inputs. Gradients are of the minibatch-mean loss, before any weight-decay term
- * (METRICS.md §2): an adapter whose framework sums over the batch divides by the batch size.
+ * (METRICS.md §2): an adapter whose framework sums over the batch hands the sums with the factor that
+ * makes them means ({@link #of(float[], float[], float[], float[], double)}), so that the division happens
+ * off the training thread.
  *
  * <p>The snapshot takes ownership of the arrays: the adapter hands over fresh copies and never touches
  * them again, so no defensive copy is made on the training thread. Null gradients mean "not available"
@@ -21,14 +23,16 @@ public final class LayerSnapshot {
     private final float[] weightGradient;
     private final float[] biasGradient;
     private final LayerReductions reductions;
+    private final double gradientScale;
 
     private LayerSnapshot(float[] weight, float[] bias, float[] weightGradient, float[] biasGradient,
-                          LayerReductions reductions) {
+                          LayerReductions reductions, double gradientScale) {
         this.weight = weight;
         this.bias = bias;
         this.weightGradient = weightGradient;
         this.biasGradient = biasGradient;
         this.reductions = reductions;
+        this.gradientScale = gradientScale;
     }
 
     /**
@@ -40,12 +44,25 @@ public final class LayerSnapshot {
      * @param biasGradient   ∂ℓ/∂b, or null
      */
     public static LayerSnapshot of(float[] weight, float[] bias, float[] weightGradient, float[] biasGradient) {
-        return new LayerSnapshot(Objects.requireNonNull(weight, "weight"), bias, weightGradient, biasGradient, null);
+        return of(weight, bias, weightGradient, biasGradient, 1);
+    }
+
+    /**
+     * Like {@link #of(float[], float[], float[], float[])} for gradients that become those of the batch-mean
+     * loss only when multiplied by {@code gradientScale} (e.g. 1/B for a framework that sums over the batch).
+     */
+    public static LayerSnapshot of(float[] weight, float[] bias, float[] weightGradient, float[] biasGradient,
+                                   double gradientScale) {
+        if (!(gradientScale > 0) || Double.isInfinite(gradientScale)) {
+            throw new IllegalArgumentException("gradientScale must be positive and finite, got " + gradientScale);
+        }
+        return new LayerSnapshot(Objects.requireNonNull(weight, "weight"), bias, weightGradient, biasGradient, null,
+                gradientScale);
     }
 
     /** Parameters only, for engines or moments where gradients are not at hand. */
     public static LayerSnapshot ofWeights(float[] weight, float[] bias) {
-        return new LayerSnapshot(Objects.requireNonNull(weight, "weight"), bias, null, null, null);
+        return new LayerSnapshot(Objects.requireNonNull(weight, "weight"), bias, null, null, null, 1);
     }
 
     /**
@@ -63,7 +80,7 @@ public final class LayerSnapshot {
         if (weight != null && (bias != null) != reductions.hasBias()) {
             throw new IllegalArgumentException("the bias and the bias sums come together");
         }
-        return new LayerSnapshot(weight, bias, null, null, reductions);
+        return new LayerSnapshot(weight, bias, null, null, reductions, 1);
     }
 
     /** The engine's sums, or null when the snapshot holds the arrays. */
@@ -79,7 +96,7 @@ public final class LayerSnapshot {
     /** This layer without gradients (or gradient sums): for a state the last backward pass does not belong to. */
     public LayerSnapshot withoutGradients() {
         return reductions == null ? ofWeights(weight, bias)
-                : new LayerSnapshot(weight, bias, null, null, reductions.withoutGradients());
+                : new LayerSnapshot(weight, bias, null, null, reductions.withoutGradients(), 1);
     }
 
     /**
@@ -95,14 +112,19 @@ public final class LayerSnapshot {
         return bias;
     }
 
-    /** ∂ℓ/∂W of the batch-mean loss, or null (not a copy). */
+    /** ∂ℓ/∂W as handed over (times {@link #gradientScale()} it is that of the batch-mean loss), or null (not a copy). */
     public float[] weightGradient() {
         return weightGradient;
     }
 
-    /** ∂ℓ/∂b, or null (not a copy). */
+    /** ∂ℓ/∂b as handed over (times {@link #gradientScale()}), or null (not a copy). */
     public float[] biasGradient() {
         return biasGradient;
+    }
+
+    /** The factor that turns the handed gradients into those of the batch-mean loss (1 unless the adapter sums). */
+    public double gradientScale() {
+        return gradientScale;
     }
 
     /** True when every gradient the layer's parameters need is present. */

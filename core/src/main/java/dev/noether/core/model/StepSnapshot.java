@@ -3,23 +3,31 @@ package dev.noether.core.model;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Everything the every-step tier needs from one training step: parameters θ(t) and minibatch loss
  * gradients ĝ(t) of every dense layer (in description order), taken after backward and before the
  * optimizer update, plus the loss and the optimizer settings of the update about to be applied.
+ *
+ * <p>A snapshot built {@linkplain Builder#recycledTo recycled to} a {@link SnapshotArrays} gives its arrays
+ * back there when the monitor {@linkplain #release() releases} it; the monitor never hands such a snapshot to
+ * the heavy analysis, which keeps its weights for seconds.
  */
 public final class StepSnapshot {
     private final long step;
     private final double loss;
     private final OptimizerSettings optimizer;
     private final List<LayerSnapshot> layers;
+    private final SnapshotArrays recycle;
+    private final AtomicBoolean released = new AtomicBoolean();
 
     private StepSnapshot(Builder b) {
         this.step = b.step;
         this.loss = b.loss;
         this.optimizer = b.optimizer;
         this.layers = List.copyOf(b.layers);
+        this.recycle = b.recycle;
     }
 
     /** Starts the snapshot of training step {@code step} (0-based, increasing by one per update). */
@@ -50,12 +58,37 @@ public final class StepSnapshot {
         return layers.get(index);
     }
 
+    /** True when the arrays go back to a {@link SnapshotArrays} on {@link #release()}. */
+    public boolean isRecycled() {
+        return recycle != null;
+    }
+
+    /**
+     * Gives the arrays back to their {@link SnapshotArrays} (once; later calls do nothing). Called by the
+     * monitor when no step needs the snapshot any more; nobody may read the arrays afterwards. Does nothing
+     * for a snapshot that is not recycled.
+     */
+    public void release() {
+        if (recycle == null || !released.compareAndSet(false, true)) {
+            return;
+        }
+        List<float[]> arrays = new ArrayList<>(4 * layers.size());
+        for (LayerSnapshot l : layers) {
+            arrays.add(l.weight());
+            arrays.add(l.bias());
+            arrays.add(l.weightGradient());
+            arrays.add(l.biasGradient());
+        }
+        recycle.giveSnapshot(arrays);
+    }
+
     /** Builds a {@link StepSnapshot}; layers are added in the description's order. */
     public static final class Builder {
         private final long step;
         private double loss = Double.NaN;
         private OptimizerSettings optimizer = OptimizerSettings.unknown();
         private final List<LayerSnapshot> layers = new ArrayList<>();
+        private SnapshotArrays recycle;
 
         private Builder(long step) {
             this.step = step;
@@ -74,6 +107,15 @@ public final class StepSnapshot {
         /** The next dense layer, in the order of {@link NetworkDescription#layers()}. */
         public Builder layer(LayerSnapshot layer) {
             layers.add(Objects.requireNonNull(layer, "layer"));
+            return this;
+        }
+
+        /**
+         * The layers' arrays were taken from {@code arrays} and go back there on {@link StepSnapshot#release()};
+         * only for arrays no one else holds.
+         */
+        public Builder recycledTo(SnapshotArrays arrays) {
+            this.recycle = Objects.requireNonNull(arrays, "arrays");
             return this;
         }
 

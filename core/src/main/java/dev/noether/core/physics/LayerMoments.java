@@ -77,6 +77,7 @@ public final class LayerMoments {
         boolean grads = s.hasGradients();
         float[] w = s.weight();
         float[] g = grads ? s.weightGradient() : null;
+        double scale = s.gradientScale(); // to the batch-mean loss's gradient, exact for the usual 1/2^k
         LayerMoments t = new LayerMoments(m, n, needRows, needCols, grads, s.bias() != null);
         double total = 0;
         double gradTotal = 0;
@@ -90,7 +91,7 @@ public final class LayerMoments {
                 double x = w[base + j];
                 sq += x * x;
                 if (g != null) {
-                    double y = g[base + j];
+                    double y = g[base + j] * scale;
                     gsq += y * y;
                     dot += x * y;
                     if (needCols) {
@@ -127,7 +128,7 @@ public final class LayerMoments {
                     t.biasSq[i] = x * x;
                 }
                 if (gb != null) {
-                    double y = gb[i];
+                    double y = gb[i] * scale;
                     gradTotal += y * y;
                     if (needRows) {
                         t.biasGradSq[i] = y * y;

@@ -102,9 +102,11 @@ public final class NoetherConfig {
     }
 
     /**
-     * K: the every-step tier observes the two consecutive steps t, t+1 with t a multiple of K (default 25), so
-     * that the exact one-step charge identity is still checked while the training thread pays for 2 steps in K.
-     * 1 observes every step. The step counter and the last-step timestamp move on every step; the loss and the
+     * K: the every-step tier observes the two consecutive steps t, t+1 with t a multiple of K, so that the exact
+     * one-step charge identity is still checked on 2 steps in K. The default, 1, observes every step, as
+     * METRICS.md §6 asks: the training thread only copies the parameters and gradients (its sums run on the
+     * monitor's step thread), so a K above 1 is for models whose copy is too costly (e.g. very large layers
+     * on a slow host link). The step counter and the last-step timestamp move on every step; the loss and the
      * other every-step metrics on observed steps.
      */
     public int observeEvery() {
@@ -441,7 +443,7 @@ public final class NoetherConfig {
     /** Builds a {@link NoetherConfig}. */
     public static final class Builder {
         private int analysisEvery = 50;
-        private int observeEvery = 25;
+        private int observeEvery = 1;
         private Duration minAnalysisInterval = Duration.ofSeconds(2);
         private double maxAnalysisShare = 0.25;
         private double alignmentThreshold = 0.7;

@@ -23,8 +23,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Watches one model learn. Adapters call {@link #onStep} on the training thread after every backward pass
- * (cheap, O(parameters)), and {@link #analyze} to offer a probe batch for the heavy analysis, which runs on
- * one background thread. Nothing here ever throws into the training loop: bad input is counted
+ * (there only the copy of the step; its O(parameters) sums run on the monitor's step thread, in step order),
+ * and {@link #analyze} to offer a probe batch for the heavy analysis, which runs on one background thread.
+ * Every read ({@link #latestStep}, {@link #value}, the counts) first waits for the steps already handed over,
+ * so a caller sees the reports of every step it has trained. Nothing here ever throws into the training loop: bad input is counted
  * ({@code noether.nonfinite}, {@code noether.errors}) and logged at a limited rate.
  *
  * <pre>{@code
@@ -60,6 +62,9 @@ public final class NoetherMonitor implements AutoCloseable {
     private final Analysis analysis;
     private final HeavyAnalysis heavy; // null when a test replaced the analysis
     private final AnalysisHandOff handOff;
+    private final StepPipeline stepThread;
+    /** The last observed snapshot, still read by the step tier (‖ΔW‖²); released when the next one is observed. Step thread only. */
+    private StepSnapshot heldByStepTier;
     private final RateLimitedLog log;
     private final List<NoetherReportListener> listeners = new CopyOnWriteArrayList<>();
     private final List<TierTimeListener> tierTimeListeners = new CopyOnWriteArrayList<>();
@@ -72,6 +77,7 @@ public final class NoetherMonitor implements AutoCloseable {
 
     private final AtomicLong steps = new AtomicLong();
     private final AtomicLong analyses = new AtomicLong();
+    private final AtomicLong droppedSteps = new AtomicLong();
     private final AtomicLongArray skipped = new AtomicLongArray(SkipReason.values().length);
     private final AtomicLongArray errors = new AtomicLongArray(Stage.values().length);
     private final AtomicLongArray nonFinite;
@@ -95,6 +101,8 @@ public final class NoetherMonitor implements AutoCloseable {
                 : new HeavyAnalysis(description, config, this::countNonFinite, this::neuronCharges);
         this.analysis = b.analysis != null ? b.analysis : heavy::analyze;
         this.handOff = new AnalysisHandOff("noether-analysis-" + description.model());
+        // one step may wait while one is summed: the memory of three host copies at most (with the held one)
+        this.stepThread = new StepPipeline("noether-steps-" + description.model(), 1);
         this.nonFinite = new AtomicLongArray(description.layers().size());
         for (Tier tier : Tier.values()) {
             tierTimes[tier.ordinal()] = new TierClock();
@@ -135,8 +143,8 @@ public final class NoetherMonitor implements AutoCloseable {
     }
 
     /**
-     * The every-step tier: θ(t) and ĝ(t) after backward, before the update. Runs on the caller's thread in
-     * O(parameters); never throws.
+     * The every-step tier: θ(t) and ĝ(t) after backward, before the update. The sums run on the monitor's step
+     * thread; the caller's thread only hands the snapshot over. Never throws.
      */
     public void onStep(StepSnapshot snapshot) {
         onStep(snapshot == null ? -1 : snapshot.step(), () -> snapshot);
@@ -146,7 +154,10 @@ public final class NoetherMonitor implements AutoCloseable {
      * Like {@link #onStep(StepSnapshot)}, for adapters: call it on every step; {@code source} (the copy from the
      * engine) is called only on the steps the every-step tier observes ({@link NoetherConfig#observes}), inside
      * the monitor's time budget (so {@code noether.monitor.overhead} includes it), with its failures counted as
-     * {@link Stage#ADAPTER}.
+     * {@link Stage#ADAPTER}. The copy is handed to the step thread; while that thread still sums the step
+     * before, the caller first waits for it (as long as those sums take, since one step may wait). Only when
+     * it stays busy for a second (a report listener that blocks) is the step dropped, uncopied, and counted in
+     * {@code noether.steps.dropped}; the pairs' charge continuity then restarts at the next observed step.
      */
     public void onStep(long step, StepSource source) {
         long start = ticker.read();
@@ -156,6 +167,10 @@ public final class NoetherMonitor implements AutoCloseable {
             return;
         }
         try {
+            if (!stepThread.awaitRoom(STEP_ROOM_NANOS)) {
+                droppedSteps.incrementAndGet();
+                return;
+            }
             StepSnapshot snapshot;
             try {
                 snapshot = Objects.requireNonNull(source.capture(), "snapshot");
@@ -164,10 +179,12 @@ public final class NoetherMonitor implements AutoCloseable {
                 return;
             }
             optimizerName = snapshot.optimizer().name();
-            NoetherReport report = stepTier.observe(snapshot, clock.instant(), this::countNonFinite);
-            latestSnapshot = snapshot;
-            ScrapeConsistency.publish(() -> latestStep = report);
-            notifyListeners(report);
+            // only a snapshot whose arrays nobody recycles may go to the heavy analysis, which reads it for seconds
+            latestSnapshot = snapshot.isRecycled() ? null : snapshot;
+            if (!stepThread.offer(() -> observe(snapshot))) {
+                droppedSteps.incrementAndGet();
+                snapshot.release();
+            }
         } catch (Throwable e) {
             recordError(Stage.STEP, e);
         } finally {
@@ -175,6 +192,49 @@ public final class NoetherMonitor implements AutoCloseable {
             recordTierTime(Tier.STEP, spent);
             overhead.add(start, spent);
         }
+    }
+
+    /** The step tier's sums of one snapshot and its report; on the step thread, or on the caller's once it is idle. */
+    private void observe(StepSnapshot snapshot) {
+        long start = ticker.read();
+        try {
+            NoetherReport report = stepTier.observe(snapshot, clock.instant(), this::countNonFinite);
+            ScrapeConsistency.publish(() -> latestStep = report);
+            notifyListeners(report);
+        } catch (Throwable e) {
+            recordError(Stage.STEP, e);
+        } finally {
+            // the step tier now holds this snapshot's W as "the step before", not the older one's
+            StepSnapshot older = heldByStepTier;
+            heldByStepTier = snapshot;
+            if (older != null && older != snapshot) {
+                older.release();
+            }
+            recordTierTime(Tier.STEP_BACKGROUND, ticker.read() - start);
+        }
+    }
+
+    /** Waits (briefly) until the step thread has observed every step handed over, so reads see them. */
+    private void settle() {
+        stepThread.awaitIdle(SETTLE_NANOS);
+    }
+
+    private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** The longest the training thread waits for the step thread before it drops a step (a stuck report listener). */
+    private static final long STEP_ROOM_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * Waits until every step handed over so far has been observed and its report published (at most
+     * {@code timeout}); true when it was. The readers of this class do it themselves; this is for code that
+     * reads reports through its own {@link NoetherReportListener} right after training steps.
+     */
+    public boolean awaitSteps(Duration timeout) {
+        return stepThread.awaitIdle(Math.max(0, timeout.toNanos()));
+    }
+
+    /** Steps the every-step tier dropped because its thread was still busy ({@code noether.steps.dropped}). */
+    public long droppedSteps() {
+        return droppedSteps.get();
     }
 
     /**
@@ -252,10 +312,13 @@ public final class NoetherMonitor implements AutoCloseable {
                 recordError(Stage.ADAPTER, e);
                 return false;
             }
-            NoetherReport report = stepTier.observe(weights, clock.instant(), this::countNonFinite);
+            // the steps before the final state first, in order; then this one, here, while the step thread is idle
+            if (!stepThread.awaitIdle(Math.max(0, deadline - ticker.read()))) {
+                skipped.incrementAndGet(SkipReason.TIMEOUT.ordinal());
+                return false;
+            }
+            observe(weights);
             latestSnapshot = weights;
-            ScrapeConsistency.publish(() -> latestStep = report);
-            notifyListeners(report);
             while (!handOff.tryReserve()) {
                 if (ticker.read() - deadline >= 0) {
                     skipped.incrementAndGet(SkipReason.TIMEOUT.ordinal());
@@ -331,6 +394,7 @@ public final class NoetherMonitor implements AutoCloseable {
         return true;
     }
 
+    // never recycled: the final analysis reads it
     private static StepSnapshot withoutGradients(StepSnapshot s, long step) {
         StepSnapshot.Builder b = StepSnapshot.builder(step).loss(s.loss()).optimizer(s.optimizer());
         for (LayerSnapshot layer : s.layers()) {
@@ -342,6 +406,8 @@ public final class NoetherMonitor implements AutoCloseable {
     private void runAnalysis(StepSnapshot weights, List<LayerProbe> probes) {
         long start = ticker.read();
         try {
+            settle(); // the per-neuron charges it reads are those of the analysed step
+
             NoetherReport report = analysis.analyze(weights, probes, clock.instant());
             ScrapeConsistency.publish(() -> latestAnalysis = report);
             notifyListeners(report);
@@ -414,6 +480,7 @@ public final class NoetherMonitor implements AutoCloseable {
 
     /** The report of the last step, or null before the first. */
     public NoetherReport latestStep() {
+        settle();
         return latestStep;
     }
 
@@ -424,6 +491,7 @@ public final class NoetherMonitor implements AutoCloseable {
 
     /** The latest value of a metric from either tier; see {@link NoetherReport#value}. */
     public OptionalDouble value(String metric, String... tagKeyValues) {
+        settle();
         NoetherReport step = latestStep;
         if (step != null) {
             OptionalDouble v = step.value(metric, tagKeyValues);
@@ -437,6 +505,7 @@ public final class NoetherMonitor implements AutoCloseable {
 
     /** Restarts the charge drift of every pair from the next step (METRICS.md §2, "or last reset"). */
     public void resetDrift() {
+        settle(); // between steps: the step thread is idle once the steps handed over are observed
         stepTier.resetDrift();
         if (heavy != null) {
             heavy.resetDrift(); // the rotation pairs' matrix baseline C(t0)
@@ -461,16 +530,19 @@ public final class NoetherMonitor implements AutoCloseable {
 
     /** Skipped analyses for {@code reason}; the same as {@code stats().skipped(reason)}. */
     public long skipped(SkipReason reason) {
+        settle();
         return skipped.get(reason.ordinal());
     }
 
     /** Failures counted for {@code stage}; the same as {@code stats().errors(stage)}. */
     public long errors(Stage stage) {
+        settle();
         return errors.get(stage.ordinal());
     }
 
     /** Non-finite skips counted for the dense layer at {@code index}. */
     public long nonFinite(int index) {
+        settle();
         return nonFinite.get(index);
     }
 
@@ -502,12 +574,14 @@ public final class NoetherMonitor implements AutoCloseable {
     }
 
     double[][] neuronCharges() {
+        settle();
         return stepTier.neuronCharges();
     }
 
-    /** Stops the analysis thread (waiting up to 5 s for a running analysis). */
+    /** Stops the step thread (after the steps handed over) and the analysis thread (waiting up to 5 s for a running analysis). */
     @Override
     public void close() {
+        stepThread.close();
         handOff.close();
     }
 

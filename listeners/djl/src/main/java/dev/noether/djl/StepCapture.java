@@ -11,8 +11,10 @@ import ai.djl.training.listener.TrainingListener.BatchData;
 import dev.noether.core.model.LayerReductions;
 import dev.noether.core.model.LayerSnapshot;
 import dev.noether.core.model.OptimizerSettings;
+import dev.noether.core.model.SnapshotArrays;
 import dev.noether.core.model.StepSnapshot;
 
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +32,8 @@ final class StepCapture implements AutoCloseable {
     private final List<MappedNetwork.DenseParameters> dense;
     private final List<EngineReductions> reductions;
     private final boolean onDevice;
+    // the host copies of the steps the heavy analysis does not read, handed back by the monitor
+    private final SnapshotArrays arrays = new SnapshotArrays(4);
     private boolean lossUnavailable;
 
     StepCapture(List<MappedNetwork.DenseParameters> dense) {
@@ -41,11 +45,12 @@ final class StepCapture implements AutoCloseable {
 
     /**
      * The step: engine reductions on an accelerator ({@link #reduced}), full host copies on the CPU
-     * ({@link #captureArrays}); {@code weights}: a step the heavy analysis may read
-     * ({@link dev.noether.core.runtime.NoetherMonitor#wantsWeights}).
+     * ({@link #captureArrays}), recycled except on the steps the heavy analysis may read ({@code weights},
+     * {@link dev.noether.core.runtime.NoetherMonitor#wantsWeights}).
      */
     StepSnapshot capture(long step, double loss, OptimizerSettings optimizer, boolean weights) {
-        return onDevice ? reduced(step, loss, optimizer, weights) : captureArrays(step, loss, optimizer);
+        return onDevice ? reduced(step, loss, optimizer, weights)
+                : captureArrays(step, loss, optimizer, weights ? null : arrays);
     }
 
     /** The step as engine reductions; with full W and b when {@code weights}. */
@@ -71,12 +76,20 @@ final class StepCapture implements AutoCloseable {
 
     /** The step as full host copies of θ and ĝ: the host reference the engine reductions are tested against. */
     StepSnapshot captureArrays(long step, double loss, OptimizerSettings optimizer) {
+        return captureArrays(step, loss, optimizer, null);
+    }
+
+    /** The host copies, into arrays from {@code into} (fresh ones when null). */
+    StepSnapshot captureArrays(long step, double loss, OptimizerSettings optimizer, SnapshotArrays into) {
         StepSnapshot.Builder s = StepSnapshot.builder(step).loss(loss).optimizer(optimizer);
+        if (into != null) {
+            s.recycledTo(into);
+        }
         for (MappedNetwork.DenseParameters d : dense) {
             NDArray w = d.weight().getArray();
             NDArray b = d.bias() == null ? null : d.bias().getArray();
-            s.layer(LayerSnapshot.of(values(w), b == null ? null : values(b), gradient(d.weight()),
-                    d.bias() == null ? null : gradient(d.bias())));
+            s.layer(LayerSnapshot.of(values(w, into), b == null ? null : values(b, into), gradient(d.weight(), into),
+                    d.bias() == null ? null : gradient(d.bias(), into)));
         }
         return s.build();
     }
@@ -115,13 +128,26 @@ final class StepCapture implements AutoCloseable {
         }
     }
 
-    private static float[] gradient(Parameter p) {
+    /**
+     * A float32 array on the CPU is read through a direct view of its memory ({@code toByteBuffer(true)}) in
+     * one bulk copy into a recycled array; {@code toFloatArray()} would copy it twice into fresh arrays.
+     */
+    private static float[] values(NDArray a, SnapshotArrays into) {
+        if (into == null || a.getDataType() != DataType.FLOAT32 || !Device.cpu().equals(a.getDevice())) {
+            return values(a);
+        }
+        float[] out = into.take(Math.toIntExact(a.size()));
+        a.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
+        return out;
+    }
+
+    private static float[] gradient(Parameter p, SnapshotArrays into) {
         NDArray a = p.getArray();
         if (!a.hasGradient()) {
             return null;
         }
         try (NDArray g = a.getGradient()) {
-            return values(g);
+            return values(g, into);
         }
     }
 }

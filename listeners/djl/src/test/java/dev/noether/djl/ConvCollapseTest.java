@@ -27,7 +27,7 @@ class ConvCollapseTest {
     private static final String[] CONV = {"layer", "01Conv2d"};
     private static final int CHANNELS = 48;
     private static final Shape IMAGE = new Shape(4, 4, 4);
-    private static final int STEPS = 1500; // a multiple of K = 25 and N = 500
+    private static final int STEPS = 1500; // a multiple of N = 500
 
     @Test
     void weightDecayLeavesFewerDistinctChannelsAndLargerCorrelatedBlocks() throws InterruptedException {

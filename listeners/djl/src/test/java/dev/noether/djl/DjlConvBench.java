@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Step time with and without {@link NoetherTrainingListener} at default settings (N = 50, K = 25, the analysis CPU share
+ * Step time with and without {@link NoetherTrainingListener} at default settings (N = 50, every step observed, the analysis CPU share
  * cap) for a convolutional model on 1×28×28 generated images at batch 32, PyTorch CPU: DJL's model-zoo
  * ResNetV1-20 ({@code resnet20}) or the LeNet-style CNN of the tests ({@code lenet}). Not a test: run its
  * {@code main} (module README). As {@link DjlOverheadBench}: two identical trainers, A without and B with the

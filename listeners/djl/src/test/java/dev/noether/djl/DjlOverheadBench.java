@@ -13,14 +13,18 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Step time with and without {@link NoetherTrainingListener} at default settings (N = 50), for the 784-256-256-10 MLP at
- * batch 128 on DJL's PyTorch CPU engine. Not a test: run its {@code main} (see the module README). Two identical
- * trainers, A without and B with the listener, train in alternating blocks (A B A B ...) in one JVM so that
- * machine load affects both alike; each step (trainBatch + step) is timed and the median and mean per-step
- * times are reported. The mean includes the probe every N steps; the median shows the every-step tier.
+ * Step time with and without {@link NoetherTrainingListener} for the 784-256-256-10 MLP at batch 128 on DJL's
+ * PyTorch CPU engine. Not a test: run its {@code main} (see the module README). Identical trainers train in
+ * rotating blocks in one JVM, so that machine load affects all alike: no listener; Noether at its defaults
+ * (every step observed, an analysis every N); Noether's every-step tier alone (no analysis); Noether observing
+ * 2 steps in 25 (the default before the step tier moved off the training thread). Each step (trainBatch +
+ * step) is timed; the table gives the 10th percentile, median and mean per variant with their ratios to no
+ * listener. The mean includes the probe every N steps and the background analysis competing for the cores.
+ * Noether's own timers follow: the step tier per observed step on the training thread (the copy) and on its
+ * step thread (the sums), the probe and the heavy analysis.
  *
  * <p>Arguments (all optional): blocks (default 20), steps per block (default 100), warm-up steps (default 200),
- * analysis stride N (default 50, the default of {@link NoetherConfig}; a huge N isolates the every-step tier).
+ * analysis stride N (default 50, the default of {@link NoetherConfig}).
  */
 public final class DjlOverheadBench {
     private static final int BATCH = 128;
@@ -32,36 +36,50 @@ public final class DjlOverheadBench {
         int every = args.length > 3 ? Integer.parseInt(args[3]) : NoetherConfig.defaults().analysisEvery();
         TeacherStudent data = TeacherStudent.generate(4096, 784, 10, 7);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(registry)
+        NoetherTrainingListener defaults = NoetherTrainingListener.builder().registry(registry)
                 .config(NoetherConfig.builder().analysisEvery(every).build()).build();
-        try (DjlRun plain = new DjlRun(Mlp.relu(256, 256, 10), data, sgd(), 3);
-             DjlRun watched = new DjlRun(Mlp.relu(256, 256, 10), data, sgd(), 3, listener)) {
-            time(plain, warmUp);
-            time(watched, warmUp);
-            long[] a = new long[blocks * perBlock];
-            long[] b = new long[blocks * perBlock];
-            for (int k = 0; k < blocks; k++) {
-                System.arraycopy(time(plain, perBlock), 0, a, k * perBlock, perBlock);
-                System.arraycopy(time(watched, perBlock), 0, b, k * perBlock, perBlock);
+        String[] names = {"none", "noether-default", "noether-step-tier-only", "noether-observe-25"};
+        NoetherTrainingListener[] listeners = {null, defaults,
+                NoetherTrainingListener.builder().config(NoetherConfig.builder().analysisEvery(Integer.MAX_VALUE).build()).build(),
+                NoetherTrainingListener.builder().config(NoetherConfig.builder().analysisEvery(every).observeEvery(25).build()).build()};
+        DjlRun[] runs = new DjlRun[names.length];
+        try {
+            for (int v = 0; v < runs.length; v++) {
+                runs[v] = listeners[v] == null ? new DjlRun(Mlp.relu(256, 256, 10), data, sgd(), 3)
+                        : new DjlRun(Mlp.relu(256, 256, 10), data, sgd(), 3, listeners[v]);
+                time(runs[v], warmUp);
             }
-            double medianA = median(a);
-            double medianB = median(b);
-            double meanA = mean(a);
-            double meanB = mean(b);
-            System.out.printf(Locale.ROOT, "784-256-256-10 MLP, batch %d, N = %d, %d x %d steps each, interleaved%n",
+            long[][] times = new long[runs.length][blocks * perBlock];
+            for (int k = 0; k < blocks; k++) {
+                for (int i = 0; i < runs.length; i++) {
+                    int v = (i + k) % runs.length; // rotate so that no variant always follows another
+                    System.arraycopy(time(runs[v], perBlock), 0, times[v], k * perBlock, perBlock);
+                }
+            }
+            System.out.printf(Locale.ROOT, "DJL 784-256-256-10 MLP, batch %d, N = %d, %d x %d steps per variant, interleaved%n",
                     BATCH, every, blocks, perBlock);
-            System.out.printf(Locale.ROOT, "without listener: median %.3f ms, mean %.3f ms per step%n", medianA, meanA);
-            System.out.printf(Locale.ROOT, "with listener:    median %.3f ms, mean %.3f ms per step%n", medianB, meanB);
-            System.out.printf(Locale.ROOT, "overhead: median %+.1f%%, mean %+.1f%%%n",
-                    100 * (medianB / medianA - 1), 100 * (meanB / meanA - 1));
-            listener.monitor().ifPresent(m -> System.out.printf(Locale.ROOT,
-                    "monitor: %d steps, analyses skipped busy=%d rate_limited=%d, errors adapter=%d probe=%d%n",
-                    m.steps(), m.skipped(SkipReason.BUSY), m.skipped(SkipReason.RATE_LIMITED), m.errors(Stage.ADAPTER), m.errors(Stage.PROBE)));
-            for (String tier : new String[] {"step", "probe", "heavy"}) {
+            System.out.printf(Locale.ROOT, "%-24s %10s %7s %10s %7s %10s %7s%n", "variant", "p10 ms", "ratio",
+                    "median ms", "ratio", "mean ms", "ratio");
+            for (int v = 0; v < runs.length; v++) {
+                System.out.printf(Locale.ROOT, "%-24s %10.3f %7.3f %10.3f %7.3f %10.3f %7.3f%n", names[v],
+                        percentile(times[v], 0.1), percentile(times[v], 0.1) / percentile(times[0], 0.1),
+                        median(times[v]), median(times[v]) / median(times[0]), mean(times[v]), mean(times[v]) / mean(times[0]));
+            }
+            defaults.monitor().ifPresent(m -> System.out.printf(Locale.ROOT,
+                    "noether-default: %d steps, %d dropped, analyses skipped busy=%d rate_limited=%d, errors adapter=%d probe=%d%n",
+                    m.steps(), m.droppedSteps(), m.skipped(SkipReason.BUSY), m.skipped(SkipReason.RATE_LIMITED),
+                    m.errors(Stage.ADAPTER), m.errors(Stage.PROBE)));
+            for (String tier : new String[] {"step", "step_background", "probe", "heavy"}) {
                 Timer t = registry.find("noether.analysis").tag("tier", tier).timer();
                 if (t != null && t.count() > 0) {
-                    System.out.printf(Locale.ROOT, "tier %-5s: %5d calls, mean %.3f ms%n", tier, t.count(),
+                    System.out.printf(Locale.ROOT, "noether-default tier %-15s: %6d calls, mean %.3f ms%n", tier, t.count(),
                             t.totalTime(TimeUnit.MILLISECONDS) / t.count());
+                }
+            }
+        } finally {
+            for (DjlRun r : runs) {
+                if (r != null) {
+                    r.close();
                 }
             }
         }
@@ -83,9 +101,14 @@ public final class DjlOverheadBench {
     }
 
     static double median(long[] nanos) {
+        return percentile(nanos, 0.5);
+    }
+
+    /** The q-quantile in ms (nearest rank); p10 is a step that other load on a busy machine did not disturb. */
+    static double percentile(long[] nanos, double q) {
         long[] s = nanos.clone();
         Arrays.sort(s);
-        return s[s.length / 2] / 1e6;
+        return s[Math.min(s.length - 1, (int) (q * s.length))] / 1e6;
     }
 
     static double mean(long[] nanos) {

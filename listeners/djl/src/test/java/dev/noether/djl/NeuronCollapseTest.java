@@ -17,7 +17,7 @@ class NeuronCollapseTest {
 
     private static final int WIDTH = 96;
     private static final float WEIGHT_DECAY = 0.05f;
-    private static final int STEPS = 3000; // a multiple of K = 25 and N = 500
+    private static final int STEPS = 3000; // a multiple of N = 500
 
     @Test
     void weightDecayLeavesFewerDistinctNeuronsInAWideReluLayer() throws InterruptedException {

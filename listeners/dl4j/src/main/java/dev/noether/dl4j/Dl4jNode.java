@@ -1,5 +1,6 @@
 package dev.noether.dl4j;
 
+import dev.noether.core.model.SnapshotArrays;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -93,10 +94,15 @@ record Dl4jNode(String name, Kind kind, List<String> sources, Layer layer, Graph
      * already (C_out, C_in, kh, kw), its 1-D one is permuted ({@link ConvGeometry#weightMatrix}).
      */
     float[] weightRows(INDArray w) {
+        return weightRows(w, null);
+    }
+
+    /** Like {@link #weightRows(INDArray)}, into an array from {@code into} (a fresh one when null). */
+    float[] weightRows(INDArray w, SnapshotArrays into) {
         if (conv == null) {
-            return HostCopy.transposed(w);
+            return HostCopy.transposed(w, into);
         }
-        return HostCopy.rowMajor(conv.oneD() ? conv.weightMatrix(w) : w);
+        return HostCopy.rowMajor(conv.oneD() ? conv.weightMatrix(w) : w, into);
     }
 
     /** W (or its gradient) as core's m × n matrix on the engine: a view where the layout allows one. */

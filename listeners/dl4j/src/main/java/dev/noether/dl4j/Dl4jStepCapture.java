@@ -3,6 +3,7 @@ package dev.noether.dl4j;
 import dev.noether.core.model.LayerReductions;
 import dev.noether.core.model.LayerSnapshot;
 import dev.noether.core.model.OptimizerSettings;
+import dev.noether.core.model.SnapshotArrays;
 import dev.noether.core.model.StepSnapshot;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -23,6 +24,8 @@ import java.util.Map;
 final class Dl4jStepCapture {
     private final Dl4jGraph chain;
     private final List<EngineReductions> reductions;
+    // the host copies of the steps the heavy analysis does not read, handed back by the monitor
+    private final SnapshotArrays arrays = new SnapshotArrays(4);
 
     Dl4jStepCapture(Dl4jGraph chain) {
         this.chain = chain;
@@ -32,11 +35,12 @@ final class Dl4jStepCapture {
     /**
      * The step: on a CUDA backend the engine reductions ({@link #reduced}); on the CPU backend, where the
      * arrays already live in host memory and one bulk copy plus core's fused pass is the cheaper way
-     * ({@code Dl4jStepTierBench}: 0.89 ms against 6.1 ms per observed iteration, 784-256-256-10 MLP), the full host copies ({@link #captureArrays}). {@code weights}: a step
-     * the heavy analysis may read ({@link dev.noether.core.runtime.NoetherMonitor#wantsWeights}).
+     * ({@code Dl4jStepTierBench}), the full host copies ({@link #captureArrays}), recycled except on the steps
+     * the heavy analysis may read ({@code weights}, {@link dev.noether.core.runtime.NoetherMonitor#wantsWeights}).
      */
     StepSnapshot capture(OptimizerSettings optimizer, boolean weights) {
-        return Nd4j.getEnvironment().isCPU() ? captureArrays(chain, optimizer) : reduced(optimizer, weights);
+        return Nd4j.getEnvironment().isCPU() ? captureArrays(chain, optimizer, weights ? null : arrays)
+                : reduced(optimizer, weights);
     }
 
     /** The step as engine reductions ({@link EngineReductions}); with full host copies of W and b when {@code weights}. */
@@ -68,35 +72,31 @@ final class Dl4jStepCapture {
 
     /** The step as full host copies of θ and ĝ: the host reference the engine reductions are tested against. */
     static StepSnapshot captureArrays(Dl4jGraph chain, OptimizerSettings optimizer) {
+        return captureArrays(chain, optimizer, null);
+    }
+
+    /**
+     * The host copies, into arrays from {@code into} (fresh ones when null). The training thread only copies:
+     * DL4J's gradient is the batch sum, and core applies the 1/B when it sums the copies on its step thread.
+     */
+    static StepSnapshot captureArrays(Dl4jGraph chain, OptimizerSettings optimizer, SnapshotArrays into) {
         Model model = chain.model();
         Gradient gradient = model.gradient();
         Map<String, INDArray> gradients = gradient == null ? Map.of() : gradient.gradientForVariable();
-        float divisor = divisor(model);
+        double scale = 1.0 / divisor(model);
         StepSnapshot.Builder s = StepSnapshot.builder(chain.iteration()).loss(model.score()).optimizer(optimizer);
+        if (into != null) {
+            s.recycledTo(into);
+        }
         for (Dl4jNode e : chain.linear()) {
             INDArray w = e.layer().getParam("W");
             INDArray b = e.hasBias() ? e.layer().getParam("b") : null;
             INDArray gw = gradients.get(e.gradientPrefix() + "W");
             INDArray gb = b == null ? null : gradients.get(e.gradientPrefix() + "b");
-            s.layer(LayerSnapshot.of(e.weightRows(w), b == null ? null : HostCopy.rowMajor(b),
-                    gw == null ? null : mean(e.weightRows(gw), divisor),
-                    gb == null ? null : mean(HostCopy.rowMajor(gb), divisor)));
+            s.layer(LayerSnapshot.of(e.weightRows(w, into), b == null ? null : HostCopy.rowMajor(b, into),
+                    gw == null ? null : e.weightRows(gw, into),
+                    gb == null ? null : HostCopy.rowMajor(gb, into), scale));
         }
         return s.build();
-    }
-
-    /**
-     * The batch-mean gradient from DL4J's sum. Multiplying by 1/B (exact for the usual power-of-two batch
-     * sizes, within one ulp otherwise) vectorizes where a division loop does not, and costs more than the
-     * copy itself.
-     */
-    private static float[] mean(float[] sum, float divisor) {
-        if (divisor != 1) {
-            float scale = 1f / divisor;
-            for (int i = 0; i < sum.length; i++) {
-                sum[i] *= scale;
-            }
-        }
-        return sum;
     }
 }

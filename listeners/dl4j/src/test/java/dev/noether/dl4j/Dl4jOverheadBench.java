@@ -30,14 +30,16 @@ import java.util.function.Supplier;
  * {@code OPENBLAS_CORETYPE=SkylakeX OMP_NUM_THREADS=1} on CPUs where ND4J's OpenBLAS otherwise picks a slow
  * generic kernel.
  *
- * <p>A 784-256-256-10 ReLU MLP (softmax, cross-entropy, SGD, batch 128, synthetic data). Five networks with the
+ * <p>A 784-256-256-10 ReLU MLP (softmax, cross-entropy, SGD, batch 128, synthetic data). Six networks with the
  * same initial weights train side by side, interleaved in blocks so that load changes on the machine hit all
  * of them alike: no listener; Noether at its defaults; Noether's every-step tier alone (no probe, no
- * background analysis, which on a machine without a spare core competes with training); {@code StatsListener} at its default (a report every
+ * background analysis, which on a machine without a spare core competes with training); Noether observing only
+ * 2 steps in 25 (the default before the step tier moved off the training thread); {@code StatsListener} at its default (a report every
  * 10 iterations) into an {@code InMemoryStatsStorage}; {@code StatsListener(router, 1)}. Every iteration is
  * timed around {@code fit}; the median is the typical iteration, the mean includes the periodic work
  * (Noether's probe every 50 iterations, the UI's reports), and the 10th percentile is an iteration that
- * other load on a busy machine did not disturb. Noether's own timers (its time on the training thread)
+ * other load on a busy machine did not disturb. Noether's own timers (the step tier per step on the training
+ * thread and on its step thread, the probe on the training thread)
  * are printed too.
  */
 public final class Dl4jOverheadBench {
@@ -49,15 +51,15 @@ public final class Dl4jOverheadBench {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         int block = args.length > 1 ? Integer.parseInt(args[1]) : 25;
         int warmupRounds = Math.max(2, rounds / 10);
-        List<String> names = List.of("none", "noether-default", "noether-step-tier-only", "noether-every-step", "statslistener-default",
+        List<String> names = List.of("none", "noether-default", "noether-step-tier-only", "noether-observe-25", "statslistener-default",
                 "statslistener-every-1");
         List<Supplier<TrainingListener>> listeners = List.of(
                 () -> null,
                 () -> NoetherListener.builder().modelName("bench").registry(noetherMeters).build(),
                 () -> NoetherListener.builder().modelName("steps")
                         .config(NoetherConfig.builder().analysisEvery(Integer.MAX_VALUE).build()).build(),
-                () -> NoetherListener.builder().modelName("every")
-                        .config(NoetherConfig.builder().observeEvery(1).build()).build(),
+                () -> NoetherListener.builder().modelName("sampled")
+                        .config(NoetherConfig.builder().observeEvery(25).build()).build(),
                 () -> new StatsListener(new InMemoryStatsStorage()),
                 () -> new StatsListener(new InMemoryStatsStorage(), 1));
         List<DataSet> batches = syntheticBatches(8, 3);
@@ -105,10 +107,12 @@ public final class Dl4jOverheadBench {
                     fast / baseFast, med / 1e6, med / baseMedian, avg / 1e6, avg / baseMean);
         }
         // Noether's own account of its time on the training thread (default variant)
-        for (String tier : List.of("step", "probe")) {
+        // the step tier's cost per step: the copy on the training thread, the sums on the step thread
+        for (String tier : List.of("step", "step_background", "probe")) {
             Timer t = noetherMeters.find("noether.analysis").tag("tier", tier).timer();
-            System.out.printf("noether %-6s tier: %6d calls, mean %.3f ms%n", tier, (long) t.count(), t.mean(TimeUnit.MILLISECONDS));
+            System.out.printf("noether %-15s tier: %6d calls, mean %.3f ms%n", tier, (long) t.count(), t.mean(TimeUnit.MILLISECONDS));
         }
+        System.out.printf("noether steps dropped: %.0f%n", noetherMeters.find("noether.steps.dropped").functionCounter().count());
         Timer heavy = noetherMeters.find("noether.analysis").tag("tier", "heavy").timer();
         System.out.printf("noether heavy tier (background thread): %d analyses, mean %.0f ms; skipped busy %.0f, rate-limited %.0f%n",
                 (long) heavy.count(), heavy.mean(TimeUnit.MILLISECONDS),

@@ -68,7 +68,13 @@ class Dl4jStepCaptureTest {
         for (int l = 0; l < 3; l++) {
             LayerSnapshot layer = s.layer(l);
             assertThat(toDouble(layer.weight())).containsExactly(expected.get(1)[l][0], org.assertj.core.data.Offset.offset(1e-6));
-            assertThat(toDouble(layer.weightGradient())).containsExactly(expected.get(1)[l][1], org.assertj.core.data.Offset.offset(1e-6));
+            // DL4J's batch sum, with the 1/B that makes it the batch-mean gradient core sums with
+            assertThat(layer.gradientScale()).isEqualTo(1.0 / 9);
+            double[] mean = toDouble(layer.weightGradient());
+            for (int k = 0; k < mean.length; k++) {
+                mean[k] *= layer.gradientScale();
+            }
+            assertThat(mean).containsExactly(expected.get(1)[l][1], org.assertj.core.data.Offset.offset(1e-6));
         }
         assertThat(s.layer(1).bias()).isNull();
         assertThat(s.layer(0).bias()).hasSize(7);
