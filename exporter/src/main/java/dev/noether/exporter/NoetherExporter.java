@@ -129,7 +129,8 @@ public final class NoetherExporter implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         if (pushScheduler != null) {
-            pushScheduler.shutdownNow();
+            // not shutdownNow: interrupting a periodic push in flight would count it as a failed push
+            pushScheduler.shutdown();
             try {
                 pushScheduler.awaitTermination(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {

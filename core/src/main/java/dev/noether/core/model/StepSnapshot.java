@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.DoubleSupplier;
 
 /**
  * Everything the every-step tier needs from one training step: parameters θ(t) and minibatch loss
@@ -16,7 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class StepSnapshot {
     private final long step;
-    private final double loss;
+    private final DoubleSupplier lossSource; // null for a loss given as a number
+    private double loss;
     private final OptimizerSettings optimizer;
     private final List<LayerSnapshot> layers;
     private final SnapshotArrays recycle;
@@ -25,6 +27,7 @@ public final class StepSnapshot {
     private StepSnapshot(Builder b) {
         this.step = b.step;
         this.loss = b.loss;
+        this.lossSource = b.lossSource;
         this.optimizer = b.optimizer;
         this.layers = List.copyOf(b.layers);
         this.recycle = b.recycle;
@@ -39,10 +42,19 @@ public final class StepSnapshot {
         return step;
     }
 
-    /** The minibatch loss, NaN when unknown. */
-    public double loss() {
+    /**
+     * The minibatch loss, NaN when unknown. A loss given as a {@link Builder#loss(DoubleSupplier) supplier} is
+     * evaluated by the first call, on the caller's thread (the monitor's step thread), and kept.
+     */
+    public synchronized double loss() {
+        if (lossSource != null && !lossEvaluated) {
+            lossEvaluated = true;
+            loss = lossSource.getAsDouble();
+        }
         return loss;
     }
+
+    private boolean lossEvaluated; // guarded by this
 
     public OptimizerSettings optimizer() {
         return optimizer;
@@ -86,6 +98,7 @@ public final class StepSnapshot {
     public static final class Builder {
         private final long step;
         private double loss = Double.NaN;
+        private DoubleSupplier lossSource;
         private OptimizerSettings optimizer = OptimizerSettings.unknown();
         private final List<LayerSnapshot> layers = new ArrayList<>();
         private SnapshotArrays recycle;
@@ -96,6 +109,18 @@ public final class StepSnapshot {
 
         public Builder loss(double loss) {
             this.loss = loss;
+            this.lossSource = null;
+            return this;
+        }
+
+        /**
+         * A loss that is evaluated off the training thread, when the monitor's step thread sums the step (an
+         * adapter whose engine makes the evaluation cost a noticeable part of a step); the supplier handles
+         * its own failures (returning NaN) and frees what it holds once called.
+         */
+        public Builder loss(DoubleSupplier loss) {
+            this.lossSource = Objects.requireNonNull(loss, "loss");
+            this.loss = Double.NaN;
             return this;
         }
 

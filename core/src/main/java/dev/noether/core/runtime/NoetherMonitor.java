@@ -214,9 +214,14 @@ public final class NoetherMonitor implements AutoCloseable {
         }
     }
 
-    /** Waits (briefly) until the step thread has observed every step handed over, so reads see them. */
+    /**
+     * Waits (briefly) until the step thread has observed every step handed over, so reads see them; not inside a
+     * consistent scrape, which reads what is published (the step thread's publication waits for the scrape).
+     */
     private void settle() {
-        stepThread.awaitIdle(SETTLE_NANOS);
+        if (!ScrapeConsistency.insideRead()) {
+            stepThread.awaitIdle(SETTLE_NANOS);
+        }
     }
 
     private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(2);

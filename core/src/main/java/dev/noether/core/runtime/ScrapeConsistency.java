@@ -1,6 +1,5 @@
 package dev.noether.core.runtime;
 
-import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
@@ -14,7 +13,7 @@ import java.util.function.Supplier;
  * reference swap, so the write lock is held for nanoseconds and a scrape never waits long.
  */
 public final class ScrapeConsistency {
-    private static final ReadWriteLock LOCK = new ReentrantReadWriteLock();
+    private static final ReentrantReadWriteLock LOCK = new ReentrantReadWriteLock();
 
     private ScrapeConsistency() {}
 
@@ -26,6 +25,14 @@ public final class ScrapeConsistency {
         } finally {
             LOCK.readLock().unlock();
         }
+    }
+
+    /**
+     * True inside {@link #read} on this thread: a reader there must not wait for a publication (the monitor's
+     * step thread would wait for the scrape to end, and the scrape for the step).
+     */
+    static boolean insideRead() {
+        return LOCK.getReadHoldCount() > 0;
     }
 
     /** Runs {@code swap} (a reference assignment) so that no scrape observes it half-way. */

@@ -102,6 +102,30 @@ class StepThreadTest {
         }
     }
 
+    /**
+     * A scrape reads under {@link ScrapeConsistency#read}, and the step thread's publication waits for it: a
+     * gauge read inside the scrape must take what is published instead of waiting for that step (which used
+     * to stall every gauge of a scrape for the settle time).
+     */
+    @Test
+    void aReadInsideAConsistentScrapeDoesNotWaitForTheStepThread() {
+        PlainSgdMlp net = new PlainSgdMlp(new int[] {4, 8, 2}, true, PlainSgdMlp.Act.RELU, 0.05, 0, 1);
+        double[][][] data = PlainSgdMlp.teacherData(16, 4, 2, 2);
+        try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("m", Activation.RELU)).config(STEPS_ONLY).build()) {
+            monitor.onStep(net.snapshot(0, net.backward(data[0], data[1]), net.sgd()));
+            assertThat(monitor.awaitSteps(Duration.ofSeconds(10))).isTrue();
+            net.update();
+            long waited = ScrapeConsistency.read(() -> {
+                monitor.onStep(net.snapshot(1, net.backward(data[0], data[1]), net.sgd())); // its report waits for this scrape
+                long start = System.nanoTime();
+                assertThat(monitor.latestStep().step()).isEqualTo(0); // the published one
+                return System.nanoTime() - start;
+            });
+            assertThat(TimeUnit.NANOSECONDS.toMillis(waited)).isLessThan(1000);
+            assertThat(monitor.latestStep().step()).isEqualTo(1); // outside the scrape: every step handed over
+        }
+    }
+
     private static StepSnapshot recycled(StepSnapshot fresh, SnapshotArrays arrays, Set<float[]> handedOut, long step) {
         StepSnapshot.Builder b = StepSnapshot.builder(step).loss(fresh.loss()).optimizer(fresh.optimizer()).recycledTo(arrays);
         for (LayerSnapshot l : fresh.layers()) {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
 
 /**
  * A DJL {@link TrainingListener} that watches the model learn and publishes Noether's metrics to Micrometer
@@ -237,13 +238,13 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
     }
 
     private StepSnapshot snapshot(NoetherMonitor m, Trainer trainer, BatchData batchData, long s) {
-        double loss = Double.NaN;
+        DoubleSupplier loss = null;
         try {
-            loss = capture.loss(trainer, batchData);
+            loss = capture.deferredLoss(trainer, batchData, e -> m.recordError(Stage.ADAPTER, e));
         } catch (RuntimeException e) {
             m.recordError(Stage.ADAPTER, e);
         }
-        return capture.capture(s, loss, optimizerSettings(m), m.wantsWeights(s));
+        return capture.capture(s, loss == null ? () -> Double.NaN : loss, optimizerSettings(m), m.wantsWeights(s));
     }
 
     private OptimizerSettings optimizerSettings(NoetherMonitor m) {

@@ -3,7 +3,8 @@ package dev.noether.djl;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.loss.Loss;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.Trainer;
@@ -15,8 +16,11 @@ import dev.noether.core.model.SnapshotArrays;
 import dev.noether.core.model.StepSnapshot;
 
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
 
 /**
  * Takes one step's θ and ĝ of every dense layer from the engine (METRICS.md §6, every-step tier). On an
@@ -34,7 +38,7 @@ final class StepCapture implements AutoCloseable {
     private final boolean onDevice;
     // the host copies of the steps the heavy analysis does not read, handed back by the monitor
     private final SnapshotArrays arrays = new SnapshotArrays(4);
-    private boolean lossUnavailable;
+    private volatile boolean lossUnavailable; // set by the step thread's evaluation
 
     StepCapture(List<MappedNetwork.DenseParameters> dense) {
         this.dense = dense;
@@ -49,13 +53,21 @@ final class StepCapture implements AutoCloseable {
      * {@link dev.noether.core.runtime.NoetherMonitor#wantsWeights}).
      */
     StepSnapshot capture(long step, double loss, OptimizerSettings optimizer, boolean weights) {
-        return onDevice ? reduced(step, loss, optimizer, weights)
-                : captureArrays(step, loss, optimizer, weights ? null : arrays);
+        return capture(step, () -> loss, optimizer, weights);
+    }
+
+    /** Like {@link #capture(long, double, OptimizerSettings, boolean)} with a loss the step thread evaluates. */
+    StepSnapshot capture(long step, DoubleSupplier loss, OptimizerSettings optimizer, boolean weights) {
+        StepSnapshot.Builder s = StepSnapshot.builder(step).loss(loss).optimizer(optimizer);
+        return onDevice ? reduced(s, step, weights) : captureArrays(s, weights ? null : arrays);
     }
 
     /** The step as engine reductions; with full W and b when {@code weights}. */
     StepSnapshot reduced(long step, double loss, OptimizerSettings optimizer, boolean weights) {
-        StepSnapshot.Builder s = StepSnapshot.builder(step).loss(loss).optimizer(optimizer);
+        return reduced(StepSnapshot.builder(step).loss(loss).optimizer(optimizer), step, weights);
+    }
+
+    private StepSnapshot reduced(StepSnapshot.Builder s, long step, boolean weights) {
         for (int i = 0; i < dense.size(); i++) {
             MappedNetwork.DenseParameters d = dense.get(i);
             LayerReductions r = reductions.get(i).reduce(step);
@@ -81,7 +93,10 @@ final class StepCapture implements AutoCloseable {
 
     /** The host copies, into arrays from {@code into} (fresh ones when null). */
     StepSnapshot captureArrays(long step, double loss, OptimizerSettings optimizer, SnapshotArrays into) {
-        StepSnapshot.Builder s = StepSnapshot.builder(step).loss(loss).optimizer(optimizer);
+        return captureArrays(StepSnapshot.builder(step).loss(loss).optimizer(optimizer), into);
+    }
+
+    private StepSnapshot captureArrays(StepSnapshot.Builder s, SnapshotArrays into) {
         if (into != null) {
             s.recycledTo(into);
         }
@@ -96,26 +111,53 @@ final class StepCapture implements AutoCloseable {
 
     /**
      * The minibatch loss of the step from the predictions the trainer handed to its listeners, with the trainer's
-     * own loss; NaN when the loop passes none. A loss that cannot be evaluated is not tried again.
+     * own loss, evaluated later by the monitor's step thread: here only labels and predictions are copied
+     * (detached from autograd) into a manager of their own, which the evaluation closes. PyTorch's per-op cost
+     * made the evaluation itself about a tenth of a small MLP's step on the training thread. Null when the loop
+     * passes no predictions. A loss that cannot be evaluated is reported to {@code failed} once and not
+     * tried again (noether.loss stays absent).
      */
-    double loss(Trainer trainer, BatchData batch) {
+    DoubleSupplier deferredLoss(Trainer trainer, BatchData batch, Consumer<RuntimeException> failed) {
         if (lossUnavailable || batch == null || batch.getPredictions() == null || batch.getPredictions().isEmpty()) {
-            return Double.NaN;
+            return null;
         }
-        try (NDScope scope = new NDScope()) {
-            double sum = 0;
-            int devices = 0;
+        NDManager copies = trainer.getManager().newSubManager();
+        List<NDList[]> pairs = new ArrayList<>();
+        try {
             for (Map.Entry<Device, NDList> e : batch.getPredictions().entrySet()) {
-                NDList labels = batch.getLabels().get(e.getKey());
-                sum += trainer.getLoss().evaluate(labels, e.getValue()).toType(DataType.FLOAT64, false).getDouble();
-                devices++;
+                pairs.add(new NDList[] {copy(batch.getLabels().get(e.getKey()), copies), copy(e.getValue(), copies)});
             }
-            return sum / devices;
         } catch (RuntimeException e) {
-            lossUnavailable = true;
-            throw new IllegalStateException("the trainer's loss cannot be evaluated on the batch predictions; "
-                    + "noether.loss stays absent", e);
+            copies.close();
+            throw e;
         }
+        Loss loss = trainer.getLoss();
+        return () -> {
+            try (copies) {
+                double sum = 0;
+                for (NDList[] p : pairs) {
+                    sum += loss.evaluate(p[0], p[1]).toType(DataType.FLOAT64, false).getDouble();
+                }
+                return sum / pairs.size();
+            } catch (RuntimeException e) {
+                lossUnavailable = true;
+                failed.accept(new IllegalStateException("the trainer's loss cannot be evaluated on the batch "
+                        + "predictions; noether.loss stays absent", e));
+                return Double.NaN;
+            }
+        };
+    }
+
+    private static NDList copy(NDList arrays, NDManager into) {
+        NDList out = new NDList(arrays.size());
+        for (NDArray a : arrays) {
+            try (NDArray detached = a.stopGradient()) {
+                NDArray c = detached.duplicate();
+                c.attach(into);
+                out.add(c);
+            }
+        }
+        return out;
     }
 
     private static float[] values(NDArray a) {
