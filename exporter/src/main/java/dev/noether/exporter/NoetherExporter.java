@@ -7,7 +7,6 @@ import dev.noether.exporter.page.TrainingPage;
 import dev.noether.gpu.NvmlGpuMetrics;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -274,7 +273,7 @@ public final class NoetherExporter implements AutoCloseable {
                 throw new IllegalStateException("pushEvery(...) needs pushGateway(address, job)");
             }
             boolean ownsRegistry = registry == null;
-            PrometheusMeterRegistry reg = ownsRegistry ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : registry;
+            PrometheusMeterRegistry reg = ownsRegistry ? new PrometheusMeterRegistry(ExporterPrometheusConfig.INSTANCE) : registry;
             reg.config().commonTags(commonTags);
 
             Map<String, Route> routes = new LinkedHashMap<>();

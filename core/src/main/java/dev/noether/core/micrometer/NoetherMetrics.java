@@ -57,6 +57,9 @@ public final class NoetherMetrics implements MeterBinder, AutoCloseable {
     // series already registered: "info" and MetricKeys (compared by value, so the check on every observed step
     // builds no strings)
     private final Set<Object> bound = ConcurrentHashMap.newKeySet();
+    // per kind, the latest report's values by slot: a gauge read is an array load, not a map lookup per series
+    private final ReportSlots stepSlots = new ReportSlots();
+    private final ReportSlots analysisSlots = new ReportSlots();
     private final NoetherReportListener onReport = this::registerNewSeries;
     private final TierTimeListener onTierTime = this::recordTierTime;
     private final AtomicBoolean subscribed = new AtomicBoolean();
@@ -171,13 +174,16 @@ public final class NoetherMetrics implements MeterBinder, AutoCloseable {
         }
         for (MetricKey key : report.values().keySet()) {
             if (bound.add(key)) {
-                NoetherReport.Kind kind = report.kind();
+                boolean step = report.kind() == NoetherReport.Kind.STEP;
+                ReportSlots slots = step ? stepSlots : analysisSlots;
+                int slot = slots.slotOf(key);
                 Tags seriesTags = tags;
                 for (MetricKey.Tag t : key.tags()) {
                     seriesTags = seriesTags.and(t.key(), t.value());
                 }
                 for (MeterRegistry registry : registries) {
-                    Gauge.builder(key.metric().meterName(), () -> current(kind, key))
+                    Gauge.builder(key.metric().meterName(),
+                                    () -> slots.value(step ? monitor.latestStep() : monitor.latestAnalysis(), slot))
                             .tags(seriesTags)
                             .description(key.metric().description())
                             .baseUnit(key.metric().baseUnit())
@@ -197,12 +203,6 @@ public final class NoetherMetrics implements MeterBinder, AutoCloseable {
                 .description(MetricFamily.INFO.description())
                 .strongReference(true)
                 .register(registry);
-    }
-
-    private double current(NoetherReport.Kind kind, MetricKey key) {
-        NoetherReport report = kind == NoetherReport.Kind.STEP ? monitor.latestStep() : monitor.latestAnalysis();
-        Double v = report == null ? null : report.values().get(key);
-        return v == null ? Double.NaN : v;
     }
 
     private static String versionOf() {
