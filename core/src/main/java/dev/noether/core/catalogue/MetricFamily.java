@@ -82,8 +82,12 @@ public enum MetricFamily {
     NEURON_BLOCK_MAX_SIZE("neuron.block.max.size", Type.GAUGE, Source.REPORT, "layer", "Size of the largest correlated neuron block (0 when none)"),
     NEURON_CORRELATION_MEAN_ABS("neuron.correlation.mean.abs", Type.GAUGE, Source.REPORT, "layer", "Mean |Pearson r| of pre-activations over neuron pairs"),
     LAYER_EFFECTIVE_RANK("layer.effective.rank", Type.GAUGE, Source.REPORT, "layer", "Roy-Vetterli effective rank exp(entropy of normalized singular values) "
-            + "of W (widths above the exact limit: singular values from the smaller Gram matrix's eigenvalues)"),
-    LAYER_STABLE_RANK("layer.stable.rank", Type.GAUGE, Source.REPORT, "layer", "Stable rank ||W||_F^2 / sigma_max^2"),
+            + "of W (min(m, n) above exactDimensionLimit: stochastic Lanczos quadrature on the smaller Gram matrix, 16 "
+            + "Rademacher vectors x 24 steps, ratio estimate against ||W||_F^2; estimated, not rigorous: "
+            + "|ln erank - ln erank^| <= 3 jackknife standard errors + the change from the half-step Gauss rule, "
+            + "reported as sketch layer.effective.rank.log.bound)"),
+    LAYER_STABLE_RANK("layer.stable.rank", Type.GAUGE, Source.REPORT, "layer", "Stable rank ||W||_F^2 / sigma_max^2 (min(m, n) above "
+            + "exactDimensionLimit: sigma_max^2 the largest Lanczos Ritz value, <= sigma_max^2, so the rank is >= the true one)"),
     REPRESENTATION_EFFECTIVE_RANK("representation.effective.rank", Type.GAUGE, Source.REPORT, "layer",
             "Effective rank of the pre-activation second moment H_b on the probe batch (layers wider than "
             + "exactDimensionLimit: of a Nystrom sketch H^ <= H_b with missed trace delta = tr(H_b - H^); with "

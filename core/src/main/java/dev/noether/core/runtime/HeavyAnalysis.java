@@ -22,6 +22,7 @@ import dev.noether.core.physics.PahFit;
 import dev.noether.core.physics.PolynomialAlignment;
 import dev.noether.core.physics.ProbeCensus;
 import dev.noether.core.physics.PsdSketch;
+import dev.noether.core.physics.RankQuadrature;
 import dev.noether.core.physics.SketchedLayer;
 import dev.noether.core.physics.Spectrum;
 
@@ -116,9 +117,21 @@ final class HeavyAnalysis {
     private void analyzeLayer(DenseLayer layer, DMatrixRMaj w, StepSnapshot snapshot, DMatrixRMaj[] weights,
                               LayerProbe probe, NoetherReport.Builder out, Map<String, Object> detail) {
         String[] tag = {"layer", layer.name()};
-        double[] singular = Spectrum.singularValues(w, config.exactDimensionLimit(), la);
-        out.put(MetricFamily.LAYER_EFFECTIVE_RANK, Spectrum.effectiveRank(singular), tag);
-        out.put(MetricFamily.LAYER_STABLE_RANK, Spectrum.stableRank(singular), tag);
+        // min(m, n) above the exact limit: the singular values (O(d² max(m, n))) give way to stochastic Lanczos
+        // quadrature with an estimated bound (RankQuadrature), reported in the sketch details
+        RankQuadrature quadrature = null;
+        double spectralNorm2;
+        if (Math.min(layer.outputs(), layer.inputs()) > config.exactDimensionLimit()) {
+            quadrature = RankQuadrature.of(w, config.seed() + 6, la);
+            out.put(MetricFamily.LAYER_EFFECTIVE_RANK, quadrature.effectiveRank(), tag);
+            out.put(MetricFamily.LAYER_STABLE_RANK, quadrature.stableRank(), tag);
+            spectralNorm2 = quadrature.spectralNorm2();
+        } else {
+            double[] singular = Spectrum.singularValues(w, config.exactDimensionLimit(), la);
+            out.put(MetricFamily.LAYER_EFFECTIVE_RANK, Spectrum.effectiveRank(singular), tag);
+            out.put(MetricFamily.LAYER_STABLE_RANK, Spectrum.stableRank(singular), tag);
+            spectralNorm2 = singular.length > 0 ? square(singular[0]) : 0;
+        }
 
         DenseLayer next = description.next(layer);
         boolean hidden = next != null && weights[next.index()] != null;
@@ -149,6 +162,10 @@ final class HeavyAnalysis {
         boolean wide = Math.max(m, layer.inputs()) > config.exactDimensionLimit();
         int k = Math.max(config.sketchRank(), probe.samples() + SKETCH_OVERSAMPLING);
         Map<String, Object> sketch = new LinkedHashMap<>();
+        if (quadrature != null) {
+            sketch.put("layer.effective.rank.log.bound", quadrature.logBound());
+            detail.put("sketch", sketch);
+        }
         DMatrixRMaj hb = matrix(probe.outputMoment(), m);
         PsdSketch hbSketch = null;
         if (hb != null && wide) {
@@ -189,7 +206,7 @@ final class HeavyAnalysis {
         Map<String, Object> pah = new LinkedHashMap<>();
         double fdt;
         if (wide) {
-            SketchedLayer sketched = SketchedLayer.of(w, ha, gb, hbSketch, square(singular[0]), k, config.seed(), la);
+            SketchedLayer sketched = SketchedLayer.of(w, ha, gb, hbSketch, spectralNorm2, k, config.seed(), la);
             alignments = sketched.alignments();
             Map<String, Object> bounds = new LinkedHashMap<>();
             for (CrhSide side : CrhSide.values()) {
