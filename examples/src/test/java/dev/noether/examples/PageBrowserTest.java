@@ -71,9 +71,11 @@ class PageBrowserTest {
         Files.deleteIfExists(OUT.resolve("run.jsonl"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // Long enough to outlast the live checks; --hold keeps the page up after training, the test stops it.
+        // Two observed steps in 25 keep the event log of this wall-clock-bounded run short enough for the
+        // replay to draw every record (the every-step default would write one per step, which the page strides).
         demo = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true",
                 "dev.noether.examples.NoetherDemo", "djl-mlp", "--steps", "40000", "--samples", "1024", "--every", "25",
-                "--port", "0", "--progress-every", "1000000", "--events", OUT.resolve("run.jsonl").toString(), "--hold")
+                "--noether", "observeEvery=25", "--port", "0", "--progress-every", "1000000", "--events", OUT.resolve("run.jsonl").toString(), "--hold")
                 .redirectErrorStream(true).start();
         pageUrl = URI.create(readPageUrl(demo));
 

@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * (there only the copy of the step; its O(parameters) sums run on the monitor's step thread, in step order),
  * and {@link #analyze} to offer a probe batch for the heavy analysis, which runs on one background thread.
  * Every read ({@link #latestStep}, {@link #value}, the counts) first waits for the steps already handed over,
- * so a caller sees the reports of every step it has trained. Nothing here ever throws into the training loop: bad input is counted
- * ({@code noether.nonfinite}, {@code noether.errors}) and logged at a limited rate.
+ * so a caller sees the reports of every step it has trained. Nothing here ever throws into the training loop:
+ * bad input is counted ({@code noether.nonfinite}, {@code noether.errors}) and logged at a limited rate.
  *
  * <pre>{@code
  * NoetherMonitor monitor = NoetherMonitor.builder(description).engine("DJL/PyTorch").build();
@@ -40,6 +40,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
 public final class NoetherMonitor implements AutoCloseable {
     /** How long the adapters let {@link #finish} take at training end (METRICS.md §6: "say ≤ 10 s"). */
     public static final Duration FINAL_ANALYSIS_TIMEOUT = Duration.ofSeconds(10);
+    /** The longest a read waits for the steps already handed over to the step thread. */
+    private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** The longest the training thread waits for the step thread before it drops a step (a stuck report listener). */
+    private static final long STEP_ROOM_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Computes probe-batch moments on the training thread, only when an analysis is due. */
     @FunctionalInterface
@@ -224,10 +228,6 @@ public final class NoetherMonitor implements AutoCloseable {
         }
     }
 
-    private static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(2);
-    /** The longest the training thread waits for the step thread before it drops a step (a stuck report listener). */
-    private static final long STEP_ROOM_NANOS = TimeUnit.SECONDS.toNanos(1);
-
     /**
      * Waits until every step handed over so far has been observed and its report published (at most
      * {@code timeout}); true when it was. The readers of this class do it themselves; this is for code that
@@ -237,7 +237,7 @@ public final class NoetherMonitor implements AutoCloseable {
         return stepThread.awaitIdle(Math.max(0, timeout.toNanos()));
     }
 
-    /** Steps the every-step tier dropped because its thread was still busy ({@code noether.steps.dropped}). */
+    /** Steps the every-step tier dropped because its thread stayed busy for a second ({@code noether.steps.dropped}). */
     public long droppedSteps() {
         return droppedSteps.get();
     }

@@ -3,6 +3,7 @@ package dev.noether.core.runtime;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The every-step tier's own background thread (METRICS.md §6): the training thread only copies a step and
@@ -33,25 +34,7 @@ final class StepPipeline implements AutoCloseable {
         if (closed) {
             return false;
         }
-        if (queue.remainingCapacity() > 0) {
-            return true;
-        }
-        long deadline = System.nanoTime() + nanos;
-        synchronized (idle) {
-            while (queue.remainingCapacity() == 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || closed) {
-                    return false;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(idle, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-            return true;
-        }
+        return queue.remainingCapacity() > 0 || waitFor(() -> queue.remainingCapacity() > 0 || closed, nanos) && !closed;
     }
 
     /** Hands a step over; false (and nothing run) when there is no room or the pipeline is closed. */
@@ -74,12 +57,14 @@ final class StepPipeline implements AutoCloseable {
      * once on the pipeline's own thread (a report listener reading the monitor), which cannot wait for itself.
      */
     boolean awaitIdle(long nanos) {
-        if (Thread.currentThread() == worker) {
-            return true;
-        }
+        return Thread.currentThread() == worker || waitFor(() -> pending == 0, nanos);
+    }
+
+    /** Waits on {@code idle}, which the worker notifies after taking and after running a step, until {@code done}. */
+    private boolean waitFor(BooleanSupplier done, long nanos) {
         long deadline = System.nanoTime() + nanos;
         synchronized (idle) {
-            while (pending > 0) {
+            while (!done.getAsBoolean()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -93,11 +78,6 @@ final class StepPipeline implements AutoCloseable {
             }
             return true;
         }
-    }
-
-    /** True on the pipeline's own thread. */
-    boolean isPipelineThread() {
-        return Thread.currentThread() == worker;
     }
 
     private void startIfNeeded() {
