@@ -26,8 +26,9 @@ public final class SnapshotArrays {
     private final Map<Integer, Shelf> shelves = new ConcurrentHashMap<>();
 
     /**
-     * @param keepSnapshots how many snapshots' worth of free arrays are kept for reuse; the step being copied,
-     *                      the one waiting, the one being summed and the one held for ‖ΔW‖² need four
+     * @param keepSnapshots how many snapshots' worth of free arrays are kept for reuse; the monitor holds at most
+     *                      three at once (the step held for ‖ΔW‖², the one being summed, the one waiting or being
+     *                      copied), so the adapters keep four
      */
     public SnapshotArrays(int keepSnapshots) {
         if (keepSnapshots < 1) {
@@ -72,12 +73,6 @@ public final class SnapshotArrays {
                 shelf.size.decrementAndGet();
             }
         }
-    }
-
-    /** Free arrays kept of {@code length} (for tests and diagnostics). */
-    public int free(int length) {
-        Shelf shelf = shelves.get(length);
-        return shelf == null ? 0 : shelf.size.get();
     }
 
     private static final class Shelf {

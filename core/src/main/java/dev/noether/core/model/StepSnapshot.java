@@ -19,6 +19,7 @@ public final class StepSnapshot {
     private final long step;
     private final DoubleSupplier lossSource; // null for a loss given as a number
     private double loss;
+    private boolean lossEvaluated; // guarded by this
     private final OptimizerSettings optimizer;
     private final List<LayerSnapshot> layers;
     private final SnapshotArrays recycle;
@@ -54,7 +55,6 @@ public final class StepSnapshot {
         return loss;
     }
 
-    private boolean lossEvaluated; // guarded by this
 
     public OptimizerSettings optimizer() {
         return optimizer;
