@@ -7,6 +7,13 @@ final class Dense {
     private Dense() {
     }
 
+    /** Throws unless {@code a} holds exactly rows×cols values: the shape check of a row-major matrix argument. */
+    static void requireShape(double[] a, int rows, int cols) {
+        if (a.length != (long) rows * cols) {
+            throw new IllegalArgumentException("expected " + rows + "×" + cols + " values, got " + a.length);
+        }
+    }
+
     static boolean allFinite(double[] a) {
         for (double v : a) {
             if (!Double.isFinite(v)) {

@@ -65,6 +65,15 @@ public interface LinearAlgebra {
     /** A Aᵀ (m×m) of the m×n matrix A, both triangles filled. */
     double[] outerGram(double[] a, int m, int n);
 
+    /**
+     * The rows×cols matrix A placed for many products with thin blocks (a Krylov method's); the caller closes
+     * it. A heap backend keeps the caller's array, so A must not change while the resident is open.
+     */
+    default ResidentMatrix resident(double[] a, int rows, int cols) {
+        Dense.requireShape(a, rows, cols);
+        return new HeapResidentMatrix(this, a, rows, cols);
+    }
+
     /** The process-wide choice: {@code noether.linalg} if set, else {@link Backend#AUTO}. */
     static LinearAlgebra preferred() {
         return LinearAlgebraChoice.preferred();

@@ -14,7 +14,8 @@ import static org.bytedeco.openblas.global.openblas.cblas_dsyrk;
 
 /**
  * {@link LinearAlgebra} on native OpenBLAS and its LAPACKE ({@code org.bytedeco:openblas}, the
- * {@code double[]} overloads: no JavaCPP pointers). Only instantiated after the library has loaded.
+ * {@code double[]} overloads, except for a {@link ResidentMatrix}, which lives in a JavaCPP pointer). Only
+ * instantiated after the library has loaded.
  *
  * <p>Threads: OpenBLAS's thread count is process-wide. With ND4J on the class path the library is the one
  * training runs on, so it is left as ND4J set it; otherwise it is set to 1, so that the analysis thread
@@ -119,6 +120,11 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
         cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 m, n, k, 1.0, a, Math.max(1, transposeA ? m : k), b, Math.max(1, transposeB ? k : n), 0.0, c, n);
         return c;
+    }
+
+    @Override
+    public ResidentMatrix resident(double[] a, int rows, int cols) {
+        return new NativeResidentMatrix(a, rows, cols);
     }
 
     @Override

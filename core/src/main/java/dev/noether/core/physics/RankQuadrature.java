@@ -1,6 +1,7 @@
 package dev.noether.core.physics;
 
 import dev.noether.core.linalg.LinearAlgebra;
+import dev.noether.core.linalg.ResidentMatrix;
 import dev.noether.core.linalg.SymmetricEigen;
 import java.util.Arrays;
 import java.util.Random;
@@ -91,40 +92,42 @@ public final class RankQuadrature {
             q[i] = random.nextBoolean() ? unit : -unit;
         }
         double[] overlap = new double[p];
-        for (int j = 0; j < s; j++) {
-            basis[j] = q;
-            double[] z = outer // Z q, as W(Wᵀq) or Wᵀ(Wq)
-                    ? la.multiply(w.data, false, la.multiply(w.data, true, q, false, n, p, m), false, m, p, n)
-                    : la.multiply(w.data, true, la.multiply(w.data, false, q, false, m, p, n), false, n, p, m);
-            columnDots(q, z, d, p, overlap);
-            for (int c = 0; c < p; c++) {
-                alpha[c][j] = overlap[c];
-            }
-            // full reorthogonalisation of every column against its own basis, twice ("twice is enough")
-            for (int pass = 0; pass < 2; pass++) {
-                for (int i = 0; i <= j; i++) {
-                    columnDots(basis[i], z, d, p, overlap);
-                    for (int r = 0; r < d; r++) {
-                        for (int c = 0; c < p; c++) {
-                            z[r * p + c] -= overlap[c] * basis[i][r * p + c];
+        try (ResidentMatrix resident = la.resident(w.data, m, n)) { // 2ℓ products with one W: place it once
+            for (int j = 0; j < s; j++) {
+                basis[j] = q;
+                double[] z = outer // Z q, as W(Wᵀq) or Wᵀ(Wq)
+                        ? resident.times(resident.transposeTimes(q, p), p)
+                        : resident.transposeTimes(resident.times(q, p), p);
+                columnDots(q, z, d, p, overlap);
+                for (int c = 0; c < p; c++) {
+                    alpha[c][j] = overlap[c];
+                }
+                // full reorthogonalisation of every column against its own basis, twice ("twice is enough")
+                for (int pass = 0; pass < 2; pass++) {
+                    for (int i = 0; i <= j; i++) {
+                        columnDots(basis[i], z, d, p, overlap);
+                        for (int r = 0; r < d; r++) {
+                            for (int c = 0; c < p; c++) {
+                                z[r * p + c] -= overlap[c] * basis[i][r * p + c];
+                            }
                         }
                     }
                 }
-            }
-            columnDots(z, z, d, p, overlap);
-            for (int c = 0; c < p; c++) {
-                double b = Math.sqrt(overlap[c]);
-                if (!closed[c] && j + 1 < s && b <= BREAKDOWN * f2) {
-                    closed[c] = true;
-                    length[c] = j + 1;
+                columnDots(z, z, d, p, overlap);
+                for (int c = 0; c < p; c++) {
+                    double b = Math.sqrt(overlap[c]);
+                    if (!closed[c] && j + 1 < s && b <= BREAKDOWN * f2) {
+                        closed[c] = true;
+                        length[c] = j + 1;
+                    }
+                    beta[c][j] = b;
+                    double scale = closed[c] ? 0 : 1 / b;
+                    for (int r = 0; r < d; r++) {
+                        z[r * p + c] *= scale;
+                    }
                 }
-                beta[c][j] = b;
-                double scale = closed[c] ? 0 : 1 / b;
-                for (int r = 0; r < d; r++) {
-                    z[r * p + c] *= scale;
-                }
+                q = z;
             }
-            q = z;
         }
         double[][] full = new double[3][p];
         double[][] half = new double[3][p];

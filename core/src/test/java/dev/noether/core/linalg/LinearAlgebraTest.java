@@ -54,6 +54,38 @@ class LinearAlgebraTest {
     }
 
     @Test
+    void aResidentMatrixMultipliesThinBlocksAsTheTripleLoopAndGrowsItsBuffers() {
+        Random r = new Random(11);
+        int rows = 9;
+        int cols = 6;
+        double[] a = gaussian(r, rows * cols);
+        for (LinearAlgebra la : BOTH) {
+            try (ResidentMatrix resident = la.resident(a, rows, cols)) {
+                for (int p : new int[] {1, 4, 2, 7}) { // wider, narrower, then wider than any before
+                    double[] x = gaussian(r, cols * p);
+                    double[] y = gaussian(r, rows * p);
+                    double[] ax = new double[rows * p];
+                    double[] aty = new double[cols * p];
+                    for (int i = 0; i < rows; i++) {
+                        for (int j = 0; j < cols; j++) {
+                            for (int c = 0; c < p; c++) {
+                                ax[i * p + c] += a[i * cols + j] * x[j * p + c];
+                                aty[j * p + c] += a[i * cols + j] * y[i * p + c];
+                            }
+                        }
+                    }
+                    assertThat(resident.times(x, p)).as("%s A X, p=%d", la.name(), p).containsExactly(ax, within(1e-12));
+                    assertThat(resident.transposeTimes(y, p)).as("%s Aᵀ Y, p=%d", la.name(), p)
+                            .containsExactly(aty, within(1e-12));
+                }
+                assertThatThrownBy(() -> resident.times(new double[cols * 2 + 1], 2))
+                        .isInstanceOf(IllegalArgumentException.class);
+            }
+        }
+        assertThatThrownBy(() -> NATIVE.resident(a, rows, cols + 1)).hasMessageContaining("9×7");
+    }
+
+    @Test
     void gramsMatchTheirDefinition() {
         Random r = new Random(2);
         int m = 6;
