@@ -124,7 +124,13 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
 
     @Override
     public ResidentMatrix resident(double[] a, int rows, int cols) {
-        return new NativeResidentMatrix(a, rows, cols);
+        try {
+            return new NativeResidentMatrix(a, rows, cols);
+        } catch (OutOfMemoryError e) {
+            // JavaCPP refuses past its native-memory limit (org.bytedeco.javacpp.maxBytes): slower products,
+            // each copying A, rather than no result
+            return LinearAlgebra.super.resident(a, rows, cols);
+        }
     }
 
     @Override
