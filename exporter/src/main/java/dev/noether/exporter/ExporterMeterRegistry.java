@@ -22,12 +22,21 @@ import io.micrometer.core.instrument.cumulative.CumulativeFunctionCounter;
 import io.micrometer.core.instrument.internal.DefaultGauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.config.PrometheusPropertiesLoader;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
@@ -66,6 +75,7 @@ final class ExporterMeterRegistry extends PrometheusMeterRegistry {
     private record Exported(String name, Labels labels) {}
 
     private final boolean descriptions;
+    private final ExpositionFormats formats; // the writers Micrometer's scrape uses, made from the same properties
     private final PrebuiltSeriesCollector prebuilt = new PrebuiltSeriesCollector();
     // guarded by this; Micrometer registers meters one at a time, this also covers removals
     private final Map<String, Claim> claims = new HashMap<>();
@@ -75,9 +85,34 @@ final class ExporterMeterRegistry extends PrometheusMeterRegistry {
     ExporterMeterRegistry(PrometheusConfig config) {
         super(config);
         this.descriptions = config.descriptions();
+        Properties properties = config.prometheusProperties();
+        this.formats = ExpositionFormats.init((properties != null ? PrometheusPropertiesLoader.load(properties)
+                : PrometheusPropertiesLoader.load()).getExporterProperties());
         getPrometheusRegistry().register(prebuilt);
         config().onMeterAdded(this::added);
         config().onMeterRemoved(this::removed);
+    }
+
+    /**
+     * Writes the prebuilt families from their saved text ({@link PrebuiltSeriesCollector#write}), then the other
+     * meters as Micrometer writes them; for the two text formats only. Falls back to Micrometer's whole scrape
+     * when the writer's text does not fit the saved form or another meter's family has a prebuilt family's name
+     * (one family must not be written in two places).
+     */
+    @Override
+    public void scrape(OutputStream out, String contentType) throws IOException {
+        ExpositionFormatWriter writer = formats.findWriter(contentType);
+        if (!(writer instanceof PrometheusTextFormatWriter || writer instanceof OpenMetricsTextFormatWriter)) {
+            super.scrape(out, contentType);
+            return;
+        }
+        PrebuiltSeriesCollector.OtherFamilies others = prebuilt.new OtherFamilies();
+        MetricSnapshots rest = getPrometheusRegistry().scrape(others);
+        if (others.clash() || !prebuilt.write(out, writer)) {
+            super.scrape(out, contentType);
+            return;
+        }
+        writer.write(out, rest);
     }
 
     @Override

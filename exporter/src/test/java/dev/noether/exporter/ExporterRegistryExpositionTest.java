@@ -8,13 +8,16 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
@@ -109,13 +112,71 @@ class ExporterRegistryExpositionTest {
             Gauge.builder("noether_charge", () -> 3).tags("model", "m", "pair", "y").register(r); // another name
             Timer.builder("noether.analysis").tags("model", "m").register(r).record(Duration.ofMillis(2));
             Gauge.builder("noether.analysis.seconds", () -> 4).tags("model", "m", "pair", "z").register(r);
+            // not refused: the name of the timer's second family, which the writer merges with this one
+            Gauge.builder("noether.analysis.seconds.max", () -> 5).tags("model", "m", "pair", "w").register(r);
         }
         ParsedExposition both = assertSameExposition();
         assertThat(both.samples()).containsEntry(sample("noether_charge"), 2.0)
                 .doesNotContainKey(sample("noether_charge_total", "pair", "x"))
                 .doesNotContainKey(sample("noether_charge", "pair", "y"))
                 .doesNotContainKey(sample("noether_analysis_seconds", "pair", "z"))
-                .containsKey(sample("noether_analysis_seconds_count"));
+                .containsKey(sample("noether_analysis_seconds_count"))
+                .containsKey(sample("noether_analysis_seconds_max"))
+                .containsEntry(sample("noether_analysis_seconds_max", "pair", "w"), 5.0);
+    }
+
+    @Test
+    void prebuiltFamiliesComeFirstFromTheirSavedTextAndTheWholeScrapeFallsBackWhenTheTextDoesNotFit() throws Exception {
+        Properties created = new Properties();
+        created.setProperty("io.prometheus.exporter.includeCreatedTimestamps", "true"); // _created lines after each counter
+        PrometheusConfig withCreated = new PrometheusConfig() {
+            @Override
+            public String get(String key) {
+                return null;
+            }
+
+            @Override
+            public Properties prometheusProperties() {
+                return created;
+            }
+        };
+        ExporterMeterRegistry mine = new ExporterMeterRegistry(withCreated);
+        PrometheusMeterRegistry theirs = new PrometheusMeterRegistry(withCreated);
+        try {
+            for (MeterRegistry r : List.of(exporter.registry(), plain, mine, theirs)) {
+                Timer.builder("noether.analysis").tags("model", "m").register(r).record(Duration.ofMillis(2));
+                FunctionCounter.builder("noether.nonfinite", this, self -> 5).tags("model", "m").register(r);
+                Gauge.builder("noether.loss", () -> 0.5).tags("model", "m").register(r);
+            }
+            ParsedExposition fast = assertSameExposition();
+            assertThat(fast.samples()).containsEntry(sample("noether_nonfinite_total"), 5.0);
+            String text = new String(Exposition.scrape(exporter.registry(), Exposition.PROMETHEUS_TEXT), StandardCharsets.UTF_8);
+            // sorted by name, as Micrometer writes them, the timer would come first
+            assertThat(text.indexOf("# TYPE noether_analysis_seconds ")).isGreaterThan(text.indexOf("# TYPE noether_nonfinite_total "))
+                    .isGreaterThan(text.indexOf("# TYPE noether_loss "));
+
+            for (String contentType : List.of(Exposition.PROMETHEUS_TEXT, Exposition.OPENMETRICS_TEXT)) {
+                String written = new String(Exposition.scrape(mine, contentType), StandardCharsets.UTF_8);
+                ParsedExposition fallback = ParsedExposition.parse(written);
+                ParsedExposition micrometer = ParsedExposition.parse(new String(Exposition.scrape(theirs, contentType),
+                        StandardCharsets.UTF_8));
+                assertThat(fallback.samples().keySet()).as(contentType).contains(sample("noether_nonfinite_created", "run", null));
+                assertThat(withoutCreated(fallback)).as(contentType).isEqualTo(withoutCreated(micrometer));
+                // the whole text as Micrometer writes it, sorted by name
+                assertThat(written.indexOf("# TYPE noether_analysis_seconds ")).as(contentType)
+                        .isLessThan(written.indexOf("# TYPE noether_loss "));
+            }
+        } finally {
+            mine.close();
+            theirs.close();
+        }
+    }
+
+    /** The samples without the {@code _created} ones, whose values are each registry's registration time. */
+    private static Map<ParsedExposition.Sample, Double> withoutCreated(ParsedExposition e) {
+        Map<ParsedExposition.Sample, Double> samples = new java.util.HashMap<>(e.samples());
+        samples.keySet().removeIf(s -> s.name().endsWith("_created"));
+        return samples;
     }
 
     private static void charge(MeterRegistry r, Map<String, Double> charges, String pair) {
@@ -124,11 +185,15 @@ class ExporterRegistryExpositionTest {
                 .register(r);
     }
 
-    /** The sample {@code name} of model m, run r1, with these other labels. */
+    /** The sample {@code name} of model m, run r1, with these other labels (a null value: without that label). */
     private static ParsedExposition.Sample sample(String name, String... labels) {
         TreeMap<String, String> all = new TreeMap<>(Map.of("model", "m", "run", "r1"));
         for (int i = 0; i < labels.length; i += 2) {
-            all.put(labels[i], labels[i + 1]);
+            if (labels[i + 1] == null) {
+                all.remove(labels[i]);
+            } else {
+                all.put(labels[i], labels[i + 1]);
+            }
         }
         return new ParsedExposition.Sample(name, all);
     }
@@ -149,7 +214,7 @@ class ExporterRegistryExpositionTest {
             assertThat(served.headers().firstValue("Content-Type")).hasValue(contentType);
             ParsedExposition fast = ParsedExposition.parse(served.body());
             ParsedExposition micrometer = ParsedExposition.parse(new String(Exposition.scrape(plain, contentType),
-                    java.nio.charset.StandardCharsets.UTF_8));
+                    StandardCharsets.UTF_8));
             assertThat(fast.samples()).as(contentType).isNotEmpty();
             assertThat(onlyIn(fast.samples(), micrometer.samples())).as(contentType + ": only from the exporter").isEmpty();
             assertThat(onlyIn(micrometer.samples(), fast.samples())).as(contentType + ": only from Micrometer").isEmpty();
