@@ -46,10 +46,12 @@ import java.util.function.ToLongFunction;
 /**
  * The exporter's own registry: a {@link PrometheusMeterRegistry} whose gauges and function counters (nearly all
  * of Noether's series) are scraped through a {@link PrebuiltSeriesCollector}, with labels and metadata built
- * once at registration; other meters go the usual Micrometer way. The exposition is the same: the same
- * Prometheus names (the registry's naming convention), labels (convention tag keys, tag values as they are),
- * HELP text, types ({@code .info} gauges as info), values and order. Meters are registered as usual, so meter
- * filters, common tags, {@code find} and {@code remove} all behave as on the plain registry.
+ * once at registration, and in the two text formats written from text saved per family; other meters go the
+ * usual Micrometer way. The exposition is the same: the same Prometheus names (the registry's naming
+ * convention), labels (convention tag keys, tag values as they are), HELP text, types ({@code .info} gauges as
+ * info) and values; only the families' order differs (the prebuilt ones come first, each still whole). Meters
+ * are registered as usual, so meter filters, common tags, {@code find} and {@code remove} behave as on the
+ * plain registry, and {@link #getPrometheusRegistry()} collects every meter.
  *
  * <p>Like Micrometer's registry, it refuses (with {@link #meterRegistrationFailed}) a meter whose Prometheus
  * name is taken by a meter of another Micrometer name or type; a refused gauge or function counter works but is
