@@ -14,8 +14,10 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Sgd;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,12 +42,13 @@ class Dl4jChargePhysicsTest {
         };
         MultiLayerNetwork net = TeacherStudent.mlp(new int[] {6, 16, 16, 3}, Activation.RELU, new Sgd(0.05), 1, regularization);
         DataSet data = TeacherStudent.data(256, 6, 3, 2);
-        List<NoetherReport> steps = new ArrayList<>();
+        List<NoetherReport> steps = new CopyOnWriteArrayList<>(); // reports arrive on the step thread
         NoetherListener listener = listener(steps);
         net.addListeners(listener);
         for (int t = 0; t < 150; t++) {
             net.fit(TeacherStudent.batch(data, 16 * t, 16));
         }
+        assertThat(listener.monitor().orElseThrow().awaitSteps(Duration.ofSeconds(10))).as("steps observed").isTrue();
         assertThat(steps).hasSize(150);
         for (NoetherReport r : steps.subList(1, steps.size())) {
             for (String[] pair : List.of(PAIR1, PAIR2)) {
@@ -73,7 +76,7 @@ class Dl4jChargePhysicsTest {
 
     private static double drift(DataSet data, double eta, int batch, int steps) {
         MultiLayerNetwork net = TeacherStudent.mlp(new int[] {6, 16, 3}, Activation.RELU, new Sgd(eta), 9, b -> b);
-        NoetherListener listener = listener(new ArrayList<>());
+        NoetherListener listener = listener(new CopyOnWriteArrayList<>());
         net.addListeners(listener);
         for (int t = 0; t < steps; t++) {
             net.fit(TeacherStudent.batch(data, batch * t, batch));

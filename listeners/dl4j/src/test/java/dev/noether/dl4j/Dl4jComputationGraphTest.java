@@ -20,6 +20,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,7 +38,7 @@ class Dl4jComputationGraphTest {
                         .activation(Activation.IDENTITY).build(), "fc2")
                 .setOutputs("out").build());
         graph.init();
-        List<NoetherReport> steps = new ArrayList<>();
+        List<NoetherReport> steps = new CopyOnWriteArrayList<>(); // reports arrive on the step thread
         NoetherListener listener = NoetherListener.builder().registry(new SimpleMeterRegistry()).modelName("graph")
                 .config(NoetherConfig.builder().analysisEvery(10).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build())
                 .addListener(r -> {
@@ -51,6 +52,7 @@ class Dl4jComputationGraphTest {
             graph.fit(TeacherStudent.batch(data, 16 * t, 16));
         }
         NoetherMonitor monitor = listener.monitor().orElseThrow();
+        assertThat(monitor.awaitSteps(Duration.ofSeconds(10))).as("steps observed").isTrue();
         assertThat(monitor.description().summary()).contains("pairs [fc1:fc2(rescaling), fc2:out(rescaling)]");
         for (NoetherReport r : steps.subList(1, steps.size())) {
             assertThat(r.value("charge.residual", "pair", "fc2:out", "symmetry", "rescaling").getAsDouble()).isLessThan(1e-5);

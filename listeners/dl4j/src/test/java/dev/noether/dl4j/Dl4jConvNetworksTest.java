@@ -37,6 +37,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -100,13 +101,14 @@ class Dl4jConvNetworksTest {
                 ? b -> b.updater(new Sgd(0.05)).l2(0.01).l2Bias(0.02)
                 : b -> b.updater(new Sgd(0.05)).weightDecay(0.01, true).weightDecayBias(0.02, true);
         MultiLayerNetwork net = leNet(12, 3, Activation.RELU, regularization);
-        List<NoetherReport> steps = new ArrayList<>();
+        List<NoetherReport> steps = new CopyOnWriteArrayList<>(); // reports arrive on the step thread
         NoetherListener listener = stepListener(steps);
         net.addListeners(listener);
         DataSet data = GeneratedImages.of(64, 1, 12, 10, 2, true);
         for (int t = 0; t < 40; t++) {
             net.fit(GeneratedImages.batch(data, t, 16));
         }
+        assertThat(listener.monitor().orElseThrow().awaitSteps(Duration.ofSeconds(10))).as("steps observed").isTrue();
         assertThat(steps).hasSize(40);
         for (NoetherReport r : steps.subList(1, steps.size())) {
             for (String[] pair : List.of(CONV_POOL_CONV, CONV_FLATTEN_DENSE)) {
@@ -145,7 +147,7 @@ class Dl4jConvNetworksTest {
                         .activation(Activation.IDENTITY).build())
                 .setInputType(InputType.recurrent(2, 16)).build());
         net.init();
-        List<NoetherReport> steps = new ArrayList<>();
+        List<NoetherReport> steps = new CopyOnWriteArrayList<>(); // reports arrive on the step thread
         NoetherListener listener = stepListener(steps);
         net.addListeners(listener);
         DataSet flat = TeacherStudent.data(64, 32, 3, 8);
@@ -154,6 +156,7 @@ class Dl4jConvNetworksTest {
             net.fit(GeneratedImages.batch(data, t, 16));
         }
         NoetherMonitor monitor = listener.monitor().orElseThrow();
+        assertThat(monitor.awaitSteps(Duration.ofSeconds(10))).as("steps observed").isTrue();
         assertThat(monitor.description().layers()).extracting(DenseLayer::shape).containsExactly("4x2x3", "5x4x3", "3x5");
         // DL4J puts an RnnToFeedForwardPreProcessor before the output layer; it is a reshape, not a cut
         assertThat(monitor.description().pairs()).extracting(Object::toString)
@@ -194,7 +197,7 @@ class Dl4jConvNetworksTest {
     private static double violation(MultiLayerNetwork net, Dl4jGraph graph) {
         NoetherMonitor monitor = NoetherMonitor.builder(graph.description())
                 .config(NoetherConfig.builder().observeEvery(1).build()).build();
-        List<Double> values = new ArrayList<>();
+        List<Double> values = new CopyOnWriteArrayList<>(); // filled on the step thread; close() waits for it
         monitor.addListener(r -> r.value("symmetry.violation", CONV_POOL_CONV).ifPresent(values::add));
         Dl4jStepCapture capture = new Dl4jStepCapture(graph);
         net.addListeners(new BaseTrainingListener() {
