@@ -21,7 +21,9 @@ public enum MetricFamily {
                     + "report listener); each restarts the charge continuity of every pair"),
     ANALYSIS_SKIPPED("analysis.skipped", Type.COUNTER, Source.MONITOR, "reason",
             "Heavy analyses skipped: the analysis thread was busy, the time floor had not passed, "
-                    + "or the final analysis at training end ran past its time bound"),
+                    + "or the final analysis at training end ran past its time bound; and probe passes left out "
+                    + "for their cost (probe_cost: the analysis read the weights alone) or parts of them (probe_part: "
+                    + "a node the probe could not run or pass a gradient through, named in the log and event log)"),
     NONFINITE("nonfinite", Type.COUNTER, Source.MONITOR, "layer",
             "Steps or analyses where the layer had NaN or infinite values and was skipped"),
     // the same help text as the exporter's counters of this name: Prometheus keeps one per name

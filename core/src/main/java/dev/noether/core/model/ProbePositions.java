@@ -20,7 +20,16 @@ public final class ProbePositions {
 
     /** {@link #choose} with the shared seed of the layer at {@code layerIndex}, so DJL and DL4J measure alike. */
     public static int[] forLayer(int positions, int samples, int layerIndex) {
-        return choose(positions, samples, SEED + layerIndex);
+        return forLayer(positions, samples, layerIndex, MAX_ROWS);
+    }
+
+    /**
+     * Like {@link #forLayer(int, int, int)} with at most {@code maxRows} (sample, position) pairs, for a probe
+     * planned to fit its time allowance ({@link dev.noether.core.probe.ProbePlan}). The positions of a smaller
+     * {@code maxRows} are a subset of those of a larger one (the same seeded draw, stopped earlier).
+     */
+    public static int[] forLayer(int positions, int samples, int layerIndex, int maxRows) {
+        return choose(positions, samples, SEED + layerIndex, maxRows);
     }
 
     /**
@@ -29,10 +38,16 @@ public final class ProbePositions {
      * max(1, MAX_ROWS / samples) of them drawn without replacement with {@code seed}, in increasing order.
      */
     public static int[] choose(int positions, int samples, long seed) {
-        if (positions <= 0 || samples <= 0) {
-            throw new IllegalArgumentException("positions " + positions + " and samples " + samples + " must be positive");
+        return choose(positions, samples, seed, MAX_ROWS);
+    }
+
+    /** {@link #choose(int, int, long)} with {@code maxRows} in place of {@link #MAX_ROWS}. */
+    public static int[] choose(int positions, int samples, long seed, int maxRows) {
+        if (positions <= 0 || samples <= 0 || maxRows <= 0) {
+            throw new IllegalArgumentException("positions " + positions + ", samples " + samples + " and maxRows "
+                    + maxRows + " must be positive");
         }
-        int keep = (long) positions * samples <= MAX_ROWS ? positions : Math.max(1, MAX_ROWS / samples);
+        int keep = kept(positions, samples, maxRows);
         int[] all = new int[positions];
         for (int i = 0; i < positions; i++) {
             all[i] = i;
@@ -50,5 +65,10 @@ public final class ProbePositions {
         int[] chosen = Arrays.copyOf(all, keep);
         Arrays.sort(chosen);
         return chosen;
+    }
+
+    /** How many of {@code positions} positions {@link #choose} keeps for {@code samples} samples and {@code maxRows}. */
+    public static int kept(int positions, int samples, int maxRows) {
+        return (long) positions * samples <= maxRows ? positions : Math.max(1, maxRows / samples);
     }
 }

@@ -18,6 +18,7 @@ import java.util.function.DoubleSupplier;
 public final class StepSnapshot {
     private final long step;
     private final DoubleSupplier lossSource; // null for a loss given as a number
+    private final boolean hasLoss;
     private double loss;
     private boolean lossEvaluated; // guarded by this
     private final OptimizerSettings optimizer;
@@ -29,6 +30,7 @@ public final class StepSnapshot {
         this.step = b.step;
         this.loss = b.loss;
         this.lossSource = b.lossSource;
+        this.hasLoss = b.hasLoss;
         this.optimizer = b.optimizer;
         this.layers = List.copyOf(b.layers);
         this.recycle = b.recycle;
@@ -55,6 +57,13 @@ public final class StepSnapshot {
         return loss;
     }
 
+    /**
+     * True when the adapter gave a loss (a number or a supplier), so that a NaN {@link #loss()} is a loss that
+     * went NaN, not one that is unknown.
+     */
+    public boolean hasLoss() {
+        return hasLoss;
+    }
 
     public OptimizerSettings optimizer() {
         return optimizer;
@@ -99,6 +108,7 @@ public final class StepSnapshot {
         private final long step;
         private double loss = Double.NaN;
         private DoubleSupplier lossSource;
+        private boolean hasLoss;
         private OptimizerSettings optimizer = OptimizerSettings.unknown();
         private final List<LayerSnapshot> layers = new ArrayList<>();
         private SnapshotArrays recycle;
@@ -107,9 +117,11 @@ public final class StepSnapshot {
             this.step = step;
         }
 
+        /** The minibatch loss; leave it unset when unknown (NaN given here is a loss that went NaN). */
         public Builder loss(double loss) {
             this.loss = loss;
             this.lossSource = null;
+            this.hasLoss = true;
             return this;
         }
 
@@ -121,6 +133,7 @@ public final class StepSnapshot {
         public Builder loss(DoubleSupplier loss) {
             this.lossSource = Objects.requireNonNull(loss, "loss");
             this.loss = Double.NaN;
+            this.hasLoss = true;
             return this;
         }
 

@@ -97,6 +97,7 @@ final class HeavyAnalysis {
             }
         }
         Map<String, Object> layerDetails = new LinkedHashMap<>();
+        Map<String, Object> nonFiniteTensors = new LinkedHashMap<>();
         for (DenseLayer layer : layers) {
             DMatrixRMaj w = weights[layer.index()];
             if (w == null) {
@@ -104,6 +105,10 @@ final class HeavyAnalysis {
             }
             Map<String, Object> detail = new LinkedHashMap<>();
             analyzeLayer(layer, w, snapshot, weights, probeOf[layer.index()], out, detail);
+            Object nonFinite = detail.remove(NonFiniteTensors.DETAIL);
+            if (nonFinite != null) {
+                nonFiniteTensors.put(layer.name(), nonFinite);
+            }
             if (!detail.isEmpty()) {
                 layerDetails.put(layer.name(), detail);
             }
@@ -111,6 +116,9 @@ final class HeavyAnalysis {
         rotationCharges(weights, out);
         out.detail("layers", layerDetails);
         out.detail("neuron.charges", neuronChargeDetails());
+        if (!nonFiniteTensors.isEmpty()) {
+            out.detail(NonFiniteTensors.DETAIL, nonFiniteTensors);
+        }
         return out.build();
     }
 
@@ -154,6 +162,7 @@ final class HeavyAnalysis {
         }
         if (!probeFinite(probe)) {
             nonFinite.accept(layer.index());
+            detail.put(NonFiniteTensors.DETAIL, NonFiniteTensors.of(probe));
             return;
         }
         int m = layer.outputs();

@@ -39,6 +39,7 @@ public final class NoetherConfig {
     private final int observeEvery;
     private final Duration minAnalysisInterval;
     private final double maxAnalysisShare;
+    private final Duration maxProbeTime;
     private final double alignmentThreshold;
     private final double alignmentHysteresis;
     private final double deadAbsolute;
@@ -55,6 +56,7 @@ public final class NoetherConfig {
         this.observeEvery = b.observeEvery;
         this.minAnalysisInterval = b.minAnalysisInterval;
         this.maxAnalysisShare = b.maxAnalysisShare;
+        this.maxProbeTime = b.maxProbeTime;
         this.alignmentThreshold = b.alignmentThreshold;
         this.alignmentHysteresis = b.alignmentHysteresis;
         this.deadAbsolute = b.deadAbsolute;
@@ -83,6 +85,7 @@ public final class NoetherConfig {
         b.observeEvery = observeEvery;
         b.minAnalysisInterval = minAnalysisInterval;
         b.maxAnalysisShare = maxAnalysisShare;
+        b.maxProbeTime = maxProbeTime;
         b.alignmentThreshold = alignmentThreshold;
         b.alignmentHysteresis = alignmentHysteresis;
         b.deadAbsolute = deadAbsolute;
@@ -130,6 +133,18 @@ public final class NoetherConfig {
      */
     public double maxAnalysisShare() {
         return maxAnalysisShare;
+    }
+
+    /**
+     * The longest one periodic probe pass may hold the training thread (default 200 ms). Before it runs, its cost is
+     * estimated from the layer shapes and the throughput measured on this model's earlier passes
+     * ({@link dev.noether.core.probe.ProbeAllowance#plan}); a pass that would take longer measures fewer convolution
+     * positions, then fewer samples, or none (counted as {@code noether.analysis.skipped{reason="probe_cost"}}; the
+     * heavy analysis then reads the weights alone). The final probe at training end gets half of what is left of
+     * its {@link NoetherMonitor#FINAL_ANALYSIS_TIMEOUT}, whatever this says.
+     */
+    public Duration maxProbeTime() {
+        return maxProbeTime;
     }
 
     /** τ: a CRH relation holds when its alignment is at least τ (default 0.7). */
@@ -195,6 +210,8 @@ public final class NoetherConfig {
             new Setting("minAnalysisInterval", NoetherConfig::parseDuration, (b, v) -> b.minAnalysisInterval((Duration) v),
                     NoetherConfig::minAnalysisInterval),
             new Setting("maxAnalysisShare", v -> parseDouble(v), (b, v) -> b.maxAnalysisShare((Double) v), NoetherConfig::maxAnalysisShare),
+            new Setting("maxProbeTime", NoetherConfig::parseDuration, (b, v) -> b.maxProbeTime((Duration) v),
+                    NoetherConfig::maxProbeTime),
             new Setting("alignmentThreshold", v -> parseDouble(v), (b, v) -> b.alignmentThreshold((Double) v),
                     NoetherConfig::alignmentThreshold),
             new Setting("alignmentHysteresis", v -> parseDouble(v), (b, v) -> b.alignmentHysteresis((Double) v),
@@ -446,6 +463,7 @@ public final class NoetherConfig {
         private int observeEvery = 1;
         private Duration minAnalysisInterval = Duration.ofSeconds(2);
         private double maxAnalysisShare = 0.25;
+        private Duration maxProbeTime = Duration.ofMillis(200);
         private double alignmentThreshold = 0.7;
         private double alignmentHysteresis = 0.05;
         private double deadAbsolute = 1e-6;
@@ -489,6 +507,15 @@ public final class NoetherConfig {
                 throw new IllegalArgumentException("maxAnalysisShare must be in (0, 1], got " + share);
             }
             this.maxAnalysisShare = share;
+            return this;
+        }
+
+        public Builder maxProbeTime(Duration time) {
+            Objects.requireNonNull(time, "maxProbeTime");
+            if (time.isNegative()) {
+                throw new IllegalArgumentException("maxProbeTime must not be negative, got " + time);
+            }
+            this.maxProbeTime = time;
             return this;
         }
 

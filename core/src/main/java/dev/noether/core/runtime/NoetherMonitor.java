@@ -5,12 +5,18 @@ import dev.noether.core.model.NetworkDescription;
 import dev.noether.core.model.LayerReductions;
 import dev.noether.core.model.LayerSnapshot;
 import dev.noether.core.model.StepSnapshot;
+import dev.noether.core.probe.ProbeAllowance;
+import dev.noether.core.probe.ProbeGap;
+import dev.noether.core.probe.ProbePlan;
+import dev.noether.core.probe.ProbeResult;
+import dev.noether.core.probe.ProbeThroughput;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -51,6 +57,17 @@ public final class NoetherMonitor implements AutoCloseable {
         List<LayerProbe> compute() throws Exception;
     }
 
+    /**
+     * Computes probe-batch moments on the training thread, only when an analysis is due, within the time the
+     * monitor allows: the adapters' probes. It plans its pass from the layer shapes with
+     * {@link ProbeAllowance#plan} (fewer positions or samples, or none), stops once the allowance is
+     * {@link ProbeAllowance#exhausted() exhausted}, and names the parts of the network it left out.
+     */
+    @FunctionalInterface
+    public interface BoundedProbeSource {
+        ProbeResult compute(ProbeAllowance allowance) throws Exception;
+    }
+
     /** The heavy tier, replaceable in tests. */
     @FunctionalInterface
     interface Analysis {
@@ -87,6 +104,11 @@ public final class NoetherMonitor implements AutoCloseable {
     private final AtomicLongArray nonFinite;
     private final TierClock[] tierTimes = new TierClock[Tier.values().length];
     private final OverheadMeter overhead = new OverheadMeter();
+    /** The multiply-adds per second of this model's probe passes, calibrating the next plan. */
+    private final ProbeThroughput probeThroughput = new ProbeThroughput();
+    /** The step whose final-state record {@link #finish} published; a later observation of it adds no second record. */
+    private volatile long finalStep = Long.MIN_VALUE;
+    private final AtomicLong supersededRecords = new AtomicLong();
 
     private long nextAnalysisStep = Long.MIN_VALUE;
     private long lastAnalysisNanos = Long.MIN_VALUE;
@@ -198,15 +220,32 @@ public final class NoetherMonitor implements AutoCloseable {
         }
     }
 
-    /** The step tier's sums of one snapshot and its report; on the step thread, or on the caller's once it is idle. */
+    /** The step tier's sums of one snapshot and its report; on the step thread. */
     private void observe(StepSnapshot snapshot) {
+        observe(snapshot, true);
+    }
+
+    /**
+     * The step tier's sums of one snapshot, published to the meters; sent to the report listeners when
+     * {@code notify}, except for a step whose final-state record {@link #finish} already sent (training resumed
+     * at the state it described: one record per step, that one; counted in {@link #supersededRecords()}).
+     * Returns the report, null when it failed.
+     */
+    private NoetherReport observe(StepSnapshot snapshot, boolean notify) {
         long start = ticker.read();
         try {
             NoetherReport report = stepTier.observe(snapshot, clock.instant(), this::countNonFinite);
             ScrapeConsistency.publish(() -> latestStep = report);
-            notifyListeners(report);
+            logNonFinite(report);
+            if (notify && snapshot.step() == finalStep) {
+                supersededRecords.incrementAndGet();
+            } else if (notify) {
+                notifyListeners(report);
+            }
+            return report;
         } catch (Throwable e) {
             recordError(Stage.STEP, e);
+            return null;
         } finally {
             // the step tier now holds this snapshot's W as "the step before", not the older one's
             StepSnapshot older = heldByStepTier;
@@ -237,6 +276,15 @@ public final class NoetherMonitor implements AutoCloseable {
         return stepThread.awaitIdle(Math.max(0, timeout.toNanos()));
     }
 
+    /**
+     * Observations that sent no step record because {@link #finish} had already sent the final-state record of
+     * the same step (training resumed at that state, e.g. the next DL4J epoch): their values reached the meters.
+     */
+    public long supersededRecords() {
+        settle();
+        return supersededRecords.get();
+    }
+
     /** Steps the every-step tier dropped because its thread stayed busy for a second ({@code noether.steps.dropped}). */
     public long droppedSteps() {
         return droppedSteps.get();
@@ -253,6 +301,17 @@ public final class NoetherMonitor implements AutoCloseable {
      * @return true when an analysis was handed off
      */
     public boolean analyze(long step, ProbeSource probes) {
+        return analyzeWithin(step, unplanned(probes));
+    }
+
+    /**
+     * Like {@link #analyze(long, ProbeSource)} for a probe that plans its pass within the time it is allowed:
+     * {@link NoetherConfig#maxProbeTime()} at the throughput measured on this model's earlier passes. A pass
+     * that does not fit even with the fewest samples is skipped and counted ({@code probe_cost}); the parts of
+     * the network a pass leaves out are counted ({@code probe_part}) and named once in the log. The analysis
+     * record carries the plan and those parts (details {@code probe}).
+     */
+    public boolean analyzeWithin(long step, BoundedProbeSource probes) {
         long start = ticker.read();
         boolean reserved = false;
         try {
@@ -274,7 +333,7 @@ public final class NoetherMonitor implements AutoCloseable {
             }
             reserved = true;
             lastAnalysisNanos = start;
-            List<LayerProbe> moments = computeProbes(probes);
+            Probed moments = computeProbes(probes, config.maxProbeTime());
             handOff.run(() -> runAnalysis(weights, moments));
             reserved = false;
             analyses.incrementAndGet();
@@ -303,9 +362,25 @@ public final class NoetherMonitor implements AutoCloseable {
      * @return true when the final analysis was published within {@code timeout}
      */
     public boolean finish(long step, StepSource source, ProbeSource probes, Duration timeout) {
+        return finishWithin(step, source, unplanned(probes), timeout);
+    }
+
+    /**
+     * Like {@link #finish(long, StepSource, ProbeSource, Duration)} with a probe planned within its allowance,
+     * so that the whole observation, probe included, stays within {@code timeout}: the probe is allowed half of
+     * what is left when it starts (the other half is the analysis's), and stops once that is exhausted. The
+     * final state's step record goes to the report listeners last, with what the final observation had time
+     * for (details {@code final}: the analysis {@code published}, {@code timeout} or {@code failed}, the probe's
+     * plan and the seconds taken), so that the event log ends on it; a later observation of the same step
+     * (training resumed, e.g. the next DL4J epoch) sends no second record.
+     */
+    public boolean finishWithin(long step, StepSource source, BoundedProbeSource probes, Duration timeout) {
         long start = ticker.read();
         long deadline = start + Math.max(0, timeout.toNanos());
         boolean reserved = false;
+        NoetherReport stepReport = null;
+        Map<String, Object> outcome = new LinkedHashMap<>();
+        String analysisOutcome = "timeout";
         try {
             if (steps.get() == 0) {
                 return false; // nothing trained, nothing to describe
@@ -315,6 +390,7 @@ public final class NoetherMonitor implements AutoCloseable {
                 weights = withoutGradients(Objects.requireNonNull(source.capture(), "snapshot"), step);
             } catch (Throwable e) {
                 recordError(Stage.ADAPTER, e);
+                analysisOutcome = "failed";
                 return false;
             }
             // the steps before the final state first, in order; then this one, here, while the step thread is idle
@@ -322,7 +398,7 @@ public final class NoetherMonitor implements AutoCloseable {
                 skipped.incrementAndGet(SkipReason.TIMEOUT.ordinal());
                 return false;
             }
-            observe(weights);
+            stepReport = observe(weights, false);
             latestSnapshot = weights;
             while (!handOff.tryReserve()) {
                 if (ticker.read() - deadline >= 0) {
@@ -332,7 +408,10 @@ public final class NoetherMonitor implements AutoCloseable {
                 Thread.sleep(2);
             }
             reserved = true;
-            List<LayerProbe> moments = computeProbes(probes);
+            Probed moments = computeProbes(probes, Duration.ofNanos(Math.max(0, deadline - ticker.read()) / 2));
+            if (moments.record() != null) {
+                outcome.put("probe", moments.record());
+            }
             if (ticker.read() - deadline >= 0) {
                 skipped.incrementAndGet(SkipReason.TIMEOUT.ordinal());
                 return false;
@@ -350,6 +429,8 @@ public final class NoetherMonitor implements AutoCloseable {
                 skipped.incrementAndGet(SkipReason.TIMEOUT.ordinal()); // it may still publish later; close() waits briefly for it
                 return false;
             }
+            nextAnalysisStep = Math.max(nextAnalysisStep, step + 1); // the periodic analysis does not repeat this state
+            analysisOutcome = "published";
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -357,25 +438,78 @@ public final class NoetherMonitor implements AutoCloseable {
             return false;
         } catch (Throwable e) {
             recordError(Stage.ANALYSIS, e);
+            analysisOutcome = "failed";
             return false;
         } finally {
             if (reserved) {
                 handOff.release();
             }
+            if (stepReport != null) {
+                outcome.put("analysis", analysisOutcome);
+                outcome.put("seconds", (ticker.read() - start) / 1e9);
+                finalStep = step;
+                notifyListeners(stepReport.withDetail("final", outcome));
+            }
         }
     }
 
-    /** The probe-batch moments on the caller's thread, timed as the probe tier; none when absent or failed. */
-    private List<LayerProbe> computeProbes(ProbeSource probes) {
+    /** The moments of a probe pass, and its event-log record ({@code plan}, {@code gaps}; null for no probe). */
+    private record Probed(List<LayerProbe> layers, Map<String, Object> record) {
+        static final Probed NONE = new Probed(List.of(), null);
+    }
+
+    private static BoundedProbeSource unplanned(ProbeSource probes) {
+        return probes == null ? null : allowance -> ProbeResult.unplanned(probes.compute());
+    }
+
+    /**
+     * The probe-batch moments on the caller's thread within {@code allowed}, timed as the probe tier; none
+     * when absent, failed, or skipped for cost. Counts the skip and the parts left out, names each part once,
+     * and calibrates the throughput with the pass's time.
+     */
+    private Probed computeProbes(BoundedProbeSource probes, Duration allowed) {
         if (probes == null) {
-            return List.of();
+            return Probed.NONE;
         }
         long probeStart = ticker.read();
         try {
-            return List.copyOf(probes.compute());
+            ProbeResult result = probes.compute(ProbeAllowance.startingNow(allowed, probeThroughput.estimate()));
+            long nanos = ticker.read() - probeStart;
+            ProbePlan plan = result.plan();
+            if (plan.skipped()) {
+                skipped.incrementAndGet(SkipReason.PROBE_COST.ordinal());
+                log.once("probe_cost", "Noether: the probe of '" + description.model() + "' would take about "
+                        + Math.round(plan.estimatedNanos() / 1e6) + " ms even with " + ProbeAllowance.MIN_SAMPLES
+                        + " samples, more than the " + allowed.toMillis() + " ms it may hold the training thread: "
+                        + "its analyses read the weights alone (counted in noether_analysis_skipped_total"
+                        + "{reason=\"probe_cost\"}; raise maxProbeTime to allow it)");
+            } else if (plan.multiplyAdds() > 0) {
+                // a pass stopped for time did less than planned, in at least twice its time
+                boolean stopped = result.gaps().stream().anyMatch(g -> g.reason().equals(ProbeGap.OUT_OF_TIME));
+                probeThroughput.record(stopped ? plan.multiplyAdds() / ProbeAllowance.HARD_LIMIT_FACTOR
+                        : plan.multiplyAdds(), nanos);
+            }
+            List<Map<String, Object>> gaps = new ArrayList<>();
+            for (ProbeGap gap : result.gaps()) {
+                skipped.incrementAndGet(SkipReason.PROBE_PART.ordinal());
+                log.once("gap:" + gap.node(), "Noether: the probe of '" + description.model() + "' leaves out "
+                        + gap.node() + ": " + gap.reason() + " (counted in noether_analysis_skipped_total"
+                        + "{reason=\"probe_part\"})");
+                Map<String, Object> g = new LinkedHashMap<>();
+                g.put("node", gap.node());
+                g.put("reason", gap.reason());
+                gaps.add(g);
+            }
+            Map<String, Object> record = new LinkedHashMap<>(plan.toRecord());
+            record.put("allowed.seconds", allowed.toNanos() / 1e9);
+            record.put("seconds", nanos / 1e9);
+            if (!gaps.isEmpty()) {
+                record.put("gaps", gaps);
+            }
+            return new Probed(result.layers(), record);
         } catch (Throwable e) {
             recordError(Stage.PROBE, e);
-            return List.of();
+            return Probed.NONE;
         } finally {
             recordTierTime(Tier.PROBE, ticker.read() - probeStart);
         }
@@ -401,20 +535,25 @@ public final class NoetherMonitor implements AutoCloseable {
 
     // never recycled: the final analysis reads it
     private static StepSnapshot withoutGradients(StepSnapshot s, long step) {
-        StepSnapshot.Builder b = StepSnapshot.builder(step).loss(s.loss()).optimizer(s.optimizer());
+        StepSnapshot.Builder b = StepSnapshot.builder(step).optimizer(s.optimizer());
+        if (s.hasLoss()) {
+            b.loss(s.loss());
+        }
         for (LayerSnapshot layer : s.layers()) {
             b.layer(layer.withoutGradients());
         }
         return b.build();
     }
 
-    private void runAnalysis(StepSnapshot weights, List<LayerProbe> probes) {
+    private void runAnalysis(StepSnapshot weights, Probed probes) {
         long start = ticker.read();
         try {
             settle(); // the per-neuron charges it reads are those of the analysed step
 
-            NoetherReport report = analysis.analyze(weights, probes, clock.instant());
+            NoetherReport analysed = analysis.analyze(weights, probes.layers(), clock.instant());
+            NoetherReport report = probes.record() == null ? analysed : analysed.withDetail("probe", probes.record());
             ScrapeConsistency.publish(() -> latestAnalysis = report);
+            logNonFinite(report);
             notifyListeners(report);
         } catch (Throwable e) {
             recordError(Stage.ANALYSIS, e);
@@ -445,7 +584,8 @@ public final class NoetherMonitor implements AutoCloseable {
         errors.incrementAndGet(stage.ordinal());
         String tag = stage.tag();
         log.warn(tag, "Noether monitor of '" + description.model() + "': " + tag + " failed: " + error
-                + " (counted in noether_errors_total{stage=\"" + tag + "\"}; training continues)", error);
+                + " (counted in noether_errors_total{stage=\"" + tag + "\"}; training continues; the stack trace "
+                + "is logged at DEBUG)", error);
     }
 
     private void recordTierTime(Tier tier, long nanos) {
@@ -457,10 +597,23 @@ public final class NoetherMonitor implements AutoCloseable {
 
     private void countNonFinite(int layer) {
         nonFinite.incrementAndGet(layer);
-        String name = description.layers().get(layer).name();
-        log.warn("nonfinite:" + name, "Noether: layer '" + name + "' of '" + description.model()
-                + "' has NaN or infinite weights, gradients or moments; its analysis is skipped (counted in "
-                + "noether_nonfinite_total{layer=\"" + name + "\"})", null);
+    }
+
+    /** One line per layer (at most once a minute) naming the tensors a report found NaN or infinite. */
+    private void logNonFinite(NoetherReport report) {
+        if (!(report.details().get(NonFiniteTensors.DETAIL) instanceof Map<?, ?> found)) {
+            return;
+        }
+        found.forEach((what, tensors) -> {
+            if ("loss".equals(what)) {
+                log.warn("nonfinite:loss", "Noether: the loss of '" + description.model() + "' is " + tensors
+                        + " at step " + report.step() + " (named in the event log's nonfinite detail)", null);
+            } else {
+                log.warn("nonfinite:" + what, "Noether: layer '" + what + "' of '" + description.model() + "' has NaN "
+                        + "or infinite " + tensors + " at step " + report.step() + "; it is skipped there (counted in "
+                        + "noether_nonfinite_total{layer=\"" + what + "\"})", null);
+            }
+        });
     }
 
     /** Adds a listener for every published report (for event logs and web pages). */

@@ -76,6 +76,13 @@ public final class NoetherReport {
         return details;
     }
 
+    /** This report with one more detail (replacing one of the same key). */
+    NoetherReport withDetail(String key, Object value) {
+        Map<String, Object> more = new LinkedHashMap<>(details);
+        more.put(key, value);
+        return new NoetherReport(kind, model, step, time, values, more);
+    }
+
     /**
      * The report as one event-log record: {@code type}, {@code model}, {@code step}, {@code time} (epoch
      * seconds), {@code metrics} (model-level), {@code layers} and {@code pairs} (by tag value, each a map

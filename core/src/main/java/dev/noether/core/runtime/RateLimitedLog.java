@@ -20,7 +20,11 @@ final class RateLimitedLog {
         this.ticker = ticker;
     }
 
-    /** Logs {@code message} (with {@code error}, if any) unless {@code key} was logged within the interval. */
+    /**
+     * Logs {@code message} unless {@code key} was logged within the interval: one line, at WARNING; the stack
+     * trace of {@code error}, if any, only at DEBUG, since a condition Noether counts needs no trace on the
+     * user's console.
+     */
     void warn(String key, String message, Throwable error) {
         long now = ticker.read();
         Long previous = lastLogged.get(key);
@@ -28,10 +32,16 @@ final class RateLimitedLog {
             return;
         }
         lastLogged.put(key, now);
-        if (error == null) {
-            LOG.log(Level.WARNING, message);
-        } else {
-            LOG.log(Level.WARNING, message, error);
+        LOG.log(Level.WARNING, message);
+        if (error != null && LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, message, error);
+        }
+    }
+
+    /** Logs {@code message} at INFO the first time {@code key} is seen, never again. */
+    void once(String key, String message) {
+        if (lastLogged.putIfAbsent("once:" + key, ticker.read()) == null) {
+            LOG.log(Level.INFO, message);
         }
     }
 

@@ -11,7 +11,9 @@ import dev.noether.core.physics.LayerMoments;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
@@ -48,7 +50,8 @@ final class StepTier {
 
     /**
      * Computes the step's report. Layers with a non-finite value are skipped (with their pairs), reported to
-     * {@code nonFinite} by index, and break the charge continuity of their pairs.
+     * {@code nonFinite} by index, named with their non-finite tensors in the report's {@code nonfinite} detail
+     * (as is a loss the adapter gave that is NaN or infinite), and break the charge continuity of their pairs.
      */
     NoetherReport observe(StepSnapshot snapshot, Instant now, IntConsumer nonFinite) {
         List<DenseLayer> layers = description.layers();
@@ -58,7 +61,12 @@ final class StepTier {
         }
         NoetherReport.Builder out = NoetherReport.builder(NoetherReport.Kind.STEP, description.model(), snapshot.step(), now);
         OptimizerSettings optimizer = snapshot.optimizer();
-        out.put(MetricFamily.LOSS, snapshot.loss());
+        Map<String, Object> nonFiniteTensors = new LinkedHashMap<>();
+        double loss = snapshot.loss();
+        out.put(MetricFamily.LOSS, loss);
+        if (snapshot.hasLoss() && !Double.isFinite(loss)) {
+            nonFiniteTensors.put("loss", Double.toString(loss));
+        }
         out.put(MetricFamily.LEARNING_RATE, optimizer.learningRate());
 
         // the update ratio is per step: only against the weights of the step just before
@@ -79,6 +87,7 @@ final class StepTier {
             out.put(MetricFamily.LAYER_INPUTS, layer.inputs(), tag);
             if (!t.finite) {
                 nonFinite.accept(i);
+                nonFiniteTensors.put(layer.name(), NonFiniteTensors.of(s));
                 previousWeights[i] = null;
                 previousFinite[i] = false;
                 continue;
@@ -109,6 +118,9 @@ final class StepTier {
         }
         out.put(MetricFamily.NORM_IMBALANCE, imbalance(alongLongestChain(moments)));
         out.put(MetricFamily.NORM_SPREAD, spread(alongLongestChain(moments)));
+        if (!nonFiniteTensors.isEmpty()) {
+            out.detail(NonFiniteTensors.DETAIL, nonFiniteTensors);
+        }
         return out.build();
     }
 

@@ -16,8 +16,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class NoetherConfigTextTest {
     /** Every setting away from its default, and the text of each. */
     private static final NoetherConfig ALL_CHANGED = NoetherConfig.builder().analysisEvery(7).observeEvery(3)
-            .minAnalysisInterval(Duration.ofMillis(250)).maxAnalysisShare(0.5).alignmentThreshold(0.6)
-            .alignmentHysteresis(0.1).deadAbsolute(1e-5).deadRelative(0.01).distinctCosine(0.95).blockCorrelation(0.8)
+            .minAnalysisInterval(Duration.ofMillis(250)).maxAnalysisShare(0.5).maxProbeTime(Duration.ofSeconds(3))
+            .alignmentThreshold(0.6).alignmentHysteresis(0.1).deadAbsolute(1e-5).deadRelative(0.01).distinctCosine(0.95).blockCorrelation(0.8)
             .exactDimensionLimit(512).seed(99).sketchRank(128)
             .linearAlgebra(LinearAlgebra.Backend.JAVA).build();
     private static final Map<String, String> TEXT = new LinkedHashMap<>();
@@ -27,6 +27,7 @@ class NoetherConfigTextTest {
         TEXT.put("observeEvery", "3");
         TEXT.put("minAnalysisInterval", "250ms");
         TEXT.put("maxAnalysisShare", "0.5");
+        TEXT.put("maxProbeTime", "3s");
         TEXT.put("alignmentThreshold", "0.6");
         TEXT.put("alignmentHysteresis", "0.1");
         TEXT.put("deadAbsolute", "1e-5");

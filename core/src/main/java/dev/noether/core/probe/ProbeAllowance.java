@@ -1,0 +1,99 @@
+package dev.noether.core.probe;
+
+import dev.noether.core.model.ProbePositions;
+
+import java.time.Duration;
+
+/**
+ * The time one probe pass may hold the training thread, and the throughput it is expected to run at, as the
+ * monitor gives it to an adapter's probe. {@link #plan} chooses the pass that fits: all samples and the usual
+ * {@link ProbePositions#MAX_ROWS} rows per convolution when they fit; else fewer convolution positions (down to
+ * one per sample), then fewer samples (down to {@link #MIN_SAMPLES}); else none. Positions go first because they
+ * cost only the moments (r·n²), while samples also cost every layer's full pass (B·P·m·n).
+ *
+ * @param time       the time allowed
+ * @param throughput multiply-adds per second expected ({@link ProbeThroughput#estimate()})
+ * @param startNanos {@link System#nanoTime()} when the allowance was given
+ */
+public record ProbeAllowance(Duration time, double throughput, long startNanos) {
+    /** Fewer samples than this say too little about a dense layer's activations: the pass is skipped instead. */
+    public static final int MIN_SAMPLES = 4;
+    /** Past this many times its allowance, an adapter's probe stops and leaves the rest of the pass out. */
+    public static final int HARD_LIMIT_FACTOR = 2;
+
+    public ProbeAllowance {
+        if (time.isNegative()) {
+            throw new IllegalArgumentException("a probe allowance cannot be negative: " + time);
+        }
+        if (!(throughput > 0)) {
+            throw new IllegalArgumentException("throughput must be positive, got " + throughput);
+        }
+    }
+
+    /** An allowance of {@code time} starting now. */
+    public static ProbeAllowance startingNow(Duration time, double throughput) {
+        return new ProbeAllowance(time, throughput, System.nanoTime());
+    }
+
+    /** An allowance of a day: in practice it always plans the whole pass. */
+    public static ProbeAllowance unlimited() {
+        return startingNow(Duration.ofDays(1), ProbeThroughput.PRIOR);
+    }
+
+    /** The largest pass of {@code workload} whose estimated time fits this allowance. */
+    public ProbePlan plan(ProbeWorkload workload) {
+        double budget = seconds() * throughput;
+        int all = workload.samples();
+        int rows = ProbePositions.MAX_ROWS;
+        double whole = workload.cost(all, rows);
+        if (whole <= budget) {
+            return plan(all, rows, whole, ProbePlan.Status.WHOLE);
+        }
+        // fewer positions: the largest row cap in [samples, MAX_ROWS] that fits (cost grows with the cap)
+        if (workload.cost(all, all) <= budget) {
+            int r = largest(all, rows, cap -> workload.cost(all, cap) <= budget);
+            return plan(all, r, workload.cost(all, r), ProbePlan.Status.REDUCED);
+        }
+        // fewer samples, each with one position; then as many positions as fit for that many samples
+        int min = Math.min(MIN_SAMPLES, all);
+        if (workload.cost(min, min) > budget) {
+            return new ProbePlan(0, 0, workload.cost(min, min), nanos(workload.cost(min, min)), ProbePlan.Status.SKIPPED);
+        }
+        int b = largest(min, all, s -> workload.cost(s, s) <= budget);
+        int r = largest(b, Math.max(b, rows), cap -> workload.cost(b, cap) <= budget);
+        return plan(b, r, workload.cost(b, r), ProbePlan.Status.REDUCED);
+    }
+
+    /**
+     * True once {@link #HARD_LIMIT_FACTOR} times the allowance has passed: the plan was an estimate, and a probe
+     * that runs that far over it stops, leaving the rest of its pass out.
+     */
+    public boolean exhausted() {
+        return System.nanoTime() - startNanos > HARD_LIMIT_FACTOR * time.toNanos();
+    }
+
+    private ProbePlan plan(int samples, int rows, double multiplyAdds, ProbePlan.Status status) {
+        return new ProbePlan(samples, rows, multiplyAdds, nanos(multiplyAdds), status);
+    }
+
+    private long nanos(double multiplyAdds) {
+        return (long) Math.min(Long.MAX_VALUE, multiplyAdds / throughput * 1e9);
+    }
+
+    private double seconds() {
+        return time.getSeconds() + time.getNano() / 1e9;
+    }
+
+    /** The largest v in [low, high] with fits(v), given fits(low) and fits non-increasing in v. */
+    private static int largest(int low, int high, java.util.function.IntPredicate fits) {
+        while (low < high) {
+            int mid = low + (high - low + 1) / 2;
+            if (fits.test(mid)) {
+                low = mid;
+            } else {
+                high = mid - 1;
+            }
+        }
+        return low;
+    }
+}
