@@ -27,7 +27,12 @@ final class ConvPatches {
      * the linear layer at {@code layerIndex} (the DJL adapter draws the same ones).
      */
     static ConvPatches of(ConvGeometry geometry, int outputPositions, int samples, int layerIndex) {
-        return new ConvPatches(geometry, ProbePositions.forLayer(outputPositions, samples, layerIndex));
+        return of(geometry, ProbePositions.forLayer(outputPositions, samples, layerIndex));
+    }
+
+    /** The given {@code positions} (flat indices, sorted), e.g. a probe plan's. */
+    static ConvPatches of(ConvGeometry geometry, int[] positions) {
+        return new ConvPatches(geometry, positions);
     }
 
     int positions() {

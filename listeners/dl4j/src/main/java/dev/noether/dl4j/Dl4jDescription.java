@@ -48,7 +48,7 @@ final class Dl4jDescription {
                 }
                 in[i] = output.getOrDefault(source, source);
             }
-            if (n.preProcessor() != null && in.length == 1) {
+            if (n.preProcessor() != null && n.layer() != null && in.length == 1) {
                 in[0] = preProcessor(d, n, in[0], names.contains(n.sources().get(0)));
             }
             String out = n.name();
@@ -68,7 +68,7 @@ final class Dl4jDescription {
                 case POOLING -> d.op(n.name(), pooling(n), in);
                 case ADD -> d.merge(n.name(), Merge.ADD, in);
                 case CONCAT -> d.merge(n.name(), Merge.CONCAT, in);
-                case UNSUPPORTED -> d.unsupported(n.name(), n.reason(), in);
+                case UNSUPPORTED, LAST_TIME_STEP, DUPLICATE_TO_TIME, PREPROCESSOR -> d.unsupported(n.name(), n.reason(), in);
             }
             output.put(n.name(), out);
         }

@@ -1,6 +1,7 @@
 package dev.noether.dl4j;
 
 import dev.noether.core.model.NetworkDescription;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -10,9 +11,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.Map;
 
@@ -31,6 +29,7 @@ final class Dl4jGraph {
     private final List<Dl4jNode> linear;
     private final Map<String, List<String>> consumers = new HashMap<>();
     private final List<String> inputs;
+    private final List<String> outputs;
 
     Dl4jGraph(Model model, NetworkDescription description, List<Dl4jNode> nodes) {
         this.model = model;
@@ -46,19 +45,29 @@ final class Dl4jGraph {
             }
         }
         this.linear = List.copyOf(l);
-        Set<String> names = new HashSet<>();
-        nodes.forEach(n -> names.add(n.name()));
-        Set<String> in = new LinkedHashSet<>();
-        nodes.forEach(n -> n.sources().stream().filter(i -> !names.contains(i)).forEach(in::add));
-        this.inputs = List.copyOf(in);
+        if (model instanceof ComputationGraph graph) {
+            this.inputs = List.copyOf(graph.getConfiguration().getNetworkInputs());
+            this.outputs = List.copyOf(graph.getConfiguration().getNetworkOutputs());
+        } else {
+            this.inputs = List.of(INPUT);
+            this.outputs = nodes.isEmpty() ? List.of() : List.of(nodes.get(nodes.size() - 1).name());
+        }
     }
 
     /**
-     * The network inputs the nodes read. The probe batch feeds every one of them, so a graph with several
-     * inputs is probed only where they have the same shape.
+     * The network inputs, in DL4J's order ({@code getNetworkInputs()} of a graph; {@link #INPUT} of a
+     * {@code MultiLayerNetwork}): the order of a {@link ProbeBatch}'s features.
      */
     List<String> inputs() {
         return inputs;
+    }
+
+    /**
+     * The network outputs, in DL4J's order ({@code getNetworkOutputs()}; the last layer of a
+     * {@code MultiLayerNetwork}): the order of a {@link ProbeBatch}'s labels.
+     */
+    List<String> outputs() {
+        return outputs;
     }
 
     Model model() {
@@ -93,22 +102,31 @@ final class Dl4jGraph {
         return BaseOptimizer.getEpochCount(model);
     }
 
-    /** The features of the minibatch being trained on (a graph's first input), or null. */
-    INDArray features() {
+    /**
+     * Copies of the first {@code max} samples of the minibatch being trained on: every input's features, every
+     * output layer's labels, and their masks. Only while DL4J holds them (during the backward pass: a
+     * graph's output layers hold their labels no longer); null when the model holds no input.
+     */
+    ProbeBatch currentBatch(int max) {
         if (model instanceof MultiLayerNetwork net) {
-            return net.getInput();
-        }
-        INDArray[] inputs = ((ComputationGraph) model).getInputs();
-        return inputs == null || inputs.length == 0 ? null : inputs[0];
-    }
-
-    /** The labels of the minibatch being trained on (held by the output layer), or null. */
-    INDArray labels() {
-        for (int i = nodes.size() - 1; i >= 0; i--) {
-            if (nodes.get(i).kind() == Dl4jNode.Kind.OUTPUT && nodes.get(i).layer() instanceof IOutputLayer out) {
-                return out.getLabels();
+            INDArray features = net.getInput();
+            if (features == null) {
+                return null;
             }
+            Layer last = net.getOutputLayer();
+            INDArray labels = last instanceof IOutputLayer out ? out.getLabels() : net.getLabels();
+            return ProbeBatch.copyOf(new INDArray[] {features}, new INDArray[] {labels},
+                    new INDArray[] {net.getMask()}, new INDArray[] {last == null ? null : last.getMaskArray()}, max);
         }
-        return null;
+        ComputationGraph graph = (ComputationGraph) model;
+        INDArray[] features = graph.getInputs();
+        if (features == null || features.length == 0 || features[0] == null) {
+            return null;
+        }
+        INDArray[] labels = new INDArray[outputs.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = graph.getOutputLayer(i) instanceof IOutputLayer out ? out.getLabels() : null;
+        }
+        return ProbeBatch.copyOf(features, labels, graph.getInputMaskArrays(), graph.getLabelMaskArrays(), max);
     }
 }

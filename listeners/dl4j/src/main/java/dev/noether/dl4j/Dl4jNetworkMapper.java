@@ -9,6 +9,9 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
+import org.deeplearning4j.nn.conf.graph.rnn.DuplicateToTimeSeriesVertex;
+import org.deeplearning4j.nn.conf.graph.rnn.LastTimeStepVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -190,22 +193,36 @@ final class Dl4jNetworkMapper {
             kind = Kind.UNSUPPORTED;
             reason = type.getSimpleName() + " is not modelled";
         }
-        return new Dl4jNode(name, kind, inputs, layer, vertex, pre, prefix, -1, conv, reason);
+        return new Dl4jNode(name, kind, inputs, layer, vertex, pre, prefix, -1, conv, reason, null);
     }
 
     private static Dl4jNode vertexNode(String name, List<String> inputs, GraphVertex vertex,
                                        org.deeplearning4j.nn.conf.graph.GraphVertex conf) {
         Kind kind = Kind.UNSUPPORTED;
         String reason = null;
+        String timeInput = null;
         if (conf instanceof ElementWiseVertex ew && ew.getOp() == ElementWiseVertex.Op.Add) {
             kind = Kind.ADD;
         } else if (conf instanceof MergeVertex) {
             kind = Kind.CONCAT;
+        } else if (conf instanceof LastTimeStepVertex last) {
+            kind = Kind.LAST_TIME_STEP;
+            timeInput = last.getMaskArrayInputName();
+            reason = "LastTimeStepVertex is not modelled (no pairs across it)";
+        } else if (conf instanceof DuplicateToTimeSeriesVertex duplicate) {
+            kind = Kind.DUPLICATE_TO_TIME;
+            timeInput = duplicate.getInputName();
+            reason = "DuplicateToTimeSeriesVertex is not modelled (no pairs across it)";
+        } else if (conf instanceof PreprocessorVertex pre) {
+            kind = Kind.PREPROCESSOR;
+            reason = "PreprocessorVertex(" + pre.getPreProcessor().getClass().getSimpleName() + ") is not modelled";
+            return new Dl4jNode(name, kind, inputs, null, vertex, pre.getPreProcessor(), name + "_", -1, null, reason,
+                    null);
         } else {
             reason = conf.getClass().getSimpleName()
                     + (conf instanceof ElementWiseVertex ew ? "(" + ew.getOp() + ")" : "") + " is not modelled";
         }
-        return new Dl4jNode(name, kind, inputs, null, vertex, null, name + "_", -1, null, reason);
+        return new Dl4jNode(name, kind, inputs, null, vertex, null, name + "_", -1, null, reason, timeInput);
     }
 
     /** The description of a network whose mapping failed: named unsupported, with the failure as reason. */

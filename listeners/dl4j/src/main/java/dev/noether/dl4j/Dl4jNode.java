@@ -28,11 +28,13 @@ import java.util.List;
  * @param gradientPrefix the key prefix of its gradients in {@code model.gradient()} ("0_" or "name_")
  * @param linearIndex    position among the linear layers of the description, -1 for other kinds
  * @param conv           the geometry of a convolution, else null
- * @param reason         why the node is unsupported, else null
+ * @param reason         why the node is unsupported (or, for the recurrent vertices, not modelled), else null
+ * @param timeInput      the network input whose time axis and mask a {@link Kind#LAST_TIME_STEP} or
+ *                       {@link Kind#DUPLICATE_TO_TIME} vertex follows, else null
  */
 record Dl4jNode(String name, Kind kind, List<String> sources, Layer layer, GraphVertex vertex,
                 InputPreProcessor preProcessor, String gradientPrefix, int linearIndex, ConvGeometry conv,
-                String reason) {
+                String reason, String timeInput) {
 
     enum Kind {
         /** DenseLayer: h_b = W h_a + b, then its activation. */
@@ -53,6 +55,15 @@ record Dl4jNode(String name, Kind kind, List<String> sources, Layer layer, Graph
         ADD,
         /** MergeVertex: concatenation along channels. */
         CONCAT,
+        /**
+         * LastTimeStepVertex: (B, C, T) → (B, C), each sample's last step unmasked in its {@code timeInput};
+         * not modelled (no pairs across it), but the probe runs it on its own arrays.
+         */
+        LAST_TIME_STEP,
+        /** DuplicateToTimeSeriesVertex: (B, C) → (B, C, T), T of its {@code timeInput}; not modelled, probed. */
+        DUPLICATE_TO_TIME,
+        /** PreprocessorVertex: DL4J's pre-processor on the probe's batch size; not modelled, probed. */
+        PREPROCESSOR,
         /** Anything else: named, skipped; it breaks pairs and stops the probe's backward pass. */
         UNSUPPORTED
     }
@@ -62,7 +73,8 @@ record Dl4jNode(String name, Kind kind, List<String> sources, Layer layer, Graph
     }
 
     Dl4jNode withLinearIndex(int index) {
-        return new Dl4jNode(name, kind, sources, layer, vertex, preProcessor, gradientPrefix, index, conv, reason);
+        return new Dl4jNode(name, kind, sources, layer, vertex, preProcessor, gradientPrefix, index, conv, reason,
+                timeInput);
     }
 
     /** A dense, output or convolution layer: one of the description's linear layers. */

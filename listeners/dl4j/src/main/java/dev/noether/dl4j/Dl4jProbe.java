@@ -1,9 +1,15 @@
 package dev.noether.dl4j;
 
 import dev.noether.core.model.LayerProbe;
+import dev.noether.core.probe.ProbeAllowance;
+import dev.noether.core.probe.ProbeGap;
+import dev.noether.core.probe.ProbePlan;
+import dev.noether.core.probe.ProbeResult;
+import dev.noether.core.probe.ProbeWorkload;
 import dev.noether.dl4j.Dl4jNode.Kind;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex;
 import org.deeplearning4j.nn.graph.vertex.impl.ScaleVertex;
 import org.deeplearning4j.nn.graph.vertex.impl.ShiftVertex;
@@ -16,11 +22,13 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,6 +50,14 @@ import java.util.Set;
  * γ/σ; DL4J's own backward would use batch statistics and mix samples). Those DL4J calls overwrite the
  * network's gradient buffer, hence after the update only. Layers whose output reaches the loss only through
  * another unsupported node get no G_b.
+ *
+ * <p>Several inputs and outputs: each network input reads its own features (and mask), each output layer its own
+ * labels (and label mask), and the per-sample loss is the sum of the outputs' losses, as DL4J's score is. The
+ * recurrent vertices that read the graph's own inputs (LastTimeStepVertex, DuplicateToTimeSeriesVertex) and
+ * PreprocessorVertex run here on the probe's arrays, masks propagated along time series as DL4J does. Layers
+ * Noether does not model run by DL4J with their mask set for the pass (and reset after). A node that cannot be
+ * run, differentiated through, or fed labels is left out with a named {@link ProbeGap}; the rest is still
+ * measured. The pass follows a {@link ProbePlan}: its first samples, and seeded positions of each convolution.
  */
 final class Dl4jProbe {
     private static final String GAMMA = BatchNormalizationParamInitializer.GAMMA;
@@ -56,45 +72,93 @@ final class Dl4jProbe {
 
     private Dl4jProbe() {}
 
-    /** The probes of every linear layer reached by {@code features}. */
+    /** The probes of every linear layer reached by {@code features} (one input, one output, no masks, no limit). */
     static List<LayerProbe> compute(Dl4jGraph graph, INDArray features, INDArray labels) {
+        return compute(graph, ProbeBatch.of(features, labels), ProbeAllowance.unlimited(), Map.of()).layers();
+    }
+
+    /**
+     * The probes of every linear layer reached by {@code batch}, planned within {@code allowance} from the layer
+     * shapes and the convolutions' output {@code positions} (by node name; a layer not in it counts as one).
+     */
+    static ProbeResult compute(Dl4jGraph graph, ProbeBatch batch, ProbeAllowance allowance,
+                               Map<String, Integer> positions) {
         if (graph.nodes().isEmpty()) {
-            return List.of();
+            return ProbeResult.unplanned(List.of());
+        }
+        ProbeWorkload.Builder work = ProbeWorkload.builder(batch.samples());
+        for (Dl4jNode n : graph.linear()) {
+            work.conv(n.outputs(), n.inputs(), n.conv() == null ? 1 : positions.getOrDefault(n.name(), 0));
+        }
+        ProbePlan plan = allowance.plan(work.build());
+        if (plan.skipped()) {
+            return ProbeResult.skipped(plan);
         }
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            return new Pass(graph, features, labels).run();
+            return new Pass(graph, batch.first(plan.samples()), plan, allowance).run();
         }
     }
 
     /** One forward and backward pass over the probe batch, with the moments gathered on the way. */
     private static final class Pass {
         private final Dl4jGraph graph;
-        private final INDArray labels;
+        private final ProbePlan plan;
+        private final ProbeAllowance allowance;
         private final int batch;
         private final LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
         private final Map<String, INDArray> outputs = new HashMap<>();
+        /** The time-series mask (B, T) of each node's output, where it has one. */
+        private final Map<String, INDArray> masks = new HashMap<>();
+        private final Map<String, INDArray> labels = new HashMap<>();
+        private final Map<String, INDArray> labelMasks = new HashMap<>();
         /** Each node's (pre-processed) inputs. */
         private final Map<String, INDArray[]> inputs = new HashMap<>();
         /** Pre-activations of dense layers (B × m) and of a conv layer's chosen rows, per chunk. */
         private final Map<String, INDArray> denseZ = new HashMap<>();
         private final Map<String, List<INDArray>> convZ = new HashMap<>();
         private final Map<String, ConvPatches> convPositions = new HashMap<>();
+        /** The step each sample's last-step vertex took, by vertex. */
+        private final Map<String, int[]> lastSteps = new HashMap<>();
         private final Map<String, LayerProbe.Builder> probes = new HashMap<>();
+        private final Map<String, ProbeGap> gaps = new LinkedHashMap<>();
+        private boolean outOfTime;
 
-        Pass(Dl4jGraph graph, INDArray features, INDArray labels) {
+        Pass(Dl4jGraph graph, ProbeBatch probe, ProbePlan plan, ProbeAllowance allowance) {
             this.graph = graph;
-            this.labels = labels;
-            this.batch = Math.toIntExact(features.size(0));
-            for (String input : graph.inputs()) {
-                outputs.put(input, features); // a graph with several inputs gets the probe on each: see Dl4jGraph
+            this.plan = plan;
+            this.allowance = allowance;
+            this.batch = probe.samples();
+            List<String> in = graph.inputs();
+            for (int i = 0; i < in.size(); i++) {
+                INDArray f = i < probe.features().length ? probe.features()[i] : null;
+                if (f != null) {
+                    outputs.put(in.get(i), f);
+                    masks.put(in.get(i), i < probe.featureMasks().length ? probe.featureMasks()[i] : null);
+                } else {
+                    gap(in.get(i), "the probe batch has no features for this network input");
+                }
+            }
+            List<String> out = graph.outputs();
+            for (int i = 0; i < out.size(); i++) {
+                if (probe.labels() != null && i < probe.labels().length && probe.labels()[i] != null) {
+                    labels.put(out.get(i), probe.labels()[i]);
+                    labelMasks.put(out.get(i), i < probe.labelMasks().length ? probe.labelMasks()[i] : null);
+                }
             }
         }
 
-        List<LayerProbe> run() {
+        ProbeResult run() {
             for (Dl4jNode n : graph.nodes()) {
+                if (allowance.exhausted()) {
+                    gap(n.name(), ProbeGap.OUT_OF_TIME);
+                    outOfTime = true;
+                    break;
+                }
                 forward(n);
             }
-            backward();
+            if (!outOfTime) {
+                backward();
+            }
             List<LayerProbe> out = new ArrayList<>();
             for (Dl4jNode n : graph.linear()) {
                 LayerProbe.Builder p = probes.get(n.name());
@@ -102,7 +166,11 @@ final class Dl4jProbe {
                     out.add(p.build());
                 }
             }
-            return out;
+            return new ProbeResult(out, plan, List.copyOf(gaps.values()));
+        }
+
+        private void gap(String node, String reason) {
+            gaps.putIfAbsent(node, new ProbeGap(node, reason));
         }
 
         private void forward(Dl4jNode n) {
@@ -110,34 +178,111 @@ final class Dl4jProbe {
             for (int i = 0; i < in.length; i++) {
                 in[i] = outputs.get(n.sources().get(i));
                 if (in[i] == null) {
-                    return; // an input that could not be computed: nothing downstream either
+                    return; // an input that could not be computed (its gap is named): nothing downstream either
                 }
             }
-            if (n.layer() != null) {
-                if (in.length != 1) {
-                    return;
-                }
-                in[0] = n.preProcessor() == null ? in[0] : n.preProcessor().preProcess(in[0].dup(), batch, mgr);
-            }
-            inputs.put(n.name(), in);
+            INDArray mask = firstMask(n);
             INDArray out;
             try {
+                if (n.layer() != null) {
+                    if (in.length != 1) {
+                        gap(n.name(), "a layer reading " + in.length + " inputs");
+                        return;
+                    }
+                    in[0] = n.preProcessor() == null ? in[0] : n.preProcessor().preProcess(in[0].dup(), batch, mgr);
+                }
+                inputs.put(n.name(), in);
                 out = switch (n.kind()) {
                     case DENSE, OUTPUT -> dense(n, in[0]);
                     case CONV -> conv(n, in[0]);
                     case ACTIVATION, BATCH_NORM, DROPOUT, POOLING, UNSUPPORTED -> n.layer() != null
-                            ? n.layer().activate(in[0].dup(), false, mgr) : vertex(n, in);
+                            ? layer(n, in[0], mask) : vertex(n, in);
                     case ADD, CONCAT -> vertex(n, in);
+                    case LAST_TIME_STEP -> lastTimeStep(n, in[0]);
+                    case DUPLICATE_TO_TIME -> duplicateToTime(n, in[0]);
+                    case PREPROCESSOR -> n.preProcessor().preProcess(in[0].dup(), batch, mgr);
                 };
             } catch (RuntimeException e) {
-                if (n.kind() != Kind.UNSUPPORTED) {
-                    throw e;
-                }
-                return; // DL4J could not run a node Noether does not model on its own: nothing downstream
+                inputs.remove(n.name());
+                gap(n.name(), (n.kind() == Kind.UNSUPPORTED ? n.reason() + ", and DL4J" : "DL4J")
+                        + " could not run it on the probe batch (" + e + "): the layers after it get no moments");
+                return;
             }
             if (out != null) {
                 outputs.put(n.name(), out);
+                masks.put(n.name(), outputMask(n, out, mask));
             }
+        }
+
+        /** The mask of a node's first input that has one. */
+        private INDArray firstMask(Dl4jNode n) {
+            for (String source : n.sources()) {
+                INDArray m = masks.get(source);
+                if (m != null) {
+                    return m;
+                }
+            }
+            return null;
+        }
+
+        /**
+         * The time-series mask of a node's output: its input's while the output is still a time series (rank 3 of
+         * the same length), the named input's for DuplicateToTimeSeriesVertex, none once time is gone.
+         */
+        private INDArray outputMask(Dl4jNode n, INDArray out, INDArray inputMask) {
+            if (n.kind() == Kind.DUPLICATE_TO_TIME) {
+                return masks.get(n.timeInput());
+            }
+            if (inputMask == null || out.rank() != 3 || out.size(2) != inputMask.size(1)) {
+                return null;
+            }
+            return inputMask;
+        }
+
+        /** A layer Noether runs but does not measure, by DL4J, with its time-series mask for the pass. */
+        private INDArray layer(Dl4jNode n, INDArray in, INDArray mask) {
+            Layer layer = n.layer();
+            INDArray before = layer.getMaskArray();
+            layer.setMaskArray(mask != null && in.rank() == 3 && mask.size(0) == in.size(0) ? mask : null);
+            try {
+                return layer.activate(in.dup(), false, mgr);
+            } finally {
+                layer.setMaskArray(before);
+            }
+        }
+
+        /** Each sample's last step that its time input's mask keeps (the last step without a mask), as DL4J picks it. */
+        private INDArray lastTimeStep(Dl4jNode n, INDArray in) {
+            long steps = in.size(2);
+            INDArray mask = masks.get(n.timeInput());
+            int[] last = new int[batch];
+            INDArray out = Nd4j.create(in.dataType(), in.size(0), in.size(1));
+            for (int s = 0; s < batch; s++) {
+                int t = (int) steps - 1;
+                if (mask != null) {
+                    while (t > 0 && mask.getDouble(s, t) == 0) {
+                        t--;
+                    }
+                }
+                last[s] = t;
+                out.putRow(s, in.get(NDArrayIndex.point(s), NDArrayIndex.all(), NDArrayIndex.point(t)));
+            }
+            lastSteps.put(n.name(), last);
+            return out;
+        }
+
+        /** (B, C) repeated over the time steps of its time input: (B, C, T). */
+        private INDArray duplicateToTime(Dl4jNode n, INDArray in) {
+            INDArray series = outputs.get(n.timeInput());
+            if (series == null || series.rank() != 3) {
+                throw new IllegalStateException("its time input '" + n.timeInput() + "' is not a time series in the probe");
+            }
+            long steps = series.size(2);
+            INDArray out = Nd4j.create(in.dataType(), in.size(0), in.size(1), steps);
+            for (long t = 0; t < steps; t++) {
+                out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(t)).assign(in);
+            }
+            return out;
         }
 
         private INDArray vertex(Dl4jNode n, INDArray[] in) {
@@ -175,7 +320,7 @@ final class Dl4jProbe {
             INDArray image = g.asImage(in);
             long outH = out.size(2);
             long outW = out.rank() == 3 ? 1 : out.size(3);
-            ConvPatches patches = ConvPatches.of(g, Math.toIntExact(outH * outW), batch, n.linearIndex());
+            ConvPatches patches = ConvPatches.of(g, plan.positions(Math.toIntExact(outH * outW), n.linearIndex()));
             INDArray w = n.layer().getParam("W");
             INDArray wRows = g.weightMatrix(w); // (C_out, C_in·∏k)
             INDArray b = n.hasBias() ? n.layer().getParam("b").reshape(1, n.outputs()) : null;
@@ -220,7 +365,16 @@ final class Dl4jProbe {
                     continue;
                 }
                 INDArray e = unknown.contains(n.name()) ? null : eps.get(n.name());
-                INDArray[] back = e == null && n.kind() != Kind.OUTPUT ? null : backward(n, in, e);
+                boolean output = graph.outputs().contains(n.name());
+                INDArray[] back = null;
+                if (e != null || output) {
+                    try {
+                        back = backward(n, in, e, output);
+                    } catch (RuntimeException failure) {
+                        gap(n.name(), "DL4J could not pass the per-sample gradient back through it (" + failure
+                                + "): the layers before it get no G_b");
+                    }
+                }
                 for (int j = 0; j < n.sources().size(); j++) {
                     String input = n.sources().get(j);
                     INDArray g = back == null || back.length != n.sources().size() ? null : back[j];
@@ -233,18 +387,26 @@ final class Dl4jProbe {
             }
         }
 
-        /** ∂ℓ_s/∂(each input of n) from ∂ℓ_s/∂(output of n), or null where it cannot be computed. */
-        private INDArray[] backward(Dl4jNode n, INDArray[] in, INDArray e) {
+        /**
+         * ∂ℓ_s/∂(each input of n) from ∂ℓ_s/∂(output of n) ({@code e}, null for an output layer that only starts
+         * a gradient), or null where it cannot be computed (a gap names why, when layers before it lose G_b).
+         */
+        private INDArray[] backward(Dl4jNode n, INDArray[] in, INDArray e, boolean output) {
             boolean vertex = n.layer() == null;
-            if (vertex && (n.kind() != Kind.UNSUPPORTED || PER_SAMPLE_VERTICES.contains(n.vertex().getClass()))) {
+            if (vertex && (n.kind() == Kind.ADD || n.kind() == Kind.CONCAT
+                    || n.kind() == Kind.UNSUPPORTED && PER_SAMPLE_VERTICES.contains(n.vertex().getClass()))) {
                 n.vertex().setEpsilon(e.dup());
                 return n.vertex().doBackward(false, mgr).getSecond();
             }
             INDArray g = switch (n.kind()) {
                 case OUTPUT -> {
                     INDArray z = denseZ.get(n.name());
-                    yield z == null || labels == null ? null
-                            : denseBackward(n, n.lossFunction().computeGradient(labels, z.dup(), n.activation(), null));
+                    INDArray y = labels.get(n.name());
+                    if (y == null) {
+                        gap(n.name(), "the probe batch has no labels for this output: no loss gradient starts here");
+                    }
+                    yield z == null || y == null ? null : denseBackward(n,
+                            n.lossFunction().computeGradient(y, z.dup(), n.activation(), labelMasks.get(n.name())));
                 }
                 case DENSE -> {
                     INDArray z = denseZ.get(n.name());
@@ -255,16 +417,55 @@ final class Dl4jProbe {
                 case BATCH_NORM -> Broadcast.mul(e, batchNormSlope(n).castTo(e.dataType()), e.ulike(), 1);
                 case DROPOUT -> e;
                 case POOLING -> n.layer().backpropGradient(e.dup(), mgr).getSecond();
+                case LAST_TIME_STEP -> lastTimeStepBackward(n, in[0], e);
+                case DUPLICATE_TO_TIME -> e.sum(2);
+                case PREPROCESSOR -> n.preProcessor().backprop(e.dup(), batch, mgr);
                 // convolutions Noether does not read (depthwise, separable, transposed, channels-last) still
                 // keep samples apart: DL4J's own backward passes g on
-                case UNSUPPORTED -> !vertex && n.conf() instanceof ConvolutionLayer
-                        ? n.layer().backpropGradient(e.dup(), mgr).getSecond() : null;
+                case UNSUPPORTED -> {
+                    if (!vertex && n.conf() instanceof ConvolutionLayer) {
+                        yield n.layer().backpropGradient(e.dup(), mgr).getSecond();
+                    }
+                    if (reachesLinearLayer(n)) {
+                        gap(n.name(), n.reason() + (output ? ": no per-sample loss gradient starts there"
+                                : ": no per-sample gradient passes back through it") + ", so the layers before it get no G_b");
+                    }
+                    yield null;
+                }
                 case ADD, CONCAT -> null;
             };
-            if (g != null && n.preProcessor() != null) {
+            if (g != null && n.preProcessor() != null && !vertex) {
                 g = n.preProcessor().backprop(g, batch, mgr);
             }
             return new INDArray[] {g};
+        }
+
+        /** ε of (B, C) scattered back to each sample's chosen step of (B, C, T). */
+        private INDArray lastTimeStepBackward(Dl4jNode n, INDArray in, INDArray e) {
+            int[] last = lastSteps.get(n.name());
+            INDArray out = Nd4j.zeros(e.dataType(), in.size(0), in.size(1), in.size(2));
+            for (int s = 0; s < last.length; s++) {
+                out.get(NDArrayIndex.point(s), NDArrayIndex.all(), NDArrayIndex.point(last[s])).assign(e.getRow(s));
+            }
+            return out;
+        }
+
+        /** True when a linear layer lies upstream of {@code n}: only then does a stopped gradient cost anything. */
+        private boolean reachesLinearLayer(Dl4jNode n) {
+            Set<String> seen = new HashSet<>();
+            List<String> open = new ArrayList<>(n.sources());
+            Map<String, Dl4jNode> byName = new HashMap<>();
+            graph.nodes().forEach(x -> byName.put(x.name(), x));
+            while (!open.isEmpty()) {
+                Dl4jNode x = byName.get(open.remove(open.size() - 1));
+                if (x != null && seen.add(x.name())) {
+                    if (x.linearIndex() >= 0) {
+                        return true;
+                    }
+                    open.addAll(x.sources());
+                }
+            }
+            return false;
         }
 
         /** G_b from g_b (B × m); then g_a = Wᵀ g_b per sample, i.e. g_b Wᵀ in DL4J's (nIn, nOut) layout. */

@@ -9,11 +9,15 @@ import dev.noether.core.spi.ListenerSettings;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A DL4J {@link TrainingListener} that exports Noether's physics-of-learning metrics for a
@@ -58,6 +62,9 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
         final Dl4jGraph chain;
         final NoetherMonitor monitor;
         final Dl4jStepCapture capture;
+        /** Output positions of each convolution, read from the first forward pass: the probe's cost model. */
+        final Map<String, Integer> convPositions = new ConcurrentHashMap<>();
+        final long convolutions;
         ProbeBatch probe;
 
         Binding(Dl4jGraph chain, NoetherMonitor monitor, ProbeBatch probe) {
@@ -65,14 +72,34 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
             this.capture = new Dl4jStepCapture(chain);
             this.monitor = monitor;
             this.probe = probe;
+            this.convolutions = chain.linear().stream().filter(n -> n.conv() != null).count();
+        }
+
+        /** The probe pass within {@code allowance}, or null without a probe batch. */
+        NoetherMonitor.BoundedProbeSource probeSource() {
+            ProbeBatch batch = probe;
+            return batch == null ? null : allowance -> Dl4jProbe.compute(chain, batch, allowance, convPositions);
+        }
+
+        /** Records the output positions of the convolutions, once, from the activations of a forward pass. */
+        void recordPositions(java.util.function.Function<Dl4jNode, INDArray> activationOf) {
+            if (convPositions.size() == convolutions) {
+                return;
+            }
+            for (Dl4jNode n : chain.linear()) {
+                INDArray a = n.conv() == null ? null : activationOf.apply(n);
+                if (a != null && a.rank() >= 3) {
+                    convPositions.put(n.name(), Math.toIntExact(a.length() / (a.size(0) * a.size(1))));
+                }
+            }
         }
     }
 
     private NoetherListener(Builder b) {
         this.settings = b.settings();
         this.optimizer = settings.optimizer().orElse(null);
-        this.probe = b.probeFeatures == null ? null
-                : ProbeBatch.copyOf(b.probeFeatures, b.probeLabels, Integer.MAX_VALUE);
+        this.probe = b.probeFeatures == null ? null : ProbeBatch.copyOf(b.probeFeatures, b.probeLabels,
+                b.probeFeatureMasks, b.probeLabelMasks, Integer.MAX_VALUE);
     }
 
     public static Builder builder() {
@@ -107,7 +134,8 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
 
     /**
      * The default probe batch is copied here, at the first backward pass: the only callback where a
-     * ComputationGraph's output layer still holds the labels.
+     * ComputationGraph's output layers still hold their labels (every input's features, every output's labels,
+     * and their masks).
      */
     @Override
     public void onBackwardPass(Model model) {
@@ -115,9 +143,7 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
         try {
             b = bind(model);
             if (b != null && b.probe == null) {
-                INDArray features = b.chain.features();
-                b.probe = features == null ? null
-                        : ProbeBatch.copyOf(features, b.chain.labels(), ProbeBatch.DEFAULT_SAMPLES);
+                b.probe = b.chain.currentBatch(ProbeBatch.DEFAULT_SAMPLES);
             }
         } catch (Throwable e) {
             failed(b, e);
@@ -135,9 +161,7 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
             if (b == null || b.chain.model() != model) {
                 return;
             }
-            ProbeBatch batch = b.probe;
-            b.monitor.analyze(iteration, batch == null ? null
-                    : () -> Dl4jProbe.compute(b.chain, batch.features(), batch.labels()));
+            b.monitor.analyzeWithin(iteration, b.probeSource());
         } catch (Throwable e) {
             failed(b, e);
         }
@@ -171,11 +195,23 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
      * @return true when a final analysis was published
      */
     public synchronized boolean finish() {
+        return finish(NoetherMonitor.FINAL_ANALYSIS_TIMEOUT);
+    }
+
+    /**
+     * Like {@link #finish()} within {@code timeout}, probe included (the agent shares one bound among all the
+     * networks it finishes at JVM shutdown).
+     */
+    public synchronized boolean finish(Duration timeout) {
         Binding b = binding;
-        return b != null && finish(b);
+        return b != null && finish(b, timeout);
     }
 
     private synchronized boolean finish(Binding b) {
+        return finish(b, NoetherMonitor.FINAL_ANALYSIS_TIMEOUT);
+    }
+
+    private synchronized boolean finish(Binding b, Duration timeout) {
         try {
             Dl4jGraph chain = b.chain;
             long end = chain.iteration(); // updates applied so far: the state after the last one
@@ -183,11 +219,9 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
                 return false;
             }
             finishedStep = end;
-            ProbeBatch batch = b.probe;
-            boolean done = b.monitor.finish(end, () -> b.capture.capture(optimizer != null ? optimizer
+            boolean done = b.monitor.finishWithin(end, () -> b.capture.capture(optimizer != null ? optimizer
                             : Dl4jOptimizerReader.read(chain.linear(), chain.iteration(), chain.epoch()), true),
-                    batch == null ? null : () -> Dl4jProbe.compute(chain, batch.features(), batch.labels()),
-                    NoetherMonitor.FINAL_ANALYSIS_TIMEOUT);
+                    b.probeSource(), timeout);
             LOG.log(System.Logger.Level.DEBUG, () -> "Noether: final state of '" + b.monitor.description().model()
                     + "' after " + end + " iterations " + (done ? "analysed" : "not analysed in time"));
             return done;
@@ -197,12 +231,34 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
         }
     }
 
+    /** The output positions of the convolutions, from the first forward pass (the probe's cost model needs them). */
     @Override
     public void onForwardPass(Model model, List<INDArray> activations) {
+        Binding b = binding;
+        try {
+            if (b != null && b.chain.model() == model) {
+                // activations.get(0) is the input; layer i's output is at i + 1, in the order of the nodes
+                List<Dl4jNode> nodes = b.chain.nodes();
+                b.recordPositions(n -> {
+                    int i = nodes.indexOf(n) + 1;
+                    return i > 0 && i < activations.size() ? activations.get(i) : null;
+                });
+            }
+        } catch (Throwable e) {
+            failed(b, e);
+        }
     }
 
     @Override
     public void onForwardPass(Model model, Map<String, INDArray> activations) {
+        Binding b = binding;
+        try {
+            if (b != null && b.chain.model() == model) {
+                b.recordPositions(n -> activations.get(n.name()));
+            }
+        } catch (Throwable e) {
+            failed(b, e);
+        }
     }
 
     /** Analyses the final state ({@link #finish()}), then stops the background analysis thread; the meters keep their last values. */
@@ -250,8 +306,10 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
 
     /** Configures a {@link NoetherListener}: the options every Noether listener has, and the probe batch. */
     public static final class Builder extends ListenerBuilder<Builder> {
-        private INDArray probeFeatures;
-        private INDArray probeLabels;
+        private INDArray[] probeFeatures;
+        private INDArray[] probeLabels;
+        private INDArray[] probeFeatureMasks;
+        private INDArray[] probeLabelMasks;
 
         private Builder() {}
 
@@ -265,8 +323,38 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
          * the gradient moments. Default: a copy of the first minibatch, up to 256 samples.
          */
         public Builder probe(INDArray features, INDArray labels) {
-            this.probeFeatures = Objects.requireNonNull(features, "features");
-            this.probeLabels = labels;
+            return probe(new INDArray[] {Objects.requireNonNull(features, "features")}, new INDArray[] {labels});
+        }
+
+        /**
+         * The fixed probe batch of a {@code ComputationGraph} with several inputs or outputs: features in the
+         * order of its {@code getNetworkInputs()}, labels in the order of {@code getNetworkOutputs()} (an entry
+         * or the whole array may be null: that output then starts no loss gradient). Copied here.
+         */
+        public Builder probe(INDArray[] features, INDArray[] labels) {
+            return probe(features, labels, null, null);
+        }
+
+        /** The fixed probe batch with its masks (copied here), e.g. a {@code DataSet}'s: see {@link #probe(DataSet)}. */
+        public Builder probe(DataSet data) {
+            return probe(new INDArray[] {data.getFeatures()}, new INDArray[] {data.getLabels()},
+                    new INDArray[] {data.getFeaturesMaskArray()}, new INDArray[] {data.getLabelsMaskArray()});
+        }
+
+        /** The fixed probe batch of a graph with several inputs or outputs, with its masks (copied here). */
+        public Builder probe(MultiDataSet data) {
+            return probe(data.getFeatures(), data.getLabels(), data.getFeaturesMaskArrays(), data.getLabelsMaskArrays());
+        }
+
+        private Builder probe(INDArray[] features, INDArray[] labels, INDArray[] featureMasks, INDArray[] labelMasks) {
+            Objects.requireNonNull(features, "features");
+            if (features.length == 0 || features[0] == null) {
+                throw new IllegalArgumentException("a probe batch needs the features of at least the first input");
+            }
+            this.probeFeatures = features.clone();
+            this.probeLabels = labels == null ? new INDArray[0] : labels.clone();
+            this.probeFeatureMasks = featureMasks == null ? new INDArray[0] : featureMasks.clone();
+            this.probeLabelMasks = labelMasks == null ? new INDArray[0] : labelMasks.clone();
             return this;
         }
 
