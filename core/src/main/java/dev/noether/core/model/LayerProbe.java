@@ -15,6 +15,11 @@ import java.util.Objects;
  *       post-activation is non-zero, length m.</li>
  * </ul>
  * Any of them may be missing; the metrics that need it are then absent for this layer.
+ *
+ * <p>An adapter may hand a moment of scaled vectors, h/s with s a power of two, when the vectors are so large or
+ * small that their float32 moment would overflow or vanish ({@link dev.noether.core.probe.MomentScale}): the
+ * true moment is s² times the one given ({@link #inputScale()}, {@link #outputScale()} for H_b and E[h_b] (times
+ * s), {@link #gradientScale()}). Every metric read from the moments is invariant to these scales.
  */
 public final class LayerProbe {
     private final int layer;
@@ -24,6 +29,9 @@ public final class LayerProbe {
     private final float[] outputGradientMoment;
     private final float[] outputMean;
     private final float[] activeFraction;
+    private final double inputScale;
+    private final double outputScale;
+    private final double gradientScale;
 
     private LayerProbe(Builder b) {
         this.layer = b.layer;
@@ -33,6 +41,9 @@ public final class LayerProbe {
         this.outputGradientMoment = b.outputGradientMoment;
         this.outputMean = b.outputMean;
         this.activeFraction = b.activeFraction;
+        this.inputScale = b.inputScale;
+        this.outputScale = b.outputScale;
+        this.gradientScale = b.gradientScale;
     }
 
     /** Starts the moments of the dense layer at {@code layerIndex} in the description. */
@@ -73,6 +84,21 @@ public final class LayerProbe {
         return activeFraction;
     }
 
+    /** s of H_a: the true H_a is s² times {@link #inputMoment()} (1 unless scaled). */
+    public double inputScale() {
+        return inputScale;
+    }
+
+    /** s of H_b and E[h_b]: the true H_b is s² times {@link #outputMoment()}, E[h_b] s times {@link #outputMean()}. */
+    public double outputScale() {
+        return outputScale;
+    }
+
+    /** s of G_b: the true G_b is s² times {@link #outputGradientMoment()}. */
+    public double gradientScale() {
+        return gradientScale;
+    }
+
     /** Throws when a matrix does not fit the layer's shape; the message names the layer and the shapes. */
     public void checkShape(DenseLayer l) {
         int m = l.outputs();
@@ -100,6 +126,9 @@ public final class LayerProbe {
         private float[] outputGradientMoment;
         private float[] outputMean;
         private float[] activeFraction;
+        private double inputScale = 1;
+        private double outputScale = 1;
+        private double gradientScale = 1;
 
         private Builder(int layer) {
             this.layer = layer;
@@ -133,6 +162,27 @@ public final class LayerProbe {
         public Builder activeFraction(float[] fraction) {
             this.activeFraction = Objects.requireNonNull(fraction);
             return this;
+        }
+
+        /** The scales of H_a, of H_b with E[h_b], and of G_b (each 1 unless the adapter scaled those vectors). */
+        public Builder scales(double input, double output, double gradient) {
+            this.inputScale = positive("input scale", input);
+            this.outputScale = positive("output scale", output);
+            this.gradientScale = positive("gradient scale", gradient);
+            return this;
+        }
+
+        /** The scale of G_b alone (set where the gradients are known, after the forward moments). */
+        public Builder gradientScale(double gradient) {
+            this.gradientScale = positive("gradient scale", gradient);
+            return this;
+        }
+
+        private static double positive(String what, double s) {
+            if (!(s > 0) || Double.isInfinite(s)) {
+                throw new IllegalArgumentException(what + " must be positive and finite, got " + s);
+            }
+            return s;
         }
 
         public LayerProbe build() {

@@ -165,6 +165,11 @@ final class HeavyAnalysis {
             detail.put(NonFiniteTensors.DETAIL, NonFiniteTensors.of(probe));
             return;
         }
+        if (probe.inputScale() != 1 || probe.outputScale() != 1 || probe.gradientScale() != 1) {
+            // moments of scaled vectors (MomentScale): the metrics are invariant to it, the logged spectra are not
+            detail.put("probe.scale", Map.of("h_a", probe.inputScale(), "h_b", probe.outputScale(),
+                    "g_b", probe.gradientScale()));
+        }
         int m = layer.outputs();
         // Layers wider than the exact limit: Nyström sketches of rank k with stated error bounds
         // (SketchedLayer), k at least the probe batch so that the probe moments are sketched exactly.

@@ -366,4 +366,83 @@ class HeavyAnalysisTest {
         }
         return a;
     }
+
+    /**
+     * The metrics read from probe moments are invariant to a power-of-two scale of H_a, of H_b with E[h_b], and of
+     * G_b (what an adapter hands for vectors whose float32 moment would overflow, MomentScale): every probe metric
+     * of a layer is the same with its moments given at 2⁻⁶⁰ and 2⁻⁴⁰, and the scale is named in the details.
+     */
+    @Test
+    void probeMetricsAreInvariantToTheScalesOfTheMoments() {
+        int n = 6;
+        int m = 5;
+        int k = 3;
+        Random r = new Random(7);
+        NetworkDescription d = twoLayer(n, m, k);
+        StepSnapshot s = StepSnapshot.builder(0)
+                .layer(LayerSnapshot.ofWeights(gaussian(r, m * n), gaussian(r, m)))
+                .layer(LayerSnapshot.ofWeights(gaussian(r, k * m), gaussian(r, k)))
+                .build();
+        float[] ha = randomPsd(r, n);
+        float[] hb = randomPsd(r, m);
+        float[] gb = randomPsd(r, m);
+        float[] mean = gaussian(r, m);
+        float[] active = new float[m];
+        java.util.Arrays.fill(active, 0.5f);
+        LayerProbe plain = LayerProbe.builder(0).samples(64).inputMoment(ha).outputMoment(hb).outputGradientMoment(gb)
+                .outputMean(mean).activeFraction(active).build();
+        double sa = 0x1p-60;
+        double sb = 0x1p-40;
+        double sg = 0x1p20;
+        LayerProbe scaled = LayerProbe.builder(0).samples(64).inputMoment(times(ha, 1 / (sa * sa)))
+                .outputMoment(times(hb, 1 / (sb * sb))).outputGradientMoment(times(gb, 1 / (sg * sg)))
+                .outputMean(times(mean, 1 / sb)).activeFraction(active).scales(sa, sb, sg).build();
+        NoetherReport a = analysis(d).analyze(s, List.of(plain), Instant.EPOCH);
+        NoetherReport b = analysis(d).analyze(s, List.of(scaled), Instant.EPOCH);
+        int compared = 0;
+        for (Map.Entry<MetricKey, Double> e : a.values().entrySet()) {
+            if ("hidden".equals(e.getKey().tag("layer"))) {
+                assertThat(b.values().get(e.getKey())).as(e.getKey().toString()).isCloseTo(e.getValue(),
+                        within(1e-4 * Math.max(1, Math.abs(e.getValue()))));
+                compared++;
+            }
+        }
+        assertThat(compared).as("probe metrics of the hidden layer").isGreaterThan(20);
+        assertThat(b.value("representation.effective.rank", "layer", "hidden")).isPresent();
+        assertThat(b.value("crh.alignment", "layer", "hidden", "side", "a", "relation", "rga")).isPresent();
+        assertThat(b.value("fdt.residual", "layer", "hidden", "side", "b")).isPresent();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> hidden = (Map<String, Object>) ((Map<String, Object>) b.details().get("layers")).get("hidden");
+        assertThat(hidden.get("probe.scale")).isEqualTo(Map.of("h_a", sa, "h_b", sb, "g_b", sg));
+        assertThat(nonFinite.get()).isZero();
+    }
+
+    /** A random d × d positive semi-definite matrix A Aᵀ / d, row-major. */
+    private static float[] randomPsd(Random r, int d) {
+        double[][] a = new double[d][d];
+        for (double[] row : a) {
+            for (int j = 0; j < d; j++) {
+                row[j] = r.nextGaussian();
+            }
+        }
+        float[] out = new float[d * d];
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                double sum = 0;
+                for (int t = 0; t < d; t++) {
+                    sum += a[i][t] * a[j][t];
+                }
+                out[i * d + j] = (float) (sum / d);
+            }
+        }
+        return out;
+    }
+
+    private static float[] times(float[] a, double factor) {
+        float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = (float) (a[i] * factor);
+        }
+        return out;
+    }
 }
