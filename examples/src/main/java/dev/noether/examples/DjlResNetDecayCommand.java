@@ -103,8 +103,9 @@ final class DjlResNetDecayCommand implements Callable<Integer> {
         NoetherTrainingListener noether = NoetherTrainingListener.builder()
                 .registry(new SimpleMeterRegistry())
                 .modelName(name)
+                // the demo is what the probe sees: its whole pass each time, not a budgeted share of training
                 .config(NoetherConfig.builder().analysisEvery(every).minAnalysisInterval(Duration.ZERO)
-                        .maxAnalysisShare(1).build())
+                        .maxAnalysisShare(1).maxProbeTime(Duration.ofSeconds(60)).build())
                 .addListener(report -> log.append(report.toRecord()))
                 .build();
         Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed((float) lr))

@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.noether.core.model.ProbePositions;
+import dev.noether.core.probe.ProbePlan;
 
 /**
  * Probe moments of one convolution over (sample, position) pairs (METRICS.md §10), on the engine. DJL has no
@@ -20,17 +21,21 @@ import dev.noether.core.model.ProbePositions;
 final class ConvPatches {
     private ConvPatches() {}
 
+    /** One convolution's moments, and the output positions per sample it found (for the next plan's cost). */
+    record Measured(ProbeRunner.Moments moments, int outputPositions) {}
+
     /**
      * @param x     the convolution's input (B, C_in, S…)
      * @param y     its pre-activation output (B, C_out, O…)
      * @param post  the post-activation of the same shape as y, or null
      * @param grad  ∂L/∂y of the batch-mean loss L, or null
+     * @param plan  which positions to measure ({@link ProbePlan#positions})
      */
-    static ProbeRunner.Moments moments(int layer, int samples, NDArray x, NDArray y, NDArray post, NDArray grad,
-                                       MappedNetwork.ConvGeometry g, NDManager work) {
+    static Measured moments(int layer, int samples, NDArray x, NDArray y, NDArray post, NDArray grad,
+                            MappedNetwork.ConvGeometry g, ProbePlan plan, NDManager work) {
         long[] out = y.getShape().slice(2).getShape();
         int positions = Math.toIntExact(new Shape(out).size());
-        int[] chosen = ProbePositions.forLayer(positions, samples, layer);
+        int[] chosen = plan.positions(positions, layer);
         long[] index = new long[chosen.length];
         for (int i = 0; i < chosen.length; i++) {
             index[i] = chosen[i];
@@ -40,14 +45,20 @@ final class ConvPatches {
 
         NDArray ha = rows(patches(x, g, out, at), rows);
         NDArray hb = rows(select(y, at), rows);
+        double sa = ProbeRunner.scaleOf(ha, 1, rows);
+        double sb = ProbeRunner.scaleOf(hb, 1, rows);
         // g = B·∂L/∂h_b per (sample, position): E[g gᵀ] = (B²/rows)·Σ ∂L/∂h ∂L/∂hᵀ, as for a dense layer
-        float[] gb = grad == null ? null
-                : ProbeRunner.secondMoment(rows(select(grad, at), rows), (double) samples * samples / rows);
+        NDArray gRows = grad == null ? null : rows(select(grad, at), rows);
+        double sg = gRows == null ? 1 : ProbeRunner.scaleOf(gRows, samples, rows);
+        float[] gb = gRows == null ? null : sg == 1 ? ProbeRunner.secondMoment(gRows, (double) samples * samples / rows)
+                : ProbeRunner.secondMoment(gRows.mul(samples / sg), 1.0 / rows); // B/s is exact: s is a power of two
         float[] active = post == null || !post.getShape().equals(y.getShape()) ? null
                 : ProbeRunner.floats(rows(select(post, at), rows).neq(0).toType(DataType.FLOAT32, false)
                         .mean(new int[] {0}));
-        return new ProbeRunner.Moments(layer, rows, ProbeRunner.secondMoment(ha, 1.0 / rows),
-                ProbeRunner.secondMoment(hb, 1.0 / rows), gb, ProbeRunner.floats(hb.mean(new int[] {0})), active);
+        return new Measured(new ProbeRunner.Moments(layer, rows, ProbeRunner.secondMoment(ha, sa, 1.0 / rows),
+                ProbeRunner.secondMoment(hb, sb, 1.0 / rows), gb,
+                ProbeRunner.floats(ProbeRunner.scaled(hb, sb).mean(new int[] {0})), active, new double[] {sa, sb, sg}),
+                positions);
     }
 
     /** The chosen positions of (B, C, O…) as (B, C, P_chosen). */

@@ -164,7 +164,7 @@ final class DjlNetworkMapper {
         if (join == null || branches.contains(null)) {
             return new Mapped(node, null, out); // cannot be run piecewise: the probe stays off
         }
-        return new Mapped(node, new MappedNetwork.Parallel(List.copyOf(branches), join), out);
+        return new Mapped(node, new MappedNetwork.Parallel(name, List.copyOf(branches), join), out);
     }
 
     private Mapped linear(String name, Linear linear, String input, Shape in, Shape out) {
@@ -209,8 +209,10 @@ final class DjlNetworkMapper {
         }
         description.conv(name, kind, Math.toIntExact(shape.get(0)), Math.toIntExact(shape.get(1)), bias != null,
                 kernel, input);
+        int positions = out == null || out.dimension() != dims + 2 ? 0 : Math.toIntExact(out.slice(2).size());
         MappedNetwork.ConvGeometry geometry = new MappedNetwork.ConvGeometry(toLongs(shape.slice(2)),
-                dimsOr(conv.getStride(), dims, 1), dimsOr(conv.getPadding(), dims, 0), dimsOr(conv.getDilation(), dims, 1));
+                dimsOr(conv.getStride(), dims, 1), dimsOr(conv.getPadding(), dims, 0), dimsOr(conv.getDilation(), dims, 1),
+                positions);
         return linearLeaf(name, conv, weight, bias, geometry, out);
     }
 

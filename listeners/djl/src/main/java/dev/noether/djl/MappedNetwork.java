@@ -40,8 +40,8 @@ record MappedNetwork(NetworkDescription description, List<DenseParameters> dense
     /** Children run one after another, as in a {@code SequentialBlock}. */
     record Sequence(List<Step> steps) implements Step {}
 
-    /** Branches run on the same input and joined, as in a {@code ParallelBlock}. */
-    record Parallel(List<Step> branches, Function<List<NDList>, NDList> join) implements Step {}
+    /** Branches run on the same input and joined, as in a {@code ParallelBlock} (named as in the description). */
+    record Parallel(String name, List<Step> branches, Function<List<NDList>, NDList> join) implements Step {}
 
     /**
      * One leaf block.
@@ -53,9 +53,10 @@ record MappedNetwork(NetworkDescription description, List<DenseParameters> dense
 
     /**
      * Kernel, stride, symmetric zero padding and dilation per spatial dimension of an ungrouped, channels-first
-     * convolution: which input patches exist (METRICS.md §10).
+     * convolution: which input patches exist (METRICS.md §10); and its output positions per sample when the
+     * model's input shape told them (0 when not known: the probe's cost model then learns them from a pass).
      */
-    record ConvGeometry(long[] kernel, long[] stride, long[] padding, long[] dilation) {
+    record ConvGeometry(long[] kernel, long[] stride, long[] padding, long[] dilation, int outputPositions) {
         int dims() {
             return kernel.length;
         }

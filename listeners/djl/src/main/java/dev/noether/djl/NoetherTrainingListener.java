@@ -14,6 +14,7 @@ import dev.noether.core.runtime.Stage;
 import dev.noether.core.spi.ListenerBuilder;
 import dev.noether.core.spi.ListenerSettings;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -59,6 +60,9 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
     private OptimizerReader optimizerReader;
     private ProbeBatch probeBatch;
     private ProbeRunner probe;
+    /** The mapped network while no probe batch has been taken yet (a loop that passes no batch), else null. */
+    private MappedNetwork awaitingProbe;
+    private boolean saidNoBatch;
     private long step;
     private boolean stopped;
     private boolean closed;
@@ -102,7 +106,11 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
             lastTrainer = trainer;
             long s = step++;
             m.onStep(s, () -> snapshot(m, trainer, batchData, s)); // copies only on the steps core observes
-            m.analyze(s, probe == null ? null : () -> probe.compute(trainer));
+            if (awaitingProbe != null) {
+                startProbe(trainer, batchData, awaitingProbe, m);
+            }
+            ProbeRunner runner = probe;
+            m.analyzeWithin(s, runner == null ? null : allowance -> runner.compute(trainer, allowance));
         } catch (Throwable e) {
             fail(e);
         }
@@ -165,6 +173,14 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
      * @return true when the final analysis was published
      */
     public synchronized boolean finish() {
+        return finish(NoetherMonitor.FINAL_ANALYSIS_TIMEOUT);
+    }
+
+    /**
+     * Like {@link #finish()} within {@code timeout}, probe included (the agent shares one bound among all the
+     * trainers it finishes at JVM shutdown).
+     */
+    public synchronized boolean finish(Duration timeout) {
         NoetherMonitor m = monitor;
         Trainer trainer = lastTrainer;
         if (finished || stopped || m == null || trainer == null) {
@@ -173,8 +189,9 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
         finished = true;
         try {
             long end = step; // the state after the last update
-            boolean done = m.finish(end, () -> capture.capture(end, Double.NaN, settings.optimizer().orElse(lastOptimizer), true),
-                    probe == null ? null : () -> probe.compute(trainer), NoetherMonitor.FINAL_ANALYSIS_TIMEOUT);
+            ProbeRunner runner = probe;
+            boolean done = m.finishWithin(end, () -> capture.capture(end, null, settings.optimizer().orElse(lastOptimizer), true),
+                    runner == null ? null : allowance -> runner.compute(trainer, allowance), timeout);
             LOG.log(System.Logger.Level.INFO, () -> "Noether: final state of '" + m.description().model() + "' after "
                     + end + " steps " + (done ? "analysed" : "not analysed in time (counted as skipped, reason timeout)"));
             return done;
@@ -215,19 +232,32 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
         monitor = m; // last: a start that failed half-way is not retried (see fail)
     }
 
+    /**
+     * The probe batch: the one given to the builder, else the first batch the loop passes. A loop that passes
+     * none (a reinforcement-learning agent, a hand-written loop calling {@code trainer.notifyListeners} with a
+     * {@code BatchData} whose batch is null) is told once, in one line, that activation metrics are off until a
+     * batch comes, and how to give a probe; its analyses read the weights alone until then.
+     */
     private void startProbe(Trainer trainer, BatchData batchData, MappedNetwork network, NoetherMonitor m) {
         NDList inputs = probeInputs;
         NDList labels = probeLabels;
         if (inputs == null) {
             Batch batch = batchData == null ? null : batchData.getBatch();
-            if (batch == null) {
-                m.recordError(Stage.PROBE, new IllegalStateException("the training loop passes no batch to its "
-                        + "listeners and no probe was given; activation metrics stay absent"));
+            if (batch == null || batch.getData() == null || batch.getData().isEmpty()) {
+                awaitingProbe = network;
+                if (!saidNoBatch) {
+                    saidNoBatch = true;
+                    LOG.log(System.Logger.Level.WARNING, "Noether: the training loop of '" + m.description().model()
+                            + "' passes no batch to its listeners (BatchData.getBatch() is null), so activation "
+                            + "metrics (representation ranks, CRH, PAH, neuron correlation) are off until one comes; "
+                            + "give a probe batch with NoetherTrainingListener.builder().probe(inputs, labels)");
+                }
                 return;
             }
             inputs = batch.getData();
             labels = batch.getLabels();
         }
+        awaitingProbe = null;
         try {
             Device device = network.dense().get(0).weight().getArray().getDevice();
             probeBatch = ProbeBatch.copyOf(inputs, labels, probeSamples, trainer.getManager(), device);
@@ -244,7 +274,7 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
         } catch (RuntimeException e) {
             m.recordError(Stage.ADAPTER, e);
         }
-        return capture.capture(s, loss == null ? () -> Double.NaN : loss, optimizerSettings(m), m.wantsWeights(s));
+        return capture.capture(s, loss, optimizerSettings(m), m.wantsWeights(s)); // no predictions: the loss is unknown
     }
 
     private OptimizerSettings optimizerSettings(NoetherMonitor m) {
@@ -273,8 +303,9 @@ public final class NoetherTrainingListener implements TrainingListener, AutoClos
         // no monitor to count it: give up on this run rather than retry the start on every batch
         stopped = true;
         if (failuresBeforeStart.getAndIncrement() == 0) {
-            LOG.log(System.Logger.Level.WARNING, "Noether could not start watching this training run; "
-                    + "training continues without it", e);
+            LOG.log(System.Logger.Level.WARNING, "Noether could not start watching this training run (" + e
+                    + "); training continues without it (the stack trace is logged at DEBUG)");
+            LOG.log(System.Logger.Level.DEBUG, "Noether could not start watching this training run", e);
         }
     }
 

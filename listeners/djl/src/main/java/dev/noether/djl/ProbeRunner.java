@@ -4,11 +4,18 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import dev.noether.core.model.LayerProbe;
+import dev.noether.core.probe.MomentScale;
+import dev.noether.core.probe.ProbeAllowance;
+import dev.noether.core.probe.ProbeGap;
+import dev.noether.core.probe.ProbePlan;
+import dev.noether.core.probe.ProbeResult;
+import dev.noether.core.probe.ProbeWorkload;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,26 +35,69 @@ import java.util.List;
  * Only the d×d matrices reach the heap. Every array lives in a sub-manager and an {@link NDScope} closed at the
  * end; the parameters are detached, so the training step's gradients are never touched; the collector is
  * always closed. If another collector is open (a loop that notifies listeners inside its own), G_b is left out.
+ *
+ * <p>A pass follows a {@link ProbePlan} (its first samples, seeded positions of each convolution) made from the
+ * layer shapes within the monitor's {@link ProbeAllowance}. A block that cannot be run on the probe batch, a loss
+ * that cannot be evaluated on the outputs (e.g. a block with several outputs and a loss that reads one), or a
+ * pass past its allowance leaves the rest out with a named {@link ProbeGap}; what was measured is kept.
  */
 final class ProbeRunner {
     private static final System.Logger LOG = System.getLogger("dev.noether.djl");
 
     private final MappedNetwork network;
     private final ProbeBatch batch;
+    /** Each convolution's output positions: from the mapper's shapes, else learned from the last pass. */
+    private final int[] positions;
     private boolean warnedCollectorBusy;
 
     ProbeRunner(MappedNetwork network, ProbeBatch batch) {
         this.network = network;
         this.batch = batch;
+        this.positions = new int[network.dense().size()];
     }
 
-    /** The moments of every dense layer, as the core takes them. */
+    /** The moments of every dense layer, as the core takes them, without a time limit. */
     List<LayerProbe> compute(Trainer trainer) {
+        return compute(trainer, ProbeAllowance.unlimited()).layers();
+    }
+
+    /** The moments of every dense layer reached within {@code allowance}, with the plan and the parts left out. */
+    ProbeResult compute(Trainer trainer, ProbeAllowance allowance) {
+        ProbePlan plan = allowance.plan(workload());
+        if (plan.skipped()) {
+            return ProbeResult.skipped(plan);
+        }
+        List<ProbeGap> gaps = new ArrayList<>();
         List<LayerProbe> probes = new ArrayList<>();
-        for (Moments m : measure(trainer)) {
+        for (Moments m : measure(trainer, plan, allowance, gaps)) {
             probes.add(m.toLayerProbe());
         }
-        return probes;
+        return new ProbeResult(probes, plan, gaps);
+    }
+
+    /** The cost of a pass, from the weight shapes and the convolutions' output positions. */
+    private ProbeWorkload workload() {
+        ProbeWorkload.Builder w = ProbeWorkload.builder(batch.size());
+        MappedNetwork.ConvGeometry[] geometry = new MappedNetwork.ConvGeometry[positions.length];
+        collectGeometry(network.plan(), geometry);
+        for (int i = 0; i < positions.length; i++) {
+            ai.djl.ndarray.types.Shape shape = network.dense().get(i).weight().getArray().getShape();
+            int m = Math.toIntExact(shape.get(0));
+            int n = Math.toIntExact(shape.size() / m);
+            int known = geometry[i] == null ? 1 : Math.max(positions[i], geometry[i].outputPositions());
+            w.conv(m, n, known);
+        }
+        return w.build();
+    }
+
+    private static void collectGeometry(MappedNetwork.Step step, MappedNetwork.ConvGeometry[] out) {
+        if (step instanceof MappedNetwork.Sequence s) {
+            s.steps().forEach(c -> collectGeometry(c, out));
+        } else if (step instanceof MappedNetwork.Parallel p) {
+            p.branches().forEach(c -> collectGeometry(c, out));
+        } else if (step instanceof MappedNetwork.Leaf leaf && leaf.layer() >= 0) {
+            out[leaf.layer()] = leaf.conv();
+        }
     }
 
     /**
@@ -55,10 +105,18 @@ final class ProbeRunner {
      * gradients could be taken.
      */
     record Moments(int layer, int samples, float[] inputMoment, float[] outputMoment, float[] outputGradientMoment,
-                   float[] outputMean, float[] activeFraction) {
+                   float[] outputMean, float[] activeFraction, double[] scales) {
+        /** Without scales: all three are 1. */
+        Moments(int layer, int samples, float[] inputMoment, float[] outputMoment, float[] outputGradientMoment,
+                float[] outputMean, float[] activeFraction) {
+            this(layer, samples, inputMoment, outputMoment, outputGradientMoment, outputMean, activeFraction,
+                    new double[] {1, 1, 1});
+        }
+
         LayerProbe toLayerProbe() {
             LayerProbe.Builder p = LayerProbe.builder(layer).samples(samples).inputMoment(inputMoment)
-                    .outputMoment(outputMoment).outputMean(outputMean).activeFraction(activeFraction);
+                    .outputMoment(outputMoment).outputMean(outputMean).activeFraction(activeFraction)
+                    .scales(scales[0], scales[1], scales[2]);
             if (outputGradientMoment != null) {
                 p.outputGradientMoment(outputGradientMoment);
             }
@@ -66,25 +124,56 @@ final class ProbeRunner {
         }
     }
 
-    /** Runs the probe batch through the plan and measures every linear layer whose input it can read. */
+    /** Runs the whole probe batch through the plan and measures every linear layer whose input it can read. */
     List<Moments> measure(Trainer trainer) {
+        ProbePlan whole = new ProbePlan(batch.size(), dev.noether.core.model.ProbePositions.MAX_ROWS, 0, 0,
+                ProbePlan.Status.WHOLE);
+        return measure(trainer, whole, ProbeAllowance.unlimited(), new ArrayList<>());
+    }
+
+    /** A block that failed on the probe batch, or a pass out of time: the forward pass stops there. */
+    private static final class Stopped extends RuntimeException {
+        final ProbeGap gap;
+
+        Stopped(ProbeGap gap) {
+            super(gap.toString(), null, false, false);
+            this.gap = gap;
+        }
+    }
+
+    /**
+     * Runs the plan's samples through the plan and measures every linear layer whose input it can read; the parts
+     * left out go to {@code gaps}.
+     */
+    private List<Moments> measure(Trainer trainer, ProbePlan plan, ProbeAllowance allowance, List<ProbeGap> gaps) {
         int layers = network.dense().size();
-        int samples = batch.size();
+        int samples = Math.min(plan.samples(), batch.size());
         try (NDManager work = batch.manager().newSubManager(); NDScope scope = new NDScope()) {
             DetachedParameterStore store = new DetachedParameterStore(work);
-            GradientCollector collector = batch.labels() == null ? null : openCollector(trainer);
-            Pass pass = new Pass(layers, store, collector != null ? work : null);
+            NDList labels = batch.labels() == null ? null : firstRows(batch.labels(), samples);
+            GradientCollector collector = labels == null ? null : openCollector(trainer);
+            Pass pass = new Pass(layers, store, collector != null ? work : null, allowance);
             try {
-                NDList x = run(network.plan(), batch.inputs(), pass, new int[] {-1});
+                NDList x = run(network.plan(), firstRows(batch.inputs(), samples), pass, new int[] {-1});
                 if (collector != null) {
                     Loss loss = trainer.getLoss();
-                    collector.backward(loss.evaluate(batch.labels(), x));
+                    NDArray value;
+                    try {
+                        value = loss.evaluate(labels, x);
+                    } catch (RuntimeException e) {
+                        throw new Stopped(new ProbeGap("loss", "the trainer's " + loss.getName() + " could not be "
+                                + "evaluated on the probe's outputs (" + e + "): no layer gets G_b"));
+                    }
+                    collector.backward(value);
                     for (int i = 0; i < layers; i++) {
                         if (pass.perturbations[i] != null) {
                             pass.gradients[i] = pass.perturbations[i].getGradient();
                         }
                     }
                 }
+            } catch (Stopped stopped) {
+                gaps.add(stopped.gap);
+                java.util.Arrays.fill(pass.gradients, null);
             } finally {
                 if (collector != null) {
                     collector.close();
@@ -93,18 +182,36 @@ final class ProbeRunner {
             List<Moments> probes = new ArrayList<>(layers);
             for (int i = 0; i < layers; i++) {
                 NDArray in = pass.inputs[i];
-                if (in == null) {
+                if (in == null || pass.outputs[i] == null) {
                     continue;
                 }
+                if (allowance.exhausted()) {
+                    gaps.add(new ProbeGap(network.dense().get(i).name(), ProbeGap.OUT_OF_TIME));
+                    break;
+                }
                 if (pass.conv[i] != null) {
-                    probes.add(ConvPatches.moments(i, samples, in, pass.outputs[i], pass.post[i], pass.gradients[i],
-                            pass.conv[i], work));
+                    ConvPatches.Measured m = ConvPatches.moments(i, samples, in, pass.outputs[i], pass.post[i],
+                            pass.gradients[i], pass.conv[i], plan, work);
+                    positions[i] = m.outputPositions();
+                    probes.add(m.moments());
                 } else if (in.getShape().dimension() == 2) {
                     probes.add(moments(i, samples, in, pass.outputs[i], pass.post[i], pass.gradients[i]));
+                } else {
+                    gaps.add(new ProbeGap(network.dense().get(i).name(), "a Linear over the last axis of a rank-"
+                            + in.getShape().dimension() + " input is not measured"));
                 }
             }
             return probes;
         }
+    }
+
+    /** The first {@code rows} rows of every array (the arrays themselves when they have no more). */
+    private static NDList firstRows(NDList list, int rows) {
+        NDList out = new NDList(list.size());
+        for (NDArray a : list) {
+            out.add(a.getShape().get(0) <= rows ? a : a.get(new NDIndex("0:{}", rows)));
+        }
+        return out;
     }
 
     /** What one probe pass records per linear layer: its input, output, post-activation, and gradient hooks. */
@@ -118,8 +225,9 @@ final class ProbeRunner {
         final DetachedParameterStore store;
         /** Where the zero perturbations live; null when no per-sample gradients are taken. */
         final NDManager gradientManager;
+        final ProbeAllowance allowance;
 
-        Pass(int layers, DetachedParameterStore store, NDManager gradientManager) {
+        Pass(int layers, DetachedParameterStore store, NDManager gradientManager, ProbeAllowance allowance) {
             inputs = new NDArray[layers];
             outputs = new NDArray[layers];
             post = new NDArray[layers];
@@ -128,6 +236,7 @@ final class ProbeRunner {
             conv = new MappedNetwork.ConvGeometry[layers];
             this.store = store;
             this.gradientManager = gradientManager;
+            this.allowance = allowance;
         }
     }
 
@@ -148,10 +257,24 @@ final class ProbeRunner {
                 outs.add(run(branch, x, pass, new int[] {-1}));
             }
             open[0] = -1;
-            return p.join().apply(outs);
+            try {
+                return p.join().apply(outs);
+            } catch (RuntimeException e) {
+                throw new Stopped(new ProbeGap(p.name(), "its join could not be applied to the branches' outputs on the "
+                        + "probe batch (" + e + "): the layers after it get no moments, none gets G_b"));
+            }
         }
         MappedNetwork.Leaf leaf = (MappedNetwork.Leaf) step;
-        NDList y = leaf.block().forward(pass.store, x, false);
+        if (pass.allowance.exhausted()) {
+            throw new Stopped(new ProbeGap(leaf.name(), ProbeGap.OUT_OF_TIME));
+        }
+        NDList y;
+        try {
+            y = leaf.block().forward(pass.store, x, false);
+        } catch (RuntimeException e) {
+            throw new Stopped(new ProbeGap(leaf.name(), "DJL could not run it on the probe batch (" + e
+                    + "): the layers after it get no moments, none gets G_b"));
+        }
         switch (leaf.role()) {
             case LINEAR -> {
                 int i = leaf.layer();
@@ -180,16 +303,37 @@ final class ProbeRunner {
     }
 
     private static Moments moments(int layer, int samples, NDArray ha, NDArray hb, NDArray post, NDArray meanLossGradient) {
+        double sa = scaleOf(ha, 1, samples);
+        double sb = scaleOf(hb, 1, samples);
         // g = B·∂L/∂h_b per sample, so E[g gᵀ] = (B·∂L/∂h)ᵀ(B·∂L/∂h)/B = B·(∂L/∂h)ᵀ(∂L/∂h)
-        float[] gb = meanLossGradient == null ? null : secondMoment(meanLossGradient, samples);
-        return new Moments(layer, samples, secondMoment(ha, 1.0 / samples), secondMoment(hb, 1.0 / samples), gb,
-                floats(hb.mean(new int[] {0})),
-                floats(post.neq(0).toType(DataType.FLOAT32, false).mean(new int[] {0})));
+        double sg = meanLossGradient == null ? 1 : scaleOf(meanLossGradient, samples, samples);
+        float[] gb = meanLossGradient == null ? null : secondMoment(meanLossGradient, sg, samples);
+        return new Moments(layer, samples, secondMoment(ha, sa, 1.0 / samples), secondMoment(hb, sb, 1.0 / samples), gb,
+                floats(scaled(hb, sb).mean(new int[] {0})),
+                floats(post.neq(0).toType(DataType.FLOAT32, false).mean(new int[] {0})), new double[] {sa, sb, sg});
     }
 
-    /** scale · hᵀh, computed on the engine, d×d copied out. */
-    static float[] secondMoment(NDArray h, double scale) {
-        return floats(h.transpose().matMul(h).mul(scale));
+    /** factor · hᵀh, computed on the engine, d×d copied out. */
+    static float[] secondMoment(NDArray h, double factor) {
+        return floats(h.transpose().matMul(h).mul(factor));
+    }
+
+    /** factor · (h/s)ᵀ(h/s): the moment of h scaled by the power of two s (1: none). */
+    static float[] secondMoment(NDArray h, double s, double factor) {
+        return secondMoment(scaled(h, s), factor);
+    }
+
+    static NDArray scaled(NDArray h, double s) {
+        return s == 1 ? h : h.div(s);
+    }
+
+    /**
+     * The power of two by which rows of {@code factor}·h are divided before their moment over {@code rows} rows
+     * ({@link MomentScale}): 1 unless their float32 moment would overflow or vanish.
+     */
+    static double scaleOf(NDArray h, double factor, long rows) {
+        double max = h.abs().max().toType(DataType.FLOAT64, false).getDouble() * factor;
+        return MomentScale.of(max, rows);
     }
 
     static float[] floats(NDArray a) {

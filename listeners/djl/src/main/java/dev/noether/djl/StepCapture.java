@@ -56,9 +56,15 @@ final class StepCapture implements AutoCloseable {
         return capture(step, () -> loss, optimizer, weights);
     }
 
-    /** Like {@link #capture(long, double, OptimizerSettings, boolean)} with a loss the step thread evaluates. */
+    /**
+     * Like {@link #capture(long, double, OptimizerSettings, boolean)} with a loss the step thread evaluates, or none
+     * ({@code loss} null: unknown, e.g. the final state, whose loss no batch measured).
+     */
     StepSnapshot capture(long step, DoubleSupplier loss, OptimizerSettings optimizer, boolean weights) {
-        StepSnapshot.Builder s = StepSnapshot.builder(step).loss(loss).optimizer(optimizer);
+        StepSnapshot.Builder s = StepSnapshot.builder(step).optimizer(optimizer);
+        if (loss != null) {
+            s.loss(loss);
+        }
         return onDevice ? reduced(s, step, weights) : captureArrays(s, weights ? null : arrays);
     }
 

@@ -1,6 +1,7 @@
 package dev.noether.dl4j;
 
 import dev.noether.core.model.LayerProbe;
+import dev.noether.core.probe.MomentScale;
 import dev.noether.core.probe.ProbeAllowance;
 import dev.noether.core.probe.ProbeGap;
 import dev.noether.core.probe.ProbePlan;
@@ -305,11 +306,14 @@ final class Dl4jProbe {
             }
             denseZ.put(n.name(), z);
             INDArray a = n.activation().getActivation(z.dup(), false);
+            double sa = scaleOf(in);
+            double sb = scaleOf(z);
             probes.put(n.name(), LayerProbe.builder(n.linearIndex()).samples(batch)
-                    .inputMoment(HostCopy.rowMajor(moment(in, in.size(0))))
-                    .outputMoment(HostCopy.rowMajor(moment(z, z.size(0))))
-                    .outputMean(HostCopy.rowMajor(z.mean(0)))
-                    .activeFraction(HostCopy.rowMajor(activeFraction(n, z))));
+                    .inputMoment(HostCopy.rowMajor(moment(scaled(in, sa), in.size(0))))
+                    .outputMoment(HostCopy.rowMajor(moment(scaled(z, sb), z.size(0))))
+                    .outputMean(HostCopy.rowMajor(scaled(z, sb).mean(0)))
+                    .activeFraction(HostCopy.rowMajor(activeFraction(n, z)))
+                    .scales(sa, sb, 1));
             return a;
         }
 
@@ -329,27 +333,37 @@ final class Dl4jProbe {
             INDArray sum = null;
             INDArray active = null;
             List<INDArray> zs = new ArrayList<>();
+            long rows = (long) batch * patches.positions();
+            // a patch holds input values and padding zeros: the input's largest value bounds it
+            double sa = MomentScale.of(image.amaxNumber().doubleValue(), rows);
             for (int from = 0; from < batch; from += CHUNK) {
                 int to = Math.min(batch, from + CHUNK);
-                INDArray p = patches.patches(rowsOf(image, from, to).castTo(w.dataType()), outH, outW);
-                INDArray z = p.mmul(wRows.transpose());
+                INDArray p = scaled(patches.patches(rowsOf(image, from, to).castTo(w.dataType()), outH, outW), sa);
+                INDArray z = p.mmul(wRows.transpose()).muli(sa); // z of the unscaled patches (sa: a power of two)
                 if (b != null) {
                     z.addiRowVector(b);
                 }
                 zs.add(z);
                 ha = add(ha, p.transpose().mmul(p));
-                hb = add(hb, z.transpose().mmul(z));
-                sum = add(sum, z.sum(0));
+            }
+            double sb = 1;
+            for (INDArray z : zs) {
+                sb = Math.max(sb, MomentScale.of(z.amaxNumber().doubleValue(), rows));
+            }
+            for (INDArray z : zs) {
+                INDArray zScaled = scaled(z, sb);
+                hb = add(hb, zScaled.transpose().mmul(zScaled));
+                sum = add(sum, zScaled.sum(0));
                 active = add(active, activeFraction(n, z).mul(z.size(0)));
             }
-            long rows = (long) batch * patches.positions();
             convZ.put(n.name(), zs);
             convPositions.put(n.name(), patches);
             probes.put(n.name(), LayerProbe.builder(n.linearIndex()).samples(Math.toIntExact(rows))
                     .inputMoment(HostCopy.rowMajor(ha.divi(rows)))
                     .outputMoment(HostCopy.rowMajor(hb.divi(rows)))
                     .outputMean(HostCopy.rowMajor(sum.divi(rows)))
-                    .activeFraction(HostCopy.rowMajor(active.divi(rows))));
+                    .activeFraction(HostCopy.rowMajor(active.divi(rows)))
+                    .scales(sa, sb, 1));
             return out;
         }
 
@@ -470,7 +484,8 @@ final class Dl4jProbe {
 
         /** G_b from g_b (B × m); then g_a = Wᵀ g_b per sample, i.e. g_b Wᵀ in DL4J's (nIn, nOut) layout. */
         private INDArray denseBackward(Dl4jNode n, INDArray gb) {
-            probes.get(n.name()).outputGradientMoment(HostCopy.rowMajor(moment(gb, gb.size(0))));
+            double sg = scaleOf(gb);
+            probes.get(n.name()).gradientScale(sg).outputGradientMoment(HostCopy.rowMajor(moment(scaled(gb, sg), gb.size(0))));
             return gb.mmul(n.layer().getParam("W").transpose());
         }
 
@@ -479,15 +494,24 @@ final class Dl4jProbe {
             if (patches != null) {
                 INDArray gb = null;
                 List<INDArray> zs = convZ.get(n.name());
+                List<INDArray> deltas = new ArrayList<>(zs.size());
                 long rows = 0;
+                double sg = 1;
                 for (int c = 0, from = 0; c < zs.size(); c++, from += CHUNK) {
                     INDArray z = zs.get(c);
                     INDArray eRows = patches.atPositions(rowsOf(n.conv().asImage(e), from, Math.min(batch, from + CHUNK)));
                     INDArray delta = n.activation().backprop(z.dup(), eRows.castTo(z.dataType())).getFirst();
-                    gb = add(gb, delta.transpose().mmul(delta));
+                    deltas.add(delta);
                     rows += delta.size(0);
                 }
-                probes.get(n.name()).outputGradientMoment(HostCopy.rowMajor(gb.divi(rows)));
+                for (INDArray delta : deltas) {
+                    sg = Math.max(sg, MomentScale.of(delta.amaxNumber().doubleValue(), rows));
+                }
+                for (INDArray delta : deltas) {
+                    INDArray d = scaled(delta, sg);
+                    gb = add(gb, d.transpose().mmul(d));
+                }
+                probes.get(n.name()).gradientScale(sg).outputGradientMoment(HostCopy.rowMajor(gb.divi(rows)));
             }
             // a layer reading only the network input passes nothing on: skip DL4J's backward (the costliest part)
             return graph.inputs().containsAll(n.sources()) ? null : n.layer().backpropGradient(e.dup(), mgr).getSecond();
@@ -550,6 +574,16 @@ final class Dl4jProbe {
             index[d] = org.nd4j.linalg.indexing.NDArrayIndex.all();
         }
         return a.get(index);
+    }
+
+    /** The power of two that keeps the float32 moment of the rows of {@code v} finite ({@link MomentScale}). */
+    private static double scaleOf(INDArray v) {
+        return MomentScale.of(v.amaxNumber().doubleValue(), v.size(0));
+    }
+
+    /** v / s (a new array), or v itself when s is 1. */
+    private static INDArray scaled(INDArray v, double s) {
+        return s == 1 ? v : v.div(s);
     }
 
     private static INDArray add(INDArray sum, INDArray term) {
