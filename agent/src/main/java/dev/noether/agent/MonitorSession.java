@@ -4,10 +4,13 @@ import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherReportListener;
 import dev.noether.exporter.NoetherExporter;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.noether.core.runtime.NoetherMonitor;
 import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.Optional;
 import java.util.Set;
@@ -27,8 +30,11 @@ public final class MonitorSession {
     private final NoetherConfig config;
     private final Optional<String> model;
     private final Set<String> modelNames = new HashSet<>();
-    /** Final-state analyses to run at JVM shutdown (METRICS.md §6), held weakly: a dropped model is not kept. */
-    private final List<Runnable> atShutdown = new CopyOnWriteArrayList<>();
+    /**
+     * Final-state observations to run at JVM shutdown (METRICS.md §6), each given what is left of the one bound they
+     * share; held weakly: a dropped model is not kept.
+     */
+    private final List<Consumer<Duration>> atShutdown = new CopyOnWriteArrayList<>();
 
     private MonitorSession(NoetherExporter exporter, NoetherConfig config, Optional<String> model) {
         this.exporter = exporter;
@@ -60,23 +66,25 @@ public final class MonitorSession {
 
     /**
      * Runs {@code finish} on {@code owner} at JVM shutdown, before the exporter closes (its last push and log
-     * flush then include the final state), unless {@code owner} was garbage-collected before. Each listener's
-     * finish is bounded in time and analyses a state only once.
+     * flush then include the final state), unless {@code owner} was garbage-collected before. The finishes of all
+     * owners share one bound, {@link NoetherMonitor#FINAL_ANALYSIS_TIMEOUT}, probes included: each is given what
+     * the ones before it left. Each listener analyses a state only once.
      */
-    public <T> void atShutdown(T owner, Consumer<T> finish) {
+    public <T> void atShutdown(T owner, BiConsumer<T, Duration> finish) {
         WeakReference<T> ref = new WeakReference<>(owner);
-        atShutdown.add(() -> {
+        atShutdown.add(left -> {
             T o = ref.get();
             if (o != null) {
-                finish.accept(o);
+                finish.accept(o, left);
             }
         });
     }
 
     private void shutdown() {
-        for (Runnable r : atShutdown) {
+        long deadline = System.nanoTime() + NoetherMonitor.FINAL_ANALYSIS_TIMEOUT.toNanos();
+        for (Consumer<Duration> finish : atShutdown) {
             try {
-                r.run();
+                finish.accept(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             } catch (Throwable e) {
                 AgentLog.say("final analysis at shutdown failed: " + e);
             }
