@@ -35,6 +35,12 @@ final class ChildJvm implements AutoCloseable {
      * {@code agentArgument} means no agent, an empty one the agent without argument.
      */
     static ChildJvm start(String agentArgument, List<String> jvmOptions, Path jar, String... appArguments) {
+        return start(agentArgument, jvmOptions, java.util.Map.of(), jar, appArguments);
+    }
+
+    /** Like {@link #start(String, List, Path, String...)} with {@code environment} added to the child's. */
+    static ChildJvm start(String agentArgument, List<String> jvmOptions, java.util.Map<String, String> environment,
+                          Path jar, String... appArguments) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         if (agentArgument != null) {
@@ -51,6 +57,7 @@ final class ChildJvm implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("DJL_OFFLINE", "true");
         builder.environment().keySet().removeIf(k -> k.startsWith("NOETHER_") || k.equals("JAVA_TOOL_OPTIONS"));
+        builder.environment().putAll(environment);
         try {
             return new ChildJvm(builder.start());
         } catch (IOException e) {

@@ -18,10 +18,15 @@ import org.junit.jupiter.api.io.TempDir;
  * a ones-initialized deep conv net on DJL. Under the agent they train bit-identically, no probe fails (what the
  * probe cannot do yet is one named, counted part), every mapped layer has its metrics, nothing is counted
  * non-finite, no stack trace reaches the console, and the event log holds one record per step, ending on the
- * final state with what the shutdown had time for.
+ * final state with what the shutdown had time for. Every run uses one native thread (the programs are not
+ * bit-reproducible with several: PyTorch and ND4J reduce in a thread-dependent order) and a probe allowance no
+ * loaded machine runs out of (the probe's content is what is checked here; its budget is core's tests').
  */
 class RealProgramsIT {
     private static final Duration RUN = Duration.ofMinutes(4);
+    private static final Map<String, String> ONE_THREAD = Map.of("OMP_NUM_THREADS", "1");
+    private static final List<String> ONE_TORCH_THREAD = List.of("-Dai.djl.pytorch.num_threads=1",
+            "-Dai.djl.pytorch.num_interop_threads=1");
 
     @Test
     void aTwoHeadResidualTower(@TempDir Path tmp) throws Exception {
@@ -59,14 +64,15 @@ class RealProgramsIT {
     private static Run run(Path tmp, List<Path> classPath, String pkg, String main, String model) throws Exception {
         Path jar = FixtureJars.thin(main.substring(main.lastIndexOf('.') + 1), main, classPath, pkg);
         String plain;
-        try (ChildJvm app = ChildJvm.start(null, List.of(), jar)) {
+        try (ChildJvm app = ChildJvm.start(null, ONE_TORCH_THREAD, ONE_THREAD, jar)) {
             plain = app.awaitStdout(l -> l.startsWith("parameters "), RUN);
             assertThat(app.finish(RUN)).isZero();
         }
         int port = LoopbackPort.free();
         Path events = tmp.resolve("events.jsonl");
         Run run = new Run(model);
-        try (ChildJvm app = ChildJvm.start("port=" + port + ",events=" + events, List.of(), jar)) {
+        try (ChildJvm app = ChildJvm.start("port=" + port + ",events=" + events + ",maxProbeTime=60s", ONE_TORCH_THREAD,
+                ONE_THREAD, jar)) {
             assertThat(app.awaitStdout(l -> l.startsWith("parameters "), RUN)).as("parameters under the agent")
                     .isEqualTo(plain);
             run.metrics = Endpoint.afterAnalysis(port, RUN, model);

@@ -11,28 +11,44 @@ import java.time.Duration;
  * one per sample), then fewer samples (down to {@link #MIN_SAMPLES}); else none. Positions go first because they
  * cost only the moments (r·n²), while samples also cost every layer's full pass (B·P·m·n).
  *
- * @param time       the time allowed
+ * @param time       the time allowed: what the plan fits
  * @param throughput multiply-adds per second expected ({@link ProbeThroughput#estimate()})
  * @param startNanos {@link System#nanoTime()} when the allowance was given
+ * @param stopAfter  when the pass stops, whatever is left ({@link #exhausted()}): the plan is an estimate
  */
-public record ProbeAllowance(Duration time, double throughput, long startNanos) {
+public record ProbeAllowance(Duration time, double throughput, long startNanos, Duration stopAfter) {
     /** Fewer samples than this say too little about a dense layer's activations: the pass is skipped instead. */
     public static final int MIN_SAMPLES = 4;
-    /** Past this many times its allowance, an adapter's probe stops and leaves the rest of the pass out. */
+    /**
+     * A periodic pass stops past this many times its allowance, or its allowance and {@link #GRACE} if that is
+     * later (a JVM's first pass also loads and compiles the engine's operations).
+     */
     public static final int HARD_LIMIT_FACTOR = 2;
+    /** See {@link #HARD_LIMIT_FACTOR}. */
+    public static final Duration GRACE = Duration.ofMillis(500);
 
     public ProbeAllowance {
-        if (time.isNegative()) {
-            throw new IllegalArgumentException("a probe allowance cannot be negative: " + time);
+        if (time.isNegative() || stopAfter.isNegative()) {
+            throw new IllegalArgumentException("a probe allowance cannot be negative: " + time + ", " + stopAfter);
         }
         if (!(throughput > 0)) {
             throw new IllegalArgumentException("throughput must be positive, got " + throughput);
         }
     }
 
-    /** An allowance of {@code time} starting now. */
+    /**
+     * An allowance of {@code time} starting now, that stops the pass after {@link #HARD_LIMIT_FACTOR} times it or
+     * {@link #GRACE} more, whichever is later.
+     */
     public static ProbeAllowance startingNow(Duration time, double throughput) {
-        return new ProbeAllowance(time, throughput, System.nanoTime());
+        Duration doubled = time.multipliedBy(HARD_LIMIT_FACTOR);
+        Duration graced = time.plus(GRACE);
+        return startingNow(time, throughput, doubled.compareTo(graced) > 0 ? doubled : graced);
+    }
+
+    /** An allowance of {@code time} starting now that stops the pass after {@code stopAfter} (a final bound). */
+    public static ProbeAllowance startingNow(Duration time, double throughput, Duration stopAfter) {
+        return new ProbeAllowance(time, throughput, System.nanoTime(), stopAfter);
     }
 
     /** An allowance of a day: in practice it always plans the whole pass. */
@@ -65,11 +81,11 @@ public record ProbeAllowance(Duration time, double throughput, long startNanos) 
     }
 
     /**
-     * True once {@link #HARD_LIMIT_FACTOR} times the allowance has passed: the plan was an estimate, and a probe
-     * that runs that far over it stops, leaving the rest of its pass out.
+     * True once {@link #stopAfter()} has passed: the plan was an estimate, and a probe that runs that far over it
+     * stops between two layers, leaving the rest of its pass out.
      */
     public boolean exhausted() {
-        return System.nanoTime() - startNanos > HARD_LIMIT_FACTOR * time.toNanos();
+        return System.nanoTime() - startNanos > stopAfter.toNanos();
     }
 
     private ProbePlan plan(int samples, int rows, double multiplyAdds, ProbePlan.Status status) {

@@ -14,7 +14,7 @@ import java.util.Objects;
  */
 public record ProbeGap(String node, String reason) {
     /** The reason of the gap a pass names when it stopped because its allowance was exhausted. */
-    public static final String OUT_OF_TIME = "the pass ran past twice its time allowance and stopped here";
+    public static final String OUT_OF_TIME = "the pass ran past its time allowance and stopped here";
 
     public ProbeGap {
         Objects.requireNonNull(node, "node");

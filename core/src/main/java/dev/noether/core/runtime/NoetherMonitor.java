@@ -333,7 +333,8 @@ public final class NoetherMonitor implements AutoCloseable {
             }
             reserved = true;
             lastAnalysisNanos = start;
-            Probed moments = computeProbes(probes, config.maxProbeTime());
+            Probed moments = computeProbes(probes,
+                    ProbeAllowance.startingNow(config.maxProbeTime(), probeThroughput.estimate()));
             handOff.run(() -> runAnalysis(weights, moments));
             reserved = false;
             analyses.incrementAndGet();
@@ -367,8 +368,9 @@ public final class NoetherMonitor implements AutoCloseable {
 
     /**
      * Like {@link #finish(long, StepSource, ProbeSource, Duration)} with a probe planned within its allowance,
-     * so that the whole observation, probe included, stays within {@code timeout}: the probe is allowed half of
-     * what is left when it starts (the other half is the analysis's), and stops once that is exhausted. The
+     * so that the whole observation, probe included, stays within {@code timeout}: the probe is planned to take
+     * half of what is left when it starts (the other half is the analysis's), and stops at the deadline at the
+     * latest. The
      * final state's step record goes to the report listeners last, with what the final observation had time
      * for (details {@code final}: the analysis {@code published}, {@code timeout} or {@code failed}, the probe's
      * plan and the seconds taken), so that the event log ends on it; a later observation of the same step
@@ -408,7 +410,9 @@ public final class NoetherMonitor implements AutoCloseable {
                 Thread.sleep(2);
             }
             reserved = true;
-            Probed moments = computeProbes(probes, Duration.ofNanos(Math.max(0, deadline - ticker.read()) / 2));
+            long left = Math.max(0, deadline - ticker.read());
+            Probed moments = computeProbes(probes, ProbeAllowance.startingNow(Duration.ofNanos(left / 2),
+                    probeThroughput.estimate(), Duration.ofNanos(left)));
             if (moments.record() != null) {
                 outcome.put("probe", moments.record());
             }
@@ -467,13 +471,14 @@ public final class NoetherMonitor implements AutoCloseable {
      * when absent, failed, or skipped for cost. Counts the skip and the parts left out, names each part once,
      * and calibrates the throughput with the pass's time.
      */
-    private Probed computeProbes(BoundedProbeSource probes, Duration allowed) {
+    private Probed computeProbes(BoundedProbeSource probes, ProbeAllowance allowance) {
         if (probes == null) {
             return Probed.NONE;
         }
+        Duration allowed = allowance.time();
         long probeStart = ticker.read();
         try {
-            ProbeResult result = probes.compute(ProbeAllowance.startingNow(allowed, probeThroughput.estimate()));
+            ProbeResult result = probes.compute(allowance);
             long nanos = ticker.read() - probeStart;
             ProbePlan plan = result.plan();
             if (plan.skipped()) {
@@ -484,10 +489,9 @@ public final class NoetherMonitor implements AutoCloseable {
                         + "its analyses read the weights alone (counted in noether_analysis_skipped_total"
                         + "{reason=\"probe_cost\"}; raise maxProbeTime to allow it)");
             } else if (plan.multiplyAdds() > 0) {
-                // a pass stopped for time did less than planned, in at least twice its time
+                // a pass stopped for time did less than planned: count it as half done, a conservative guess
                 boolean stopped = result.gaps().stream().anyMatch(g -> g.reason().equals(ProbeGap.OUT_OF_TIME));
-                probeThroughput.record(stopped ? plan.multiplyAdds() / ProbeAllowance.HARD_LIMIT_FACTOR
-                        : plan.multiplyAdds(), nanos);
+                probeThroughput.record(stopped ? plan.multiplyAdds() / 2 : plan.multiplyAdds(), nanos);
             }
             List<Map<String, Object>> gaps = new ArrayList<>();
             for (ProbeGap gap : result.gaps()) {

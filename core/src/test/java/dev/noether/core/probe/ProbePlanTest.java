@@ -110,6 +110,16 @@ class ProbePlanTest {
         assertThat(t.passes()).isEqualTo(3);
     }
 
+    @Test
+    void aPeriodicPassStopsAfterTwiceItsAllowanceOrHalfASecondMoreWhicheverIsLater() {
+        assertThat(ProbeAllowance.startingNow(Duration.ofMillis(200), 1e9).stopAfter()).isEqualTo(Duration.ofMillis(700));
+        assertThat(ProbeAllowance.startingNow(Duration.ofSeconds(2), 1e9).stopAfter()).isEqualTo(Duration.ofSeconds(4));
+        ProbeAllowance spent = new ProbeAllowance(Duration.ofMillis(1), 1e9, System.nanoTime() - 10_000_000L,
+                Duration.ofMillis(5));
+        assertThat(spent.exhausted()).isTrue();
+        assertThat(ProbeAllowance.startingNow(Duration.ofSeconds(1), 1e9, Duration.ofHours(1)).exhausted()).isFalse();
+    }
+
     private static final double THROUGHPUT = 1e9;
 
     /** An allowance whose budget is {@code multiplyAdds} at {@link #THROUGHPUT}. */

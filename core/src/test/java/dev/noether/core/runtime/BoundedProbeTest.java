@@ -119,6 +119,7 @@ class BoundedProbeTest {
     void finishGivesItsProbeHalfOfWhatIsLeftAndEndsOnOneFinalStepRecord() {
         ManualTicker ticker = new ManualTicker();
         List<Duration> allowed = new ArrayList<>();
+        List<Duration> stopAfter = new ArrayList<>();
         try (NoetherMonitor monitor = monitor(ticker)) {
             for (int t = 0; t < 3; t++) {
                 step(monitor, t);
@@ -129,10 +130,12 @@ class BoundedProbeTest {
             reports.clear();
             assertThat(monitor.finishWithin(3, () -> net.snapshot(3, 0.5, net.sgd()), allowance -> {
                 allowed.add(allowance.time());
+                stopAfter.add(allowance.stopAfter());
                 ticker.advance(Duration.ofSeconds(1));
                 return ProbeResult.unplanned(List.of());
             }, Duration.ofSeconds(10))).isTrue();
-            assertThat(allowed).containsExactly(Duration.ofSeconds(5));
+            assertThat(allowed).containsExactly(Duration.ofSeconds(5)); // planned for half of what is left
+            assertThat(stopAfter).containsExactly(Duration.ofSeconds(10)); // stopped at the deadline at the latest
             // the analysis first, then the final state's step record with what the final observation did
             assertThat(reports).extracting(NoetherReport::kind, NoetherReport::step)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple(NoetherReport.Kind.ANALYSIS, 3L),
