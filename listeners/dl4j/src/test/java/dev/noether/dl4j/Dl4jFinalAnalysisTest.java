@@ -49,6 +49,43 @@ class Dl4jFinalAnalysisTest {
         assertThat(m.latestAnalysis().value("neurons.dead", HIDDEN).getAsDouble()).isZero();
     }
 
+    /**
+     * Issue 21: every epoch end of {@code fit(iterator, 3)} writes the final-state record of its step; the next epoch
+     * resumes at that very state, and its first observation updates the metrics without a second record. So the
+     * 60 iterations and the end leave exactly one step record for each of steps 0..60.
+     */
+    @Test
+    void eachStepNumberHasOneStepRecordAcrossEpochEnds() throws InterruptedException {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(4)
+                .updater(new Sgd(0.05)).weightInit(WeightInit.XAVIER).list()
+                .layer(new DenseLayer.Builder().name("hidden").nIn(3).nOut(5).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).name("out").nIn(5).nOut(2)
+                        .activation(Activation.IDENTITY).build())
+                .build());
+        net.init();
+        List<dev.noether.core.runtime.NoetherReport> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+        NoetherListener listener = NoetherListener.builder().registry(new SimpleMeterRegistry())
+                .config(NoetherConfig.builder().minAnalysisInterval(Duration.ZERO).build())
+                .addListener(reports::add).build();
+        net.addListeners(listener);
+        List<DataSet> batches = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            batches.add(new DataSet(Nd4j.rand(8, 3), Nd4j.rand(8, 2)));
+        }
+        net.fit(new ListDataSetIterator<>(batches, 1), 3);
+        NoetherMonitor m = listener.monitor().orElseThrow();
+        assertThat(m.awaitSteps(Duration.ofMinutes(1))).isTrue();
+        List<Long> steps = reports.stream().filter(r -> r.kind() == dev.noether.core.runtime.NoetherReport.Kind.STEP)
+                .map(dev.noether.core.runtime.NoetherReport::step).toList();
+        assertThat(steps).doesNotHaveDuplicates().hasSize(61).containsAll(java.util.stream.LongStream.rangeClosed(0, 60)
+                .boxed().toList());
+        assertThat(reports).filteredOn(r -> r.toRecord().get("details") instanceof java.util.Map<?, ?> d
+                        && d.containsKey("final"))
+                .extracting(dev.noether.core.runtime.NoetherReport::step).containsExactly(20L, 40L, 60L);
+        assertThat(m.supersededRecords()).isEqualTo(2);
+        listener.close();
+    }
+
     private static NoetherMonitor fitOnce(double gamma) {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3)
                 .updater(new Sgd(0.1)).weightInit(WeightInit.XAVIER).l2(gamma).list()
