@@ -41,9 +41,12 @@ class NoLeakTest {
 
             assertThat(monitor.steps()).isEqualTo(2000);
             assertThat(monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.PROBE)).isZero();
-            // one probe per 10 steps unless the analysis thread was busy
-            assertThat(registry.find("noether.analysis").tag("tier", "probe").timer().count())
-                    .as("probe passes").isGreaterThanOrEqualTo(20);
+            // a probe offered every 10 steps; how many ran depends on how busy the analysis thread was (skips are
+            // counted), which a loaded machine decides: the leak checks below hold for any number
+            long probes = registry.find("noether.analysis").tag("tier", "probe").timer().count();
+            assertThat(probes).as("probe passes").isPositive();
+            assertThat(probes + monitor.skipped(dev.noether.core.runtime.SkipReason.BUSY)).as("probes offered")
+                    .isLessThanOrEqualTo(200);
             assertThat(arrays2000).as("live engine arrays after 2000 steps (200: %d)", arrays200)
                     .isEqualTo(arrays200);
             assertThat(heap2000 - heap200).as("heap growth in bytes from step 200 to 2000")

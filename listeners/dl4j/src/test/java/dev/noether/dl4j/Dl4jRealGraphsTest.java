@@ -131,7 +131,7 @@ class Dl4jRealGraphsTest {
         assertThat(monitor.errors(Stage.PROBE) + monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.STEP)
                 + monitor.errors(Stage.ANALYSIS)).isZero();
         long probes = registry.find("noether.analysis").tag("tier", "probe").timer().count();
-        assertThat(probes).isGreaterThanOrEqualTo(3);
+        assertThat(probes).isEqualTo(3); // iterations 0, 4 and 8
         // the output is an RnnOutputLayer (mapped with the LSTMs in issue 23): no loss gradient starts there yet
         assertThat(monitor.skipped(SkipReason.PROBE_PART)).isEqualTo(probes);
         assertThat(monitor.description().layers()).extracting(DenseLayer::name).containsExactly("bridge");
@@ -182,6 +182,7 @@ class Dl4jRealGraphsTest {
         }
         for (int t = 0; t < ITERATIONS; t++) {
             graph.fit(RealGraphs.rows(data, (t * 16) % 64, 16));
+            Dl4jTrainingUnchangedTest.awaitAnalysis(listener); // every due probe runs, however loaded the machine
         }
         return RealGraphs.parameters(graph);
     }
@@ -193,6 +194,7 @@ class Dl4jRealGraphsTest {
         }
         for (int t = 0; t < ITERATIONS; t++) {
             graph.fit(RealGraphs.rows(data, (t * 16) % 64, 16));
+            Dl4jTrainingUnchangedTest.awaitAnalysis(listener); // every due probe runs, however loaded the machine
         }
         return RealGraphs.parameters(graph);
     }
