@@ -76,7 +76,7 @@ final class ProbeRunner {
     }
 
     /** The cost of a pass, from the weight shapes and the convolutions' output positions. */
-    private ProbeWorkload workload() {
+    ProbeWorkload workload() {
         ProbeWorkload.Builder w = ProbeWorkload.builder(batch.size());
         MappedNetwork.ConvGeometry[] geometry = new MappedNetwork.ConvGeometry[positions.length];
         collectGeometry(network.plan(), geometry);

@@ -196,6 +196,49 @@ class DjlRealLoopsTest {
                 .allSatisfy(r -> assertThat(r.toRecord().toString()).doesNotContain("nonfinite").contains("probe.scale"));
     }
 
+    /**
+     * A pass planned smaller than the batch (issue 21, the probe within its allowance) measures the plan's first
+     * samples, the dense layers exactly as a whole pass over those samples, each convolution at most the plan's
+     * rows at its seeded positions; the convolutions' output positions come from the mapped model's shapes.
+     */
+    @Test
+    void aReducedPlanMeasuresItsFirstSamplesAtItsPositions() {
+        TeacherStudent images = TeacherStudent.generate(64, 784, 10, 3);
+        try (DjlRun run = new DjlRun(ConvNets.lenet(10), images, ConvNets.MNIST,
+                Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).build(), 4)) {
+            run.steps(2, 16);
+            MappedNetwork net = new DjlNetworkMapper(run.trainer.getManager()).map("m", run.model.getBlock());
+            try (NDManager m = run.trainer.getManager().newSubManager();
+                 ProbeBatch batch = ProbeBatch.copyOf(new NDList(m.create(images.xRows(0, 32), new Shape(32, 1, 28, 28))),
+                         new NDList(m.create(images.yRows(0, 32), new Shape(32, 10))), 32, run.trainer.getManager(), Device.cpu());
+                 ProbeBatch first = ProbeBatch.copyOf(batch.inputs(), batch.labels(), 12, run.trainer.getManager(), Device.cpu())) {
+                ProbeRunner runner = new ProbeRunner(net, batch);
+                dev.noether.core.probe.ProbeWorkload work = runner.workload();
+                double budget = (work.cost(12, 12) + work.cost(13, 13)) / 2; // 12 samples, one position each, fit
+                double throughput = 1e9;
+                dev.noether.core.probe.ProbeResult reduced = runner.compute(run.trainer, new dev.noether.core.probe.ProbeAllowance(
+                        Duration.ofNanos((long) (budget / throughput * 1e9)), throughput, System.nanoTime(), Duration.ofHours(1)));
+                assertThat(reduced.plan().status()).isEqualTo(dev.noether.core.probe.ProbePlan.Status.REDUCED);
+                assertThat(reduced.plan().samples()).isEqualTo(12);
+                assertThat(reduced.gaps()).isEmpty();
+                List<dev.noether.core.model.LayerProbe> whole = new ProbeRunner(net, first).compute(run.trainer);
+                int[] outputPositions = {28 * 28, 10 * 10}; // the two convolutions of LeNet on 28 × 28
+                for (dev.noether.core.model.LayerProbe p : reduced.layers()) {
+                    if (p.layer() >= 2) { // the dense layers
+                        assertThat(p.samples()).isEqualTo(12);
+                        assertThat(p.inputMoment()).containsExactly(whole.get(p.layer()).inputMoment());
+                        assertThat(p.outputGradientMoment()).containsExactly(whole.get(p.layer()).outputGradientMoment());
+                    } else {
+                        int rows = 12 * dev.noether.core.model.ProbePositions.kept(outputPositions[p.layer()], 12,
+                                reduced.plan().maxRows());
+                        assertThat(p.samples()).isEqualTo(rows).isLessThanOrEqualTo(reduced.plan().maxRows());
+                    }
+                }
+                assertThat(reduced.plan().multiplyAdds()).isLessThanOrEqualTo(budget);
+            }
+        }
+    }
+
     private static NoetherTrainingListener listener() {
         return NoetherTrainingListener.builder().registry(new SimpleMeterRegistry()).config(EVERY_FEW).build();
     }

@@ -87,17 +87,22 @@ final class Dl4jProbe {
         if (graph.nodes().isEmpty()) {
             return ProbeResult.unplanned(List.of());
         }
-        ProbeWorkload.Builder work = ProbeWorkload.builder(batch.samples());
-        for (Dl4jNode n : graph.linear()) {
-            work.conv(n.outputs(), n.inputs(), n.conv() == null ? 1 : positions.getOrDefault(n.name(), 0));
-        }
-        ProbePlan plan = allowance.plan(work.build());
+        ProbePlan plan = allowance.plan(workload(graph, batch.samples(), positions));
         if (plan.skipped()) {
             return ProbeResult.skipped(plan);
         }
         try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             return new Pass(graph, batch.first(plan.samples()), plan, allowance).run();
         }
+    }
+
+    /** The cost of a pass over {@code samples} samples, from the layer shapes and the convolutions' positions. */
+    static ProbeWorkload workload(Dl4jGraph graph, int samples, Map<String, Integer> positions) {
+        ProbeWorkload.Builder work = ProbeWorkload.builder(samples);
+        for (Dl4jNode n : graph.linear()) {
+            work.conv(n.outputs(), n.inputs(), n.conv() == null ? 1 : positions.getOrDefault(n.name(), 0));
+        }
+        return work.build();
     }
 
     /** One forward and backward pass over the probe batch, with the moments gathered on the way. */

@@ -175,6 +175,45 @@ class Dl4jRealGraphsTest {
         assertThat(unmasked.castTo(DataType.DOUBLE).toDoubleMatrix()).isNotEqualTo(thought);
     }
 
+    /**
+     * A pass planned smaller than the batch (issue 21, the probe within its allowance) measures the plan's first
+     * samples, the dense layers exactly as a whole pass over those samples, each convolution at most the plan's
+     * rows at its seeded positions.
+     */
+    @Test
+    void aReducedPlanMeasuresItsFirstSamplesAtItsPositions() {
+        MultiDataSet data = RealGraphs.towerData(32, 5, 3);
+        ComputationGraph graph = RealGraphs.twoHeadTower(5, 8, 1, 7);
+        graph.fit(data);
+        Dl4jGraph mapped = Dl4jNetworkMapper.map(graph, "tower");
+        Map<String, Integer> positions = new java.util.HashMap<>();
+        mapped.linear().stream().filter(n -> n.conv() != null).forEach(n -> positions.put(n.name(), 25));
+        ProbeBatch batch = new ProbeBatch(data.getFeatures(), data.getLabels(), new INDArray[1], new INDArray[2]);
+        dev.noether.core.probe.ProbeWorkload work = Dl4jProbe.workload(mapped, 32, positions);
+        double throughput = 1e9;
+        // a budget that fits 12 samples with one position each, not 13
+        double budget = (work.cost(12, 12) + work.cost(13, 13)) / 2;
+        ProbeAllowance allowance = new ProbeAllowance(Duration.ofNanos((long) (budget / throughput * 1e9)), throughput,
+                System.nanoTime(), Duration.ofHours(1));
+        ProbeResult reduced = Dl4jProbe.compute(mapped, batch, allowance, positions);
+        assertThat(reduced.plan().status()).isEqualTo(dev.noether.core.probe.ProbePlan.Status.REDUCED);
+        assertThat(reduced.plan().samples()).isEqualTo(12);
+        assertThat(reduced.gaps()).isEmpty();
+        List<LayerProbe> whole = Dl4jProbe.compute(mapped, batch.first(12), ProbeAllowance.unlimited(), positions).layers();
+        for (LayerProbe p : reduced.layers()) {
+            Dl4jNode n = mapped.linear().get(p.layer());
+            if (n.conv() == null) {
+                assertThat(p.samples()).as(n.name()).isEqualTo(12);
+                assertThat(p.inputMoment()).as(n.name()).containsExactly(whole.get(p.layer()).inputMoment());
+                assertThat(p.outputGradientMoment()).as(n.name()).containsExactly(whole.get(p.layer()).outputGradientMoment());
+            } else {
+                int rows = 12 * dev.noether.core.model.ProbePositions.kept(25, 12, reduced.plan().maxRows());
+                assertThat(p.samples()).as(n.name()).isEqualTo(rows).isLessThanOrEqualTo(reduced.plan().maxRows());
+            }
+        }
+        assertThat(reduced.plan().multiplyAdds()).isLessThanOrEqualTo(budget);
+    }
+
     private static float[] trainTower(MultiDataSet data, NoetherListener listener) {
         ComputationGraph graph = RealGraphs.twoHeadTower(5, 8, 2, 7);
         if (listener != null) {
