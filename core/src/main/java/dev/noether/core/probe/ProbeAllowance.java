@@ -88,6 +88,16 @@ public record ProbeAllowance(Duration time, double throughput, long startNanos, 
         return System.nanoTime() - startNanos > stopAfter.toNanos();
     }
 
+    /**
+     * {@link #exhausted()} for a pass of {@code plan}, which never stops a pass whose arithmetic fits the allowance
+     * even at {@link ProbeThroughput#FLOOR}: such a pass is late only through the engine's per-operation overhead or
+     * a busy machine, and stopping it would save little and lose the moments (and make what small models report
+     * depend on the machine's load).
+     */
+    public boolean exhausted(ProbePlan plan) {
+        return plan.multiplyAdds() > seconds() * ProbeThroughput.FLOOR && exhausted();
+    }
+
     private ProbePlan plan(int samples, int rows, double multiplyAdds, ProbePlan.Status status) {
         return new ProbePlan(samples, rows, multiplyAdds, nanos(multiplyAdds), status);
     }

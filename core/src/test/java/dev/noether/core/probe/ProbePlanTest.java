@@ -117,6 +117,9 @@ class ProbePlanTest {
         ProbeAllowance spent = new ProbeAllowance(Duration.ofMillis(1), 1e9, System.nanoTime() - 10_000_000L,
                 Duration.ofMillis(5));
         assertThat(spent.exhausted()).isTrue();
+        // a pass whose arithmetic fits the allowance even at the slowest throughput is never stopped
+        assertThat(spent.exhausted(new ProbePlan(8, 1024, 1e6, 0, ProbePlan.Status.WHOLE))).isFalse();
+        assertThat(spent.exhausted(new ProbePlan(8, 1024, 2e6, 0, ProbePlan.Status.WHOLE))).isTrue();
         assertThat(ProbeAllowance.startingNow(Duration.ofSeconds(1), 1e9, Duration.ofHours(1)).exhausted()).isFalse();
     }
 

@@ -152,7 +152,7 @@ final class ProbeRunner {
             DetachedParameterStore store = new DetachedParameterStore(work);
             NDList labels = batch.labels() == null ? null : firstRows(batch.labels(), samples);
             GradientCollector collector = labels == null ? null : openCollector(trainer);
-            Pass pass = new Pass(layers, store, collector != null ? work : null, allowance);
+            Pass pass = new Pass(layers, store, collector != null ? work : null, allowance, plan);
             try {
                 NDList x = run(network.plan(), firstRows(batch.inputs(), samples), pass, new int[] {-1});
                 if (collector != null) {
@@ -185,7 +185,7 @@ final class ProbeRunner {
                 if (in == null || pass.outputs[i] == null) {
                     continue;
                 }
-                if (allowance.exhausted()) {
+                if (allowance.exhausted(plan)) {
                     gaps.add(new ProbeGap(network.dense().get(i).name(), ProbeGap.OUT_OF_TIME));
                     break;
                 }
@@ -226,8 +226,10 @@ final class ProbeRunner {
         /** Where the zero perturbations live; null when no per-sample gradients are taken. */
         final NDManager gradientManager;
         final ProbeAllowance allowance;
+        final ProbePlan plan;
 
-        Pass(int layers, DetachedParameterStore store, NDManager gradientManager, ProbeAllowance allowance) {
+        Pass(int layers, DetachedParameterStore store, NDManager gradientManager, ProbeAllowance allowance,
+             ProbePlan plan) {
             inputs = new NDArray[layers];
             outputs = new NDArray[layers];
             post = new NDArray[layers];
@@ -237,6 +239,7 @@ final class ProbeRunner {
             this.store = store;
             this.gradientManager = gradientManager;
             this.allowance = allowance;
+            this.plan = plan;
         }
     }
 
@@ -265,7 +268,7 @@ final class ProbeRunner {
             }
         }
         MappedNetwork.Leaf leaf = (MappedNetwork.Leaf) step;
-        if (pass.allowance.exhausted()) {
+        if (pass.allowance.exhausted(pass.plan)) {
             throw new Stopped(new ProbeGap(leaf.name(), ProbeGap.OUT_OF_TIME));
         }
         NDList y;

@@ -155,7 +155,7 @@ final class Dl4jProbe {
 
         ProbeResult run() {
             for (Dl4jNode n : graph.nodes()) {
-                if (allowance.exhausted()) {
+                if (allowance.exhausted(plan)) {
                     gap(n.name(), ProbeGap.OUT_OF_TIME);
                     outOfTime = true;
                     break;
