@@ -170,22 +170,26 @@ class DjlRealLoopsTest {
     }
 
     /**
-     * DJL's ones-initialized deep networks (its own ResNet-50 integration test): finite weights, gradients and
-     * activations, the deepest activations beyond 10¹⁹, whose float32 squares overflow. Noether counts nothing
-     * non-finite (its moments are taken of power-of-two-scaled vectors, named in the record) and trains the
-     * step bit-identically.
+     * A ones-initialized deep network (DJL's own ResNet-50 integration test initializes so): thirteen 3×3
+     * convolutions of 4 channels with every weight 1, probed on a batch of ones, where the last convolution's
+     * activations reach 4·10¹⁹: finite, but their float32 squares overflow. Noether counts nothing non-finite (its
+     * moments are taken of power-of-two-scaled vectors, named in the record) and trains bit-identically. It trains
+     * on inputs of 10⁻¹² so that its own gradients stay moderate: on ones, whether the first step's gradients
+     * overflow depends on rounding (Σ_k (p_k − y_k) = ε multiplied by 36¹², measured both ways on this engine).
      */
     @Test
     void aFiniteOnesInitializedDeepConvNetCountsNothing() throws InterruptedException {
-        float[] without = trainOnes(null, null);
+        float[] without = trainOnes(null);
         List<NoetherReport> reports = new CopyOnWriteArrayList<>();
-        NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(new SimpleMeterRegistry())
-                .config(EVERY_FEW).addListener(reports::add).build();
-        double[] largest = new double[1];
-        float[] with = trainOnes(listener, largest);
-        assertThat(with).containsExactly(without);
-        assertThat(largest[0]).as("the last convolution's largest activation").isGreaterThan(1e20).isFinite();
-
+        NoetherTrainingListener listener;
+        Shape probeShape = new Shape(8, 1, 12, 12);
+        try (NDManager m = NDManager.newBaseManager()) {
+            listener = NoetherTrainingListener.builder().registry(new SimpleMeterRegistry()).config(EVERY_FEW)
+                    .probe(new NDList(m.ones(probeShape)), new NDList(m.ones(new Shape(8, 1)))).addListener(reports::add)
+                    .build();
+            float[] with = trainOnes(listener);
+            assertThat(with).containsExactly(without);
+        }
         NoetherMonitor monitor = listener.monitor().orElseThrow();
         assertNothingFailed(monitor);
         for (DenseLayer l : monitor.description().layers()) {
@@ -194,49 +198,6 @@ class DjlRealLoopsTest {
         }
         assertThat(reports).filteredOn(r -> r.kind() == NoetherReport.Kind.ANALYSIS).isNotEmpty()
                 .allSatisfy(r -> assertThat(r.toRecord().toString()).doesNotContain("nonfinite").contains("probe.scale"));
-    }
-
-    /**
-     * A pass planned smaller than the batch (issue 21, the probe within its allowance) measures the plan's first
-     * samples, the dense layers exactly as a whole pass over those samples, each convolution at most the plan's
-     * rows at its seeded positions; the convolutions' output positions come from the mapped model's shapes.
-     */
-    @Test
-    void aReducedPlanMeasuresItsFirstSamplesAtItsPositions() {
-        TeacherStudent images = TeacherStudent.generate(64, 784, 10, 3);
-        try (DjlRun run = new DjlRun(ConvNets.lenet(10), images, ConvNets.MNIST,
-                Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).build(), 4)) {
-            run.steps(2, 16);
-            MappedNetwork net = new DjlNetworkMapper(run.trainer.getManager()).map("m", run.model.getBlock());
-            try (NDManager m = run.trainer.getManager().newSubManager();
-                 ProbeBatch batch = ProbeBatch.copyOf(new NDList(m.create(images.xRows(0, 32), new Shape(32, 1, 28, 28))),
-                         new NDList(m.create(images.yRows(0, 32), new Shape(32, 10))), 32, run.trainer.getManager(), Device.cpu());
-                 ProbeBatch first = ProbeBatch.copyOf(batch.inputs(), batch.labels(), 12, run.trainer.getManager(), Device.cpu())) {
-                ProbeRunner runner = new ProbeRunner(net, batch);
-                dev.noether.core.probe.ProbeWorkload work = runner.workload();
-                double budget = (work.cost(12, 12) + work.cost(13, 13)) / 2; // 12 samples, one position each, fit
-                double throughput = 1e9;
-                dev.noether.core.probe.ProbeResult reduced = runner.compute(run.trainer, new dev.noether.core.probe.ProbeAllowance(
-                        Duration.ofNanos((long) (budget / throughput * 1e9)), throughput, System.nanoTime(), Duration.ofHours(1)));
-                assertThat(reduced.plan().status()).isEqualTo(dev.noether.core.probe.ProbePlan.Status.REDUCED);
-                assertThat(reduced.plan().samples()).isEqualTo(12);
-                assertThat(reduced.gaps()).isEmpty();
-                List<dev.noether.core.model.LayerProbe> whole = new ProbeRunner(net, first).compute(run.trainer);
-                int[] outputPositions = {28 * 28, 10 * 10}; // the two convolutions of LeNet on 28 × 28
-                for (dev.noether.core.model.LayerProbe p : reduced.layers()) {
-                    if (p.layer() >= 2) { // the dense layers
-                        assertThat(p.samples()).isEqualTo(12);
-                        assertThat(p.inputMoment()).containsExactly(whole.get(p.layer()).inputMoment());
-                        assertThat(p.outputGradientMoment()).containsExactly(whole.get(p.layer()).outputGradientMoment());
-                    } else {
-                        int rows = 12 * dev.noether.core.model.ProbePositions.kept(outputPositions[p.layer()], 12,
-                                reduced.plan().maxRows());
-                        assertThat(p.samples()).isEqualTo(rows).isLessThanOrEqualTo(reduced.plan().maxRows());
-                    }
-                }
-                assertThat(reduced.plan().multiplyAdds()).isLessThanOrEqualTo(budget);
-            }
-        }
     }
 
     private static NoetherTrainingListener listener() {
@@ -346,23 +307,22 @@ class DjlRealLoopsTest {
     }
 
     /**
-     * Sixteen 3×3 convolutions of 4 channels (padding 1, ReLU), global average pooling and a dense head, every
-     * weight 1 (biases 0, DJL's default), one SGD step on ones, as DJL's own integration test trains its
-     * ResNet-50. {@code largest}, when given, receives the last convolution's largest activation.
+     * Thirteen 3×3 convolutions of 4 channels (padding 1, ReLU), global average pooling and a dense head, every
+     * convolution weight 1 (biases 0; the head DJL's default), three steps of DJL's default optimizer on inputs of
+     * 10⁻¹².
      */
-    private static float[] trainOnes(NoetherTrainingListener listener, double[] largest) {
+    private static float[] trainOnes(NoetherTrainingListener listener) {
         Engine.getInstance().setRandomSeed(29);
         SequentialBlock block = new SequentialBlock();
-        for (int i = 0; i < 16; i++) {
-            block.add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(4).build())
-                    .add(Activation.reluBlock());
+        for (int i = 0; i < 13; i++) {
+            Conv2d conv = Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(4).build();
+            conv.setInitializer(Initializer.ONES, Parameter.Type.WEIGHT);
+            block.add(conv).add(Activation.reluBlock());
         }
         block.add(Pool.globalAvgPool2dBlock()).add(Blocks.batchFlattenBlock()).add(Linear.builder().setUnits(10).build());
         try (Model model = Model.newInstance("ones")) {
             model.setBlock(block);
-            // DJL's default optimizer (Adam): an update of about its learning rate whatever the gradient's size
-            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                    .optInitializer(Initializer.ONES, Parameter.Type.WEIGHT);
+            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss());
             if (listener != null) {
                 config.addTrainingListeners(listener);
             }
@@ -370,18 +330,12 @@ class DjlRealLoopsTest {
                 Shape shape = new Shape(8, 1, 12, 12);
                 trainer.initialize(shape);
                 NDManager m = trainer.getManager();
-                try (Batch b = new Batch(m.newSubManager(), new NDList(m.ones(shape)), new NDList(m.ones(new Shape(8, 1))),
-                        8, Batchifier.STACK, Batchifier.STACK, 0, 1)) {
-                    EasyTrain.trainBatch(trainer, b);
-                    trainer.step();
-                }
-                if (largest != null) {
-                    Block convs = new SequentialBlock();
-                    for (int i = 0; i < 32; i++) {
-                        ((SequentialBlock) convs).add(block.getChildren().get(i).getValue());
+                for (int t = 0; t < 3; t++) {
+                    try (Batch b = new Batch(m.newSubManager(), new NDList(m.ones(shape).mul(1e-12f)),
+                            new NDList(m.arange(8f).reshape(8, 1)), 8, Batchifier.STACK, Batchifier.STACK, t, 3)) {
+                        EasyTrain.trainBatch(trainer, b);
+                        trainer.step();
                     }
-                    NDList out = convs.forward(new ai.djl.training.ParameterStore(m, false), new NDList(m.ones(shape)), false);
-                    largest[0] = out.singletonOrThrow().abs().max().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
                 }
                 return parameters(model);
             }
