@@ -35,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class NoetherMetricsBinderTest {
     private static final Instant NOW = Instant.parse("2026-01-02T03:04:05.678Z");
     private static final NoetherConfig EVERY_STEP = NoetherConfig.builder().analysisEvery(1).observeEvery(1)
-            .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build();
+            .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build();
 
     /** An analysis report with one series of every report family, value = ordinal + 0.5, tags from the catalogue. */
     private static NoetherReport everyFamily(long step, Instant now) {

@@ -38,7 +38,7 @@ class StepTierValuesTest {
         scale(net.w[2], 0.5f);
         double[][][] data = PlainSgdMlp.teacherData(64, 5, 2, 12);
         NoetherConfig everyStep = NoetherConfig.builder().analysisEvery(1).observeEvery(1)
-                .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build();
+                .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build();
         try (NoetherMonitor monitor = NoetherMonitor.builder(describe(net)).config(everyStep).build()) {
             float[][] previous = null;
             double previousQ = Double.NaN;

@@ -25,7 +25,7 @@ class ChargePhysicsTest {
     private static NoetherTrainingListener listener(List<NoetherReport> steps, int observeEvery) {
         return NoetherTrainingListener.builder().registry(new SimpleMeterRegistry())
                 .config(NoetherConfig.builder().observeEvery(observeEvery).analysisEvery(50)
-                        .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build())
+                        .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build())
                 .addListener(r -> {
                     if (r.kind() == NoetherReport.Kind.STEP) {
                         steps.add(r);
