@@ -54,7 +54,7 @@ class PageBrowserTest {
     /** None: the default demo has a batch norm, so even the effective learning rate has points. */
     private static final List<String> EMPTY_FOR_THIS_RUN = List.of();
     /** Charts fed from the live registry and JVM, which an event log does not carry. */
-    private static final List<String> LIVE_ONLY = List.of("c-jvm", "c-cost");
+    private static final List<String> LIVE_ONLY = List.of("c-jvm", "c-cost", "c-overhead");
     private static final Path OUT = Path.of("target", "page-test");
 
     private static Process demo;

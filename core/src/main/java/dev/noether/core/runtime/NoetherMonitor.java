@@ -353,13 +353,13 @@ public final class NoetherMonitor implements AutoCloseable {
 
     /** Why an analysis due by its step count cannot run at {@code now}, or null when it can. */
     private SkipReason analysisBlocked(long now) {
-        if (handOff.isBusy()) {
-            return SkipReason.BUSY;
-        }
         if (lastAnalysisNanos != Long.MIN_VALUE
                 && (now - lastAnalysisNanos < config.minAnalysisInterval().toNanos()
                 || (quietUntilNanos != Long.MIN_VALUE && now - quietUntilNanos < 0))) {
             return SkipReason.RATE_LIMITED;
+        }
+        if (handOff.isBusy()) {
+            return SkipReason.BUSY;
         }
         if (!governor.analysesHaveRoom()) {
             return SkipReason.BUDGET;

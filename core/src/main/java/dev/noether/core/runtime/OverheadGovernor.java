@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * tier takes them all, and what it cannot hold (one second's earnings) is saved for the analyses (up to ten
  * seconds' worth). So over any stretch of training the cost stays within
  * B of the wall time plus one run and one analysis, and a model whose observations are cheap against its steps
- * is observed at every step. Fixed strides ({@link NoetherConfig#observeEvery()} ≥ 1) replace the step tier's
+ * is observed at every step. The first run, which carries the step tier's one-time costs, is not charged; the
+ * analyses are charged from the first, as the short jobs of a run of many need. Fixed strides ({@link NoetherConfig#observeEvery()} ≥ 1) replace the step tier's
  * schedule but are still measured and reported.
  *
  * <p>The training thread calls {@link #beginStep} and {@link #spend} (synchronized, since a final observation at
@@ -53,6 +54,9 @@ final class OverheadGovernor {
     private long spentSinceStep;
     private long runNext = Long.MIN_VALUE;
     private int runLeft;
+    /** The step the warm-up run (the first) ends at, its sums included; MIN_VALUE before it starts. */
+    private long warmUpUntil = Long.MIN_VALUE;
+    private long currentStep = Long.MIN_VALUE;
 
     private Window current = new Window();
     private Window previous = new Window();
@@ -95,10 +99,13 @@ final class OverheadGovernor {
             double k = interference.value();
             kappa = k;
             earn(budget * interval);
-            stepBalance -= k * stepBackground;
+            if (!warmingUp()) {
+                stepBalance -= k * stepBackground;
+            }
             analysisBalance -= k * analysisBackground;
             current.add(interval, spentSinceStep, stepBackground + analysisBackground);
         }
+        currentStep = step;
         lastStepStart = now;
         lastStepBusy = stepBusy;
         lastAnalysisBusy = analysisBusy;
@@ -112,6 +119,9 @@ final class OverheadGovernor {
         } else {
             scheduled = unlimited || stepBalance >= 0;
             runLeft = scheduled ? runLength : 0;
+            if (scheduled && warmUpUntil == Long.MIN_VALUE) {
+                warmUpUntil = step + runLength; // its last step's sums are booked at the step after it
+            }
         }
         if (scheduled && runLeft > 0) {
             runLeft--;
@@ -144,7 +154,9 @@ final class OverheadGovernor {
         }
         spentSinceStep += nanos;
         if (purse == Purse.STEPS) {
-            stepBalance -= nanos;
+            if (!warmingUp()) {
+                stepBalance -= nanos;
+            }
         } else {
             analysisBalance -= nanos;
         }
@@ -172,6 +184,15 @@ final class OverheadGovernor {
     /** κ: training time lost per second of the monitor's background work (see {@link InterferenceEstimate}). */
     double interference() {
         return kappa;
+    }
+
+    /**
+     * True during the first observed run: it loads classes, compiles the sums and allocates the arrays the later
+     * runs reuse, one-time costs the step tier's purse does not pay (else a small model would go unobserved for
+     * a minute after it); the overhead reading still counts them.
+     */
+    private boolean warmingUp() {
+        return warmUpUntil != Long.MIN_VALUE && currentStep <= warmUpUntil;
     }
 
     /** The analyses take their half only to pay a debt; the steps' overflow beyond their cap is saved for them. */

@@ -138,7 +138,6 @@ class OverheadGovernorTest {
         OverheadGovernor governor = new OverheadGovernor(NoetherConfig.builder().overheadBudget(0.02).build());
         long now = 0;
         int runs = 0;
-        int longestRun = 0;
         int run = 0;
         for (long step = 0; step < 10_000; step++) {
             boolean observe = governor.beginStep(step, now, 0, 0, false).observed();
@@ -147,14 +146,14 @@ class OverheadGovernorTest {
                 run++;
             } else if (run > 0) {
                 runs++;
-                longestRun = Math.max(longestRun, run);
-                assertThat(run).as("run ending before step %d", step).isEqualTo(2);
+                // the uncharged warm-up run may run into the next; after it a 1 ms copy of 2 ms steps is 50 %
+                assertThat(run).as("run ending before step %d", step).isEqualTo(step < 10 ? run : 2);
+                assertThat(run).isGreaterThanOrEqualTo(2);
                 run = 0;
             }
             now += 2 * MS + (observe ? MS : 0);
         }
         assertThat(runs).isGreaterThan(50);
-        assertThat(longestRun).isEqualTo(2);
     }
 
     @Test
@@ -174,14 +173,19 @@ class OverheadGovernorTest {
     void aForcedStepIsObservedWhateverTheBudget() {
         OverheadGovernor governor = new OverheadGovernor(NoetherConfig.builder().overheadBudget(0.001).build());
         long now = 0;
-        assertThat(governor.beginStep(0, now, 0, 0, false)).isEqualTo(OverheadGovernor.Decision.SCHEDULED);
+        for (long step = 0; step <= 2; step++) { // the warm-up run (0, 1), its sums booked at step 2: not charged
+            governor.beginStep(step, now, 0, 0, false);
+            governor.spend(OverheadGovernor.Purse.STEPS, 100 * MS);
+            now += 200 * MS;
+        }
+        // step 2 began a second run, still free of debt: its second step is observed, and then the debt tells
+        assertThat(governor.beginStep(3, now, 0, 0, false)).as("the run's second step")
+                .isEqualTo(OverheadGovernor.Decision.SCHEDULED);
         governor.spend(OverheadGovernor.Purse.STEPS, 100 * MS); // deep in debt
         now += 200 * MS;
-        assertThat(governor.beginStep(1, now, 0, 0, false)).as("the run's second step")
-                .isEqualTo(OverheadGovernor.Decision.SCHEDULED);
-        assertThat(governor.beginStep(2, now + MS, 0, 0, false)).isEqualTo(OverheadGovernor.Decision.SKIPPED);
-        assertThat(governor.beginStep(3, now + 2 * MS, 0, 0, true)).isEqualTo(OverheadGovernor.Decision.FORCED);
-        assertThat(governor.beginStep(4, now + 3 * MS, 0, 0, false)).isEqualTo(OverheadGovernor.Decision.SKIPPED);
+        assertThat(governor.beginStep(4, now, 0, 0, false)).isEqualTo(OverheadGovernor.Decision.SKIPPED);
+        assertThat(governor.beginStep(5, now + MS, 0, 0, true)).isEqualTo(OverheadGovernor.Decision.FORCED);
+        assertThat(governor.beginStep(6, now + 2 * MS, 0, 0, false)).isEqualTo(OverheadGovernor.Decision.SKIPPED);
     }
 
     @Test

@@ -80,7 +80,8 @@ final class AlertConditions {
                 : meterCondition("NoetherNonFiniteValues", meters.nonFinite() > 0));
         out.add(stalled(records, now, meters != null));
         out.add(meters == null || meters.monitorOverhead() == null ? new Condition("NoetherMonitorOverheadHigh", State.NO_DATA, List.of())
-                : meterCondition("NoetherMonitorOverheadHigh", meters.monitorOverhead() > 0.05));
+                : meterCondition("NoetherMonitorOverheadHigh", meters.monitorOverhead()
+                        > 1.5 * (meters.overheadBudget() == null ? 0.02 : meters.overheadBudget())));
         out.add(gpuIdle(records, now, meters));
         return out;
     }

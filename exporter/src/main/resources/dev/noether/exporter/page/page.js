@@ -321,6 +321,14 @@ function renderPah() {
 }
 
 function renderMonitor() {
+  const pct = key => state.cost.filter(c => c[key] !== null).map(c => [c.t, 100 * c[key]]);
+  const overhead = [{ name: 'cost (% of training time)', data: pct('overhead') },
+    { name: 'budget (%)', data: pct('budget'), dashed: true },
+    { name: 'observed steps (%)', data: pct('observed'), axis: 1 }];
+  show('c-overhead', lineOption(overhead, { time: true, right: 50,
+    yAxis: [{ type: 'value', name: '% cost', min: 0, axisLabel: { formatter: v => fmt(v), fontSize: 10 } },
+      { type: 'value', name: '% observed', min: 0, max: 100 }] }),
+  state.run && state.run.mode === 'live' ? points(overhead) : 0);
   const cost = [{ name: 'analysis mean (s)', data: state.cost.filter(c => c.mean !== null).map(c => [c.t, c.mean]) },
     { name: 'skipped (total)', data: state.cost.map(c => [c.t, c.skipped]), axis: 1, dashed: true }];
   show('c-cost', lineOption(cost, { time: true, right: 50,
@@ -461,7 +469,8 @@ async function poll() {
       if (run.jvm) state.jvm.push({ t, ...run.jvm });
       const m = run.monitor || {};
       const skipped = Object.values(m.skipped || {}).reduce((a, b) => a + b, 0);
-      state.cost.push({ t, mean: m.analysisSecondsMean ?? null, skipped });
+      state.cost.push({ t, mean: m.analysisSecondsMean ?? null, skipped, overhead: m.monitorOverhead ?? null,
+        budget: m.overheadBudget ?? null, observed: m.observedFraction ?? null });
       if (state.jvm.length > 3600) state.jvm.shift();
       if (state.cost.length > 3600) state.cost.shift();
     } else {

@@ -24,8 +24,9 @@ import java.util.Optional;
  * net.fit(trainData, epochs);
  * }</pre>
  *
- * Every iteration it copies the dense layers' parameters and loss gradients before DL4J's update
- * ({@code onGradientCalculation}); every {@link NoetherConfig#analysisEvery()} iterations, after the update
+ * On the iterations its overhead budget lets the monitor observe, it copies the linear layers' parameters and
+ * loss gradients before DL4J's update ({@code onGradientCalculation}; the score of every iteration is checked
+ * for NaN, which costs nothing); every {@link NoetherConfig#analysisEvery()} iterations, after the update
  * ({@code iterationDone}), it runs the probe batch through the network for the heavy analysis. It never
  * throws into training and never changes what training computes; its own failures are counted in
  * {@code noether_errors_total}. The network is read at the first iteration; one listener watches one network.
@@ -95,7 +96,9 @@ public final class NoetherListener implements TrainingListener, AutoCloseable {
                 return;
             }
             Dl4jGraph chain = b.chain;
-            // the copy runs only on the steps the monitor observes (two consecutive steps in K)
+            // DL4J has the score at hand: a non-finite loss on a step the budget would skip is still observed
+            b.monitor.onLoss(chain.iteration(), model.score());
+            // the copy runs only on the steps the monitor observes
             Binding bound = b;
             b.monitor.onStep(chain.iteration(), () -> bound.capture.capture(optimizer != null ? optimizer
                     : Dl4jOptimizerReader.read(chain.linear(), chain.iteration(), chain.epoch()),
