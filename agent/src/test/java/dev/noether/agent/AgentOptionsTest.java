@@ -34,7 +34,7 @@ class AgentOptionsTest {
         assertThat(o.port()).isZero();
         assertThat(o.host()).isEqualTo("0.0.0.0");
         assertThat(o.noetherConfig()).usingRecursiveComparison().isEqualTo(NoetherConfig.builder()
-                .analysisEvery(7).observeEvery(1).minAnalysisInterval(Duration.ofMillis(500)).maxAnalysisShare(1).overheadBudget(1).build());
+                .analysisEvery(7).observeEvery(1).minAnalysisInterval(Duration.ofMillis(500)).maxAnalysisShare(1).build());
         assertThat(o.eventLog()).contains(Path.of("/tmp/n.jsonl"));
         assertThat(o.model()).contains("resnet");
         assertThat(o.commonTags()).containsExactly("run", "r1", "worker", "3");
