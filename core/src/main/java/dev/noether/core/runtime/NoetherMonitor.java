@@ -502,6 +502,7 @@ public final class NoetherMonitor implements AutoCloseable {
         } finally {
             long end = ticker.read();
             analysisThreadBusy.end(end);
+            governor.analysesWarmedUp();
             recordTierTime(Tier.HEAVY, end - start);
             // an analysis of d seconds is followed by d(1/share − 1) seconds without one
             double share = config.maxAnalysisShare();
