@@ -65,8 +65,10 @@ final class Dl4jStepCapture {
         return s.build();
     }
 
-    // the updater divides by the batch size only in minibatch mode (the default)
+    // the updater divides by the batch size only in minibatch mode (the default); a network that has not trained
+    // (a data-parallel run's averaged model) has neither gradients to scale nor an input to size them by
     private static float divisor(Model model) {
+        if (model.gradient() == null) return 1;
         return model.conf().isMiniBatch() ? Math.max(1, model.batchSize()) : 1;
     }
 
