@@ -53,4 +53,10 @@ final class LogFiles {
         if (Files.exists(log)) files.add(log);
         return files;
     }
+
+    /** The name of a worker's log in a shared folder: {@code <run>.<worker>.jsonl}, or {@code <worker>.jsonl}. */
+    static String workerLogName(String run, String worker) {
+        String name = (run == null ? "" : run + ".") + (worker == null ? "noether" : worker);
+        return name.replaceAll("[^A-Za-z0-9_.-]", "_") + ".jsonl";
+    }
 }

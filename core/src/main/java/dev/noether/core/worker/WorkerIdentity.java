@@ -20,9 +20,15 @@ import java.util.Optional;
  * Spark is read by reflection (from the thread's context class loader): nothing here needs Spark on the class path.
  */
 public final class WorkerIdentity {
-    private static final String PROCESS = hostName() + "-" + ProcessHandle.current().pid();
+    private static final String HOST = hostName();
+    private static final String PROCESS = HOST + "-" + ProcessHandle.current().pid();
 
     private WorkerIdentity() {}
+
+    /** This host's name up to its first dot, lower case. */
+    public static String host() {
+        return HOST;
+    }
 
     /** {@code <host>-<pid>} of this JVM (the host name up to its first dot, lower case). */
     public static String process() {
