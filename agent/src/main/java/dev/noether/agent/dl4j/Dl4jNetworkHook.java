@@ -6,6 +6,7 @@ import dev.noether.dl4j.NoetherListener;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -57,8 +58,14 @@ public final class Dl4jNetworkHook implements FrameworkHook {
     private static NoetherListener newListener(MonitorSession session) {
         NoetherListener.Builder listener = NoetherListener.builder()
                 .registry(session.registry())
-                .config(session.config())
-                .modelName(session.modelName("dl4j"));
+                .config(session.config());
+        Optional<String> worker = NoetherListener.dataParallelWorker();
+        if (worker.isPresent()) {
+            // a Spark task's or ParallelWrapper replica's fresh network: that worker's monitor, not a new model
+            listener.modelName(session.baseModelName("dl4j")).worker(worker.get());
+        } else {
+            listener.modelName(session.modelName("dl4j"));
+        }
         listener.addListener(session.reports());
         NoetherListener built = listener.build();
         session.atShutdown(built, NoetherListener::finish); // DL4J has no end-of-fit callback but epoch ends

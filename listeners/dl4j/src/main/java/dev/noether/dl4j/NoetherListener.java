@@ -108,7 +108,19 @@ public final class NoetherListener implements RoutingIterationListener, AutoClos
 
     private NoetherListener(Builder b) {
         this(b.settings(), b.probeFeatures == null ? null
-                : ProbeBatch.copyOf(b.probeFeatures, b.probeLabels, Integer.MAX_VALUE), b.workerSink, null);
+                : ProbeBatch.copyOf(b.probeFeatures, b.probeLabels, Integer.MAX_VALUE), b.workerSink, b.worker);
+    }
+
+    /**
+     * The data-parallel worker the calling thread trains as, if any: inside a Spark task its executor and partition
+     * ({@code driver-p0}), on a ParallelWrapper training thread {@code <that or host-pid>-r<replica>}. The agent
+     * tags the networks it finds there with it.
+     */
+    public static Optional<String> dataParallelWorker() {
+        Optional<String> task = WorkerIdentity.sparkTask();
+        java.util.OptionalInt replica = ReplicaNumber.onTrainingThread();
+        if (replica.isEmpty()) return task;
+        return Optional.of(task.orElse(WorkerIdentity.process()) + "-r" + replica.getAsInt());
     }
 
     private NoetherListener(ListenerSettings settings, ProbeBatch probe, WorkerSink workerSink, String worker) {
@@ -476,6 +488,7 @@ public final class NoetherListener implements RoutingIterationListener, AutoClos
         private INDArray probeFeatures;
         private INDArray probeLabels;
         private WorkerSink workerSink;
+        private String worker;
 
         private Builder() {}
 
@@ -501,6 +514,19 @@ public final class NoetherListener implements RoutingIterationListener, AutoClos
          */
         public Builder onWorkers(WorkerSink sink) {
             this.workerSink = Objects.requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /**
+         * Makes the listener a worker's of a data-parallel run: its meters carry {@code worker=<worker>}, and it shares
+         * that worker's monitor with the worker's other networks in this JVM ({@link WorkerMonitors}), so a worker
+         * that gets a fresh network every round keeps one set of series. Listeners that Spark ships or
+         * ParallelWrapper clones are workers' by themselves; this is for code that builds a listener per round.
+         */
+        public Builder worker(String worker) {
+            Objects.requireNonNull(worker, "worker");
+            if (worker.isBlank()) throw new IllegalArgumentException("worker must not be empty");
+            this.worker = worker;
             return this;
         }
 

@@ -16,7 +16,12 @@ final class ReplicaNumber {
     private ReplicaNumber() {}
 
     static int current() {
+        return onTrainingThread().orElseGet(OTHERS::getAndIncrement);
+    }
+
+    /** The replica whose ParallelWrapper training thread this is; empty on any other thread. */
+    static java.util.OptionalInt onTrainingThread() {
         Matcher m = TRAINING_THREAD.matcher(Thread.currentThread().getName());
-        return m.matches() ? Integer.parseInt(m.group(1)) : OTHERS.getAndIncrement();
+        return m.matches() ? java.util.OptionalInt.of(Integer.parseInt(m.group(1))) : java.util.OptionalInt.empty();
     }
 }
