@@ -2,6 +2,7 @@ package dev.noether.agent.dl4j;
 
 import dev.noether.agent.FrameworkHook;
 import dev.noether.agent.MonitorSession;
+import dev.noether.core.worker.WorkerIdentity;
 import dev.noether.dl4j.NoetherListener;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,8 +30,21 @@ public final class Dl4jNetworkHook implements FrameworkHook {
     public void attach(Object network, MonitorSession session) {
         if (replacing.get() != null) return;
         synchronized (network) {
-            if (ours(network) == null) add(network, newListener(session));
+            if (ours(network) == null) {
+                NoetherListener listener = newListener(session);
+                add(network, listener);
+                if (drivesSpark(listener)) {
+                    // the driver's network of DL4J on Spark never trains itself: averaging replaces its parameters,
+                    // so it is watched, and the final state at shutdown analyses the run's averaged model
+                    listener.watch((Model) network);
+                }
+            }
         }
+    }
+
+    /** A listener of a network in a JVM that runs a Spark application, outside any Spark task: the driver's. */
+    private static boolean drivesSpark(NoetherListener listener) {
+        return listener.worker().isEmpty() && WorkerIdentity.sparkApplication().isPresent();
     }
 
     @Override

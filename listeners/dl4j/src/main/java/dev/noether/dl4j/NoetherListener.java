@@ -84,7 +84,8 @@ public final class NoetherListener implements RoutingIterationListener, AutoClos
         final Dl4jStepCapture capture;
         NoetherMonitor monitor;
         WorkerMonitors.Slot slot; // a worker listener's: the worker's monitor, shared with its earlier networks
-        final boolean watched; // bound by watch(): a model that does not train through this listener
+        // bound by watch(), a model that does not train through this listener, until it does after all
+        volatile boolean watched;
         long watchedStep = -1;
         ProbeBatch probe;
 
@@ -297,7 +298,8 @@ public final class NoetherListener implements RoutingIterationListener, AutoClos
     /**
      * Binds this listener now to {@code network}, a model that does not train through it: the averaged model of a
      * data-parallel run (Spark's {@code sparkNet.getNetwork()}, a {@code ParallelWrapper}'s model), the run's model.
-     * Each {@link #finish()} then observes and analyses its current parameters. Does nothing if already bound.
+     * Each {@link #finish()} then observes and analyses its current parameters. Does nothing if already bound; a
+     * watched network that then trains through this listener is an ordinary one from its first training step on.
      */
     public void watch(Model network) {
         Objects.requireNonNull(network, "network");
@@ -323,13 +325,17 @@ public final class NoetherListener implements RoutingIterationListener, AutoClos
                         + "another network; give each network its own listener"));
                 return null;
             }
+            b.watched = false; // a training callback: it trains through this listener after all
             return b.current() ? b : null;
         }
         synchronized (this) {
             if (binding == null) {
                 binding = newBinding(model, false);
             }
-            return binding.chain.model() == model && binding.current() ? binding : null;
+            Binding bound = binding;
+            if (bound.chain.model() != model || !bound.current()) return null;
+            bound.watched = false;
+            return bound;
         }
     }
 

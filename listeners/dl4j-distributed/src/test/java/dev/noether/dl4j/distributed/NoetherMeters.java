@@ -29,10 +29,13 @@ final class NoetherMeters {
         return values;
     }
 
-    /** The live threads a Noether monitor runs (its step and analysis threads). */
+    /**
+     * The live threads of Noether's monitors: at most a step thread and an analysis thread each (both end when idle,
+     * so the count moves with timing, never above twice the monitors).
+     */
     static long threads() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && t.getName().startsWith("noether-")).count();
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith("noether-steps-") || n.startsWith("noether-analysis-")).count();
     }
 
     /** The sum of {@code noether.errors} of the given stage over every model and worker. */

@@ -7,17 +7,21 @@ import dev.noether.dl4j.NoetherListener;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.parallelism.ParallelWrapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -53,11 +57,16 @@ class ParallelWrapperTest {
         List<DataSet> examples = SmallMlp.examples(BATCH * BATCHES);
         DataSet all = SmallMlp.merged(examples);
 
+        long plainRetained;
         MultiLayerNetwork plainNet = SmallMlp.network();
         double start = plainNet.score(all);
         try (ParallelWrapper plain = wrapper(plainNet)) {
+            ReplicaSpy plainSpy = new ReplicaSpy(); // which of fit 1's replicas DL4J itself keeps
+            plain.setListeners(plainSpy);
             plain.fit(data(examples));
+            List<WeakReference<Model>> r1 = plainSpy.seen();
             plain.fit(data(examples));
+            plainRetained = retainedAfterGc(r1);
         }
         double plainLoss = plainNet.score(all);
 
@@ -67,13 +76,15 @@ class ParallelWrapperTest {
         MultiLayerNetwork net = SmallMlp.network();
         noether.watch(net); // the wrapper's model: the run's model
         String r0 = WorkerIdentity.process() + "-r0", r1 = WorkerIdentity.process() + "-r1";
+        ReplicaSpy spy = new ReplicaSpy();
         try (ParallelWrapper wrapper = wrapper(net)) {
-            wrapper.setListeners(noether); // cloned onto each replica
+            wrapper.setListeners(noether, spy); // Noether's cloned onto each replica, the spy copied
             wrapper.fit(data(examples));
             assertThat(noether.finish()).as("the run's model analysed after fit 1").isTrue();
             Set<String> series1 = NoetherMeters.series(registry);
             long threads1 = NoetherMeters.threads();
             Map<String, Double> steps1 = workerSteps(registry);
+            List<WeakReference<Model>> replicas1 = spy.seen();
 
             wrapper.fit(data(examples));
             assertThat(noether.finish()).as("the run's model analysed after fit 2").isTrue();
@@ -82,7 +93,9 @@ class ParallelWrapperTest {
             assertThat(NoetherMeters.tagValues(registry, "worker")).as("the run's model and one worker per replica")
                     .containsExactlyInAnyOrder("(none)", r0, r1);
             assertThat(WorkerMonitors.shared().size()).as("replica monitors").isEqualTo(WORKERS);
-            assertThat(NoetherMeters.threads()).as("Noether threads after fit 2").isEqualTo(threads1);
+            // a step and an analysis thread at most per monitor: the replicas' and the run's
+            assertThat(threads1).as("Noether threads after fit 1").isLessThanOrEqualTo(2 * (WORKERS + 1));
+            assertThat(NoetherMeters.threads()).as("Noether threads after fit 2").isLessThanOrEqualTo(2 * (WORKERS + 1));
             Set<String> series2 = NoetherMeters.series(registry);
             assertThat(series2).containsAll(series1);
             assertThat(series2.stream().filter(id -> !series1.contains(id)))
@@ -95,12 +108,43 @@ class ParallelWrapperTest {
                 assertThat(steps2.get(w)).as(w + "'s steps continue").isGreaterThan(steps1.get(w));
             }
             assertThat(NoetherMeters.errors(registry, "adapter")).as("adapter errors").isZero();
+            // the replicas of fit 1 are finished: their monitors went on with fit 2's, and Noether holds none of them
+            // (DL4J itself keeps one of a fit's replicas until the next: the same without Noether)
+            assertThat(replicas1).as("fit 1's replicas").hasSize(WORKERS);
+            assertThat(retainedAfterGc(replicas1)).as("fit 1's replica networks still reachable, against "
+                    + plainRetained + " without Noether").isLessThanOrEqualTo(plainRetained).isLessThan(WORKERS);
         }
+        noether.close(); // the run's monitor; the replicas' are released after the test
         double noetherLoss = net.score(all);
         assertThat(net.numParams()).isEqualTo(plainNet.numParams());
         assertThat(plainLoss).as("the plain run learns").isLessThan(0.5 * start);
         assertThat(noetherLoss).as("the run with Noether learns like it").isLessThan(0.5 * start)
                 .isBetween(plainLoss / 3, plainLoss * 3);
+    }
+
+    private static long retainedAfterGc(List<WeakReference<Model>> networks) throws InterruptedException {
+        for (int i = 0; i < 20; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        return networks.stream().filter(r -> r.get() != null).count();
+    }
+
+    /** Remembers, weakly, every network it sees train (DL4J copies it onto each replica). */
+    private static final class ReplicaSpy extends BaseTrainingListener {
+        private final List<WeakReference<Model>> seen = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void iterationDone(Model model, int iteration, int epoch) {
+            if (seen.stream().noneMatch(r -> r.get() == model)) seen.add(new WeakReference<>(model));
+        }
+
+        /** The networks seen so far, and forgets them. */
+        List<WeakReference<Model>> seen() {
+            List<WeakReference<Model>> out = List.copyOf(seen);
+            seen.clear();
+            return out;
+        }
     }
 
     private static Map<String, Double> workerSteps(SimpleMeterRegistry registry) {

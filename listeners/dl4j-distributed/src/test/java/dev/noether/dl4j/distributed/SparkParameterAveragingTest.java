@@ -101,9 +101,12 @@ class SparkParameterAveragingTest {
                 .containsExactlyInAnyOrder("(none)", "driver-p0", "driver-p1");
         assertThat(monitors1).as("worker monitors after 5 rounds").isEqualTo(WORKERS);
         assertThat(WorkerMonitors.shared().size()).as("worker monitors after 10 rounds").isEqualTo(WORKERS);
-        assertThat(NoetherMeters.threads()).as("Noether threads after 10 rounds").isEqualTo(threads1);
+        // a step and an analysis thread at most per monitor, the workers' and the run's (before: two per round)
+        assertThat(threads1).as("Noether threads after 5 rounds").isLessThanOrEqualTo(2 * (WORKERS + 1));
+        assertThat(NoetherMeters.threads()).as("Noether threads after 10 rounds").isLessThanOrEqualTo(2 * (WORKERS + 1));
         assertThat(SmallMlp.hash(watched.getNetwork().params())).as("parameters with Noether")
                 .isEqualTo(withoutNoether);
+        noether.close(); // the run's monitor; the workers' are released after all tests
         // the same series: only a gauge that a learned state brings (the predicted PAH exponent of a CRH phase) may
         // appear later; a new model or worker never does
         assertThat(series2).as("Noether series after 10 rounds").containsAll(series1);
