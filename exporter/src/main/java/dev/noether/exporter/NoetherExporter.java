@@ -332,10 +332,11 @@ public final class NoetherExporter implements AutoCloseable {
             Tags tags = commonTags;
             String runTag = run != null ? run : tagValue(tags, "run");
             String workerTag = worker != null ? worker : tagValue(tags, "worker");
-            if (workerTag == null && (runTag != null || targetsDir != null)) {
+            // run(...) or targets(...) declare a worker of a run: it gets a name (commonTags stay exactly as given)
+            if (workerTag == null && (run != null || targetsDir != null)) {
                 workerTag = dev.noether.core.worker.WorkerIdentity.process(); // many workers never share a series
             }
-            if (runTag != null) tags = tags.and("run", runTag);
+            if (run != null) tags = tags.and("run", run);
             if (workerTag != null) tags = tags.and("worker", workerTag);
             reg.config().commonTags(tags);
 

@@ -44,7 +44,7 @@ import java.util.Optional;
  * {@link #close()} after training always does it (unless that state was just analysed), and so does the
  * agent at JVM shutdown; loops of {@code fit(DataSet)} should call {@code close()}.
  *
- * <p><b>Data-parallel training</b> (README "Many workers"). DL4J's {@code ParallelWrapper} clones this listener for
+ * <p><b>Data-parallel training</b> (module README, "Data-parallel training"). DL4J's {@code ParallelWrapper} clones this listener for
  * each replica ({@link #clone()}, as it does for every {@link RoutingIterationListener}); Spark serializes it to
  * its workers, where it comes back as a worker listener ({@link WorkerSink} says where a remote worker publishes;
  * in the JVM that built it, the builder's registry). A worker listener reports as {@code worker=<executor>-p<n>}
