@@ -50,7 +50,8 @@ class FreshCloneInstallTest {
                 "dev/noether/noether-dashboards/0.1.0-SNAPSHOT/noether-dashboards-0.1.0-SNAPSHOT.jar").toFile())) {
             for (String entry : List.of("grafana/noether-overview.json", "grafana/noether-layer.json",
                     "grafana/provisioning/dashboards/noether.yml", "grafana/provisioning/datasources/prometheus.yml",
-                    "prometheus/noether-alerts.yml", "prometheus/noether-recording.yml", "prometheus/prometheus.yml")) {
+                    "prometheus/noether-alerts.yml", "prometheus/noether-recording.yml", "prometheus/noether-runs.yml",
+                    "prometheus/prometheus.yml")) {
                 assertThat(jar.getEntry("dev/noether/dashboards/" + entry)).as(entry).isNotNull();
             }
         }
