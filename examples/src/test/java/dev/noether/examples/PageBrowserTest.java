@@ -222,6 +222,37 @@ class PageBrowserTest {
      * log10(‖ΔW‖/‖W‖) per step record, and steps/s is Δstep/Δtime between consecutive step records.
      */
     @SuppressWarnings("unchecked")
+    @Test
+    @Order(5)
+    void aRunOfTwoWorkersReplayedTogetherDrawsOneLinePerWorker() throws Exception {
+        assertThat(OUT.resolve("run.jsonl")).as("the live test recorded a run").exists();
+        // two workers of one run, as their exporters name their logs in a shared folder: the recorded run twice
+        Path folder = Files.createDirectories(OUT.resolve("many-workers"));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String worker : List.of("w1", "w2")) {
+            List<String> out = new ArrayList<>();
+            for (String line : Files.readAllLines(OUT.resolve("run.jsonl"))) {
+                var record = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(line);
+                record.put("worker", worker);
+                out.add(json.writeValueAsString(record));
+            }
+            Files.write(folder.resolve("r1." + worker + ".jsonl"), out);
+        }
+        try (ReplayServer replay = ReplayServer.start(List.of(folder), "127.0.0.1", 0, RunHistory.DEFAULT_MAX_RECORDS,
+                RunHistory.DEFAULT_MAX_BYTES)) {
+            browser.get(replay.url().toString());
+            waitForCharts(Duration.ofSeconds(30), LIVE_ONLY);
+            assertThat(js("return echarts.getInstanceByDom(document.getElementById('c-loss')).getOption()"
+                    + ".series.map(s => s.name);")).as("the loss chart").isEqualTo(List.of("loss · w1", "loss · w2"));
+            assertThat((List<?>) js("return echarts.getInstanceByDom(document.getElementById('c-wnorm')).getOption()"
+                    + ".series.map(s => s.name);")).as("a layer chart: each layer once per worker")
+                    .anySatisfy(n -> assertThat((String) n).endsWith(" · w1"))
+                    .anySatisfy(n -> assertThat((String) n).endsWith(" · w2"));
+            assertNoConsoleErrors();
+            screenshot("page-many-workers.png");
+        }
+    }
+
     private static void assertDrawnValuesMatchTheLog(Path log) throws IOException {
         ObjectMapper json = new ObjectMapper();
         List<double[]> ratio = new ArrayList<>();

@@ -22,8 +22,39 @@ public final class EventLogReplay {
 
     private EventLogReplay() {}
 
+    /**
+     * Reads the logs of several workers of one run into {@code history}, one line per worker on the page: each
+     * log's files (rotated files oldest first, then the active one) in {@code logs}, keyed by the worker name to use
+     * for records that do not carry {@code "worker"} themselves. The records of all logs go in by time.
+     */
+    public static ReplaySource readWorkers(java.util.Map<String, List<Path>> logs, RunHistory history) throws IOException {
+        List<Map<String, Object>> all = new java.util.ArrayList<>();
+        long lines = 0, skipped = 0;
+        String firstSkipped = null;
+        for (var log : logs.entrySet()) {
+            List<Map<String, Object>> records = new java.util.ArrayList<>();
+            ReplaySource one = parse(log.getValue(), records::add);
+            lines += one.lines();
+            skipped += one.skippedLines();
+            if (firstSkipped == null) firstSkipped = one.firstSkipped();
+            for (Map<String, Object> r : records) {
+                r.putIfAbsent("worker", log.getKey());
+                all.add(r);
+            }
+        }
+        all.sort(java.util.Comparator.comparingDouble(r -> r.get("time") instanceof Number n ? n.doubleValue() : 0));
+        all.forEach(history::offer);
+        String name = String.join(", ", logs.keySet());
+        return new ReplaySource(name, lines, all.size(), skipped, firstSkipped);
+    }
+
     /** Reads {@code files} (rotated files oldest first, then the active one) into {@code history}. */
     public static ReplaySource read(List<Path> files, RunHistory history) throws IOException {
+        return parse(files, history::offer);
+    }
+
+    private static ReplaySource parse(List<Path> files, java.util.function.Consumer<Map<String, Object>> history)
+            throws IOException {
         long lines = 0, records = 0, skipped = 0;
         String firstSkipped = null;
         for (Path file : files) {
@@ -38,7 +69,7 @@ public final class EventLogReplay {
                     try {
                         Map<String, Object> record = PageJson.MAPPER.readValue(line, RECORD);
                         if (record == null) throw new JsonProcessingException("null") { };
-                        history.offer(record);
+                        history.accept(record);
                         records++;
                     } catch (JsonProcessingException e) {
                         skipped++;

@@ -88,12 +88,39 @@ function view(type) {
   return out;
 }
 
-/** One series per name of `section` (layers or pairs) over records of `type`, of `metric` mapped by `f`. */
+/** The workers whose records are kept (`worker` of each record), when there are several; else none. */
+function workers() {
+  state.view = state.view || {};
+  if (!state.view.workers) {
+    const set = new Set();
+    for (const r of state.records) if (typeof r.worker === 'string') set.add(r.worker);
+    state.view.workers = set.size > 1 ? [...set].sort() : [];
+  }
+  return state.view.workers;
+}
+
+/** One line per worker of the series `make(worker)` draws (with several workers), else one line. */
+function perWorker(make) {
+  const ws = workers();
+  if (!ws.length) return [].concat(make(null));
+  // a colour per layer no longer tells the lines apart: ECharts gives each line its own
+  return ws.flatMap(w => [].concat(make(w)).map(s => ({ ...s, name: s.name + ' · ' + w, color: undefined })));
+}
+
+/**
+ * One series per name of `section` (layers or pairs) over records of `type`, of `metric` mapped by `f`; with
+ * records of several workers (a replayed run of many workers), one per name and worker.
+ */
 function seriesOf(section, names, metric, type, f) {
+  return perWorker(w => seriesOfWorker(section, names, metric, type, f, w));
+}
+
+function seriesOfWorker(section, names, metric, type, f, worker) {
   const records = view(type);
   return names.map((name, i) => {
     const data = [];
     for (const r of records) {
+      if (worker !== null && r.worker !== worker) continue;
       const s = r[section] && r[section][name];
       const v = s ? num(s[metric]) : null;
       if (v === null) continue;
@@ -104,19 +131,21 @@ function seriesOf(section, names, metric, type, f) {
   });
 }
 
-function modelSeries(name, metric) {
+function modelSeries(name, metric, worker = null) {
   const data = [];
   for (const r of view('step')) {
+    if (worker !== null && r.worker !== worker) continue;
     const v = r.metrics ? num(r.metrics[metric]) : null;
     if (v !== null) data.push([r.step, v]);
   }
   return { name, data };
 }
 
-function speedSeries() {
+function speedSeries(worker = null) {
   const data = [];
   let prev = null;
   for (const r of view('step')) {
+    if (worker !== null && r.worker !== worker) continue;
     if (typeof r.time !== 'number') continue;
     if (prev && r.time > prev.time && r.step > prev.step) data.push([r.step, (r.step - prev.step) / (r.time - prev.time)]);
     prev = r;
@@ -172,9 +201,9 @@ el('detailLayer').addEventListener('change', () => { state.detailFor = ''; refre
 
 function renderTraining() {
   const layers = selectedLayers();
-  const loss = [modelSeries('loss', 'loss')];
+  const loss = perWorker(w => modelSeries('loss', 'loss', w));
   show('c-loss', lineOption(loss), points(loss));
-  const lr = [modelSeries('learning rate', 'learning.rate')];
+  const lr = perWorker(w => modelSeries('learning rate', 'learning.rate', w));
   show('c-lr', lineOption(lr), points(lr));
   const ratio = seriesOf('layers', layers, 'layer.update.ratio', 'step', v => v > 0 ? Math.log10(v) : null);
   show('c-ratio', lineOption(ratio, { yName: 'log10' }), points(ratio));
@@ -183,7 +212,7 @@ function renderTraining() {
   const unorm = seriesOf('layers', layers, 'layer.update.ratio', 'step',
     (v, s) => num(s['layer.weight.norm']) === null ? null : v * s['layer.weight.norm']);
   show('c-unorm', lineOption(unorm, { logY: true }), points(unorm));
-  const speed = [speedSeries()];
+  const speed = perWorker(w => speedSeries(w));
   show('c-speed', lineOption(speed), points(speed));
   const mib = x => x / 1048576;
   const jvm = [['heap used', 'heapUsed'], ['heap committed', 'heapCommitted'], ['non-heap', 'nonHeapUsed'],
@@ -205,8 +234,9 @@ function renderPhysics() {
   const residual = seriesOf('pairs', pairs, 'charge.residual', 'step', v => v > 0 ? v : null);
   show('c-residual', lineOption(residual, { logY: true }), points(residual));
   const balance = seriesOf('pairs', pairs, 'pair.norm.ratio', 'step');
-  const imbalance = modelSeries('norm imbalance', 'norm.imbalance');
-  if (imbalance.data.length) balance.push({ ...imbalance, dashed: true, color: '#111827' });
+  for (const imbalance of perWorker(w => modelSeries('norm imbalance', 'norm.imbalance', w))) {
+    if (imbalance.data.length) balance.push({ ...imbalance, dashed: true, color: imbalance.color || '#111827' });
+  }
   show('c-balance', lineOption(balance), points(balance));
   const efflr = seriesOf('layers', layers, 'layer.effective.learning.rate', 'step');
   show('c-efflr', lineOption(efflr, { logY: true }), points(efflr));
