@@ -63,6 +63,7 @@ public final class NoetherMonitor implements AutoCloseable {
     private final Clock clock;
     private final Ticker ticker;
     private final StepTier stepTier;
+    private final StepDetails stepDetails;
     private final Analysis analysis;
     private final HeavyAnalysis heavy; // null when a test replaced the analysis
     private final AnalysisHandOff handOff;
@@ -101,6 +102,7 @@ public final class NoetherMonitor implements AutoCloseable {
         this.ticker = b.ticker;
         this.log = new RateLimitedLog(TimeUnit.MINUTES.toNanos(1), ticker);
         this.stepTier = new StepTier(description, config.analysisEvery());
+        this.stepDetails = new StepDetails(description, config, ticker, e -> recordError(Stage.STEP, e));
         this.heavy = b.analysis != null ? null
                 : new HeavyAnalysis(description, config, this::countNonFinite, this::neuronCharges);
         this.analysis = b.analysis != null ? b.analysis : heavy::analyze;
@@ -202,7 +204,8 @@ public final class NoetherMonitor implements AutoCloseable {
     private void observe(StepSnapshot snapshot) {
         long start = ticker.read();
         try {
-            NoetherReport report = stepTier.observe(snapshot, clock.instant(), this::countNonFinite);
+            NoetherReport report = stepDetails.attach(stepTier.observe(snapshot, clock.instant(), this::countNonFinite),
+                    snapshot, heldByStepTier, stepTier::neuronCharges); // histograms: on this thread, as scheduled
             ScrapeConsistency.publish(() -> latestStep = report);
             notifyListeners(report);
         } catch (Throwable e) {
