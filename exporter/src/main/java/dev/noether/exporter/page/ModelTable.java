@@ -9,11 +9,12 @@ import java.util.Set;
 
 /**
  * The model table derived from the records alone: layers in the order they first appear, their shapes
- * ({@code layer.neurons} × {@code layer.inputs}), any string the records carry about them ({@code kind},
- * {@code activation}, ...), whether an analysis probed them, and the symmetry pairs with their symmetry.
+ * ({@code layer.neurons} × {@code layer.inputs}), what the {@code model} details of step records say about them
+ * (kind, activation, normalization, the engine's weight shape) and the optimizer, any other string the records
+ * carry about a layer, whether an analysis probed them, and the symmetry pairs with their symmetry.
  */
 record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Map<String, Object>> pairs,
-                  boolean hasEffectiveLearningRate) {
+                  boolean hasEffectiveLearningRate, String optimizer) {
 
     static ModelTable of(List<Map<String, Object>> records) {
         Accumulator a = new Accumulator();
@@ -30,18 +31,14 @@ record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Ma
         private final Map<String, Map<String, Object>> layers = new LinkedHashMap<>();
         private final Map<String, Map<String, Object>> pairs = new LinkedHashMap<>();
         private boolean effectiveLr;
+        private String optimizer;
 
         void add(Map<String, Object> r) {
             if (r.get("model") instanceof String m) models.add(m);
             boolean analysis = "analysis".equals(r.get("type"));
             for (Map.Entry<String, Object> e : PageJson.section(r, "layers").entrySet()) {
                 if (!(e.getValue() instanceof Map<?, ?> values)) continue;
-                Map<String, Object> row = layers.computeIfAbsent(e.getKey(), k -> {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("name", k);
-                    m.put("probed", false);
-                    return m;
-                });
+                Map<String, Object> row = row(e.getKey());
                 for (Map.Entry<?, ?> v : values.entrySet()) {
                     String key = String.valueOf(v.getKey());
                     if (key.equals("layer.neurons") && v.getValue() instanceof Number n) row.put("neurons", n.longValue());
@@ -63,6 +60,32 @@ record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Ma
             }
         }
 
+        /**
+         * The {@code model} details of a step record: {@code optimizer}, and per layer {@code kind},
+         * {@code activation}, {@code normalization}, {@code shape} ("16x6x5x5", shown as 16 × 6 × 5 × 5).
+         */
+        void addDescription(Map<?, ?> description) {
+            if (description.get("optimizer") instanceof String o) optimizer = o;
+            if (!(description.get("layers") instanceof Map<?, ?> byLayer)) return;
+            for (Map.Entry<?, ?> e : byLayer.entrySet()) {
+                if (!(e.getValue() instanceof Map<?, ?> info)) continue;
+                Map<String, Object> row = row(String.valueOf(e.getKey()));
+                for (String key : List.of("kind", "activation", "normalization")) {
+                    if (info.get(key) instanceof String v) row.put(key, v);
+                }
+                if (info.get("shape") instanceof String shape) row.put("shape", shape.replace("x", " × "));
+            }
+        }
+
+        private Map<String, Object> row(String name) {
+            return layers.computeIfAbsent(name, k -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", k);
+                m.put("probed", false);
+                return m;
+            });
+        }
+
         /** A snapshot: later records do not change it. */
         ModelTable table() {
             Map<String, List<String>> pairsOfLayer = new LinkedHashMap<>();
@@ -81,7 +104,7 @@ record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Ma
             }
             List<Map<String, Object>> pairRows = new ArrayList<>();
             for (Map<String, Object> p : pairs.values()) pairRows.add(new LinkedHashMap<>(p));
-            return new ModelTable(new ArrayList<>(models), rows, pairRows, effectiveLr);
+            return new ModelTable(new ArrayList<>(models), rows, pairRows, effectiveLr, optimizer);
         }
     }
 

@@ -31,9 +31,9 @@ class EventLogReplayTest {
         assertThat(s.records()).isEqualTo(2);
         assertThat(s.skippedLines()).isEqualTo(5);
         assertThat(s.firstSkipped()).isEqualTo("run.jsonl:2");
-        assertThat(h.all()).extracting(r -> PageJson.step(r.record())).containsExactly(0L, 25L);
+        assertThat(h.records("step")).extracting(PageJson::step).containsExactly(0L, 25L);
         // NaN in the log is the string "NaN": the page reads it as "not a number", never as a value.
-        assertThat(PageJson.number(PageJson.section(h.all().get(1).record(), "metrics"), "loss")).isNaN();
+        assertThat(PageJson.number(PageJson.section(h.records("step").get(1), "metrics"), "loss")).isNaN();
     }
 
     @Test
@@ -44,9 +44,9 @@ class EventLogReplayTest {
                 + "\"layers\":{\"fc1\":{\"weight_norm\":12.3}},\"charges\":[0.51,-0.02]}\n");
         RunHistory h = RunHistory.replay(100, Long.MAX_VALUE);
         assertThat(EventLogReplay.read(List.of(log), h).records()).isEqualTo(1);
-        ModelTable t = ModelTable.of(List.of(h.all().get(0).record()));
+        ModelTable t = ModelTable.of(List.of(h.records("step").get(0)));
         assertThat(t.layers()).extracting(l -> l.get("name")).containsExactly("fc1");
         assertThat(t.pairs()).isEmpty();
-        assertThat(AlertConditions.evaluate(List.of(h.all().get(0).record()), 1.7329e9, null)).hasSize(AlertConditions.RULES.size());
+        assertThat(AlertConditions.evaluate(List.of(h.records("step").get(0)), 1.7329e9, null)).hasSize(AlertConditions.RULES.size());
     }
 }
