@@ -3,6 +3,7 @@ package dev.noether.core.runtime;
 import dev.noether.core.model.DenseLayer;
 import dev.noether.core.model.LayerSnapshot;
 import dev.noether.core.model.NetworkDescription;
+import dev.noether.core.model.OptimizerSettings;
 import dev.noether.core.model.StepSnapshot;
 import dev.noether.core.model.SymmetryPair;
 
@@ -77,7 +78,7 @@ final class StepDetails {
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("histograms", histograms(report, current, consecutive ? previous : null, charges.get()));
             Map<String, Object> model = new LinkedHashMap<>();
-            model.put("optimizer", current.optimizer().toString());
+            model.put("optimizer", describe(current.optimizer()));
             model.put("layers", layerInfo);
             details.put("model", model);
             return report.withDetails(details);
@@ -127,6 +128,17 @@ final class StepDetails {
             }
         }
         return new LinkedHashMap<>(byLayer);
+    }
+
+    /** "sgd(η=0.05, γ=0.003, γ_b=0.003)": the engines' float settings in their own short spelling, not as doubles. */
+    static String describe(OptimizerSettings o) {
+        String eta = "η=" + shortly(o.learningRate());
+        return o.isPlainSgd() ? "sgd(" + eta + ", γ=" + shortly(o.weightDecay()) + ", γ_b=" + shortly(o.biasDecay()) + ")"
+                : o.name() + "(" + eta + ")";
+    }
+
+    private static String shortly(double v) {
+        return Double.isNaN(v) ? "?" : (double) (float) v == v ? Float.toString((float) v) : Double.toString(v);
     }
 
     private static void put(Map<String, Object> h, String name, Histogram histogram) {

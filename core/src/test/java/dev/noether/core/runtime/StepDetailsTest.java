@@ -71,7 +71,7 @@ class StepDetailsTest {
                 }
                 assertThat(map(histograms.get("fc3"))).doesNotContainKey("neuron.charges");
                 Map<String, Object> model = map(details.get("model"));
-                assertThat(model.get("optimizer")).isEqualTo(net.sgd().toString());
+                assertThat(model.get("optimizer")).isEqualTo("sgd(η=0.05, γ=0.01, γ_b=0.01)");
                 assertThat(map(map(model.get("layers")).get("fc1"))).containsEntry("kind", "dense")
                         .containsEntry("activation", "relu").containsEntry("shape", "9x6").containsEntry("bias", true);
                 assertThat(map(map(model.get("layers")).get("fc3"))).containsEntry("activation", "identity");

@@ -66,8 +66,10 @@ function lineOption(series, opts) {
     grid: { left: 64, right: opts.right || 18, top: 34, bottom: 30 },
     legend: { type: 'scroll', top: 0, textStyle: { fontSize: 11 } },
     tooltip: { trigger: 'axis', confine: true },
+    // every step chart spans the whole run, from its first record (step 0) to the latest, so they line up
     xAxis: opts.time ? { type: 'time', axisLabel: { hideOverlap: true, fontSize: 10 } }
-      : { type: 'value', name: 'step', nameGap: 4, min: 'dataMin', max: 'dataMax', axisLabel: { hideOverlap: true } },
+      : { type: 'value', name: 'step', nameGap: 4, min: state.xMin ?? 'dataMin', max: state.xMax ?? 'dataMax',
+        axisLabel: { hideOverlap: true } },
     yAxis: opts.yAxis || { type: opts.logY ? 'log' : 'value', scale: true, name: opts.yName || '',
       axisLabel: { formatter: v => fmt(v), fontSize: 10 } },
     series: series.map(s => ({
@@ -244,9 +246,13 @@ function renderPhysics() {
   show('c-ranks', lineOption(ranks), points(ranks));
   renderPhases(layers);
   renderAlignments();
-  renderHeatmap();
-  renderPah();
-  renderDistributions();
+  // the detail's charts change only with a new detail (or another layer): drawing them is most of a render
+  if (state.detailDrawn !== state.detailFetches) {
+    renderHeatmap();
+    renderPah();
+    renderDistributions();
+    state.detailDrawn = state.detailFetches;
+  }
 }
 
 /** The detail layer's histograms over time (TensorBoard's distributions): one column per histogram. */
@@ -483,6 +489,9 @@ function render() {
   if (!state.run) return;
   const started = performance.now();
   updateLayerPickers();
+  const steps = view('step');
+  state.xMin = steps.length ? steps[0].step : undefined;
+  state.xMax = steps.length ? steps[steps.length - 1].step : undefined;
   renderHeader();
   renderTraining();
   renderPhysics();
