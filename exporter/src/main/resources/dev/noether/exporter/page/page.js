@@ -18,7 +18,8 @@ const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272
 
 const state = {
   lanes: {}, rev: 0, epoch: -1, lastSeq: 0, run: null, jvm: [], cost: [], detail: null, detailFor: '', detailSeq: -1,
-  detailAt: 0, layerNames: [], selected: null, tablePage: 0, renders: 0, connected: false,
+  detailAt: 0, detailFetches: 0, detailDrawn: -1, layerNames: [], selected: null, tablePage: 0, renders: 0,
+  connected: false,
 };
 window.noetherPage = state; // read by the browser tests
 
@@ -519,7 +520,7 @@ async function refreshDetail() {
   state.detailFor = layer;
   state.detailSeq = seq;
   state.detailAt = Date.now();
-  state.detailFetches = (state.detailFetches || 0) + 1;
+  state.detailFetches++;
 }
 
 async function poll() {
