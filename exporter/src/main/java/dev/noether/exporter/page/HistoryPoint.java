@@ -26,7 +26,8 @@ final class HistoryPoint {
     double stepSum;
     double timeFirst = Double.NaN;
     double timeLast = Double.NaN;
-    double timeSum;
+    /** Σ (t − timeFirst): epoch seconds are ~1.7e9, so a plain sum would lose the bucket's sub-second spread. */
+    double timeOffsetSum;
     int timeCount;
     double[] mean;
     double[] min; // null while count == 1
@@ -46,7 +47,6 @@ final class HistoryPoint {
         if (!Double.isNaN(time)) {
             p.timeFirst = time;
             p.timeLast = time;
-            p.timeSum = time;
             p.timeCount = 1;
         }
         p.mean = values;
@@ -63,7 +63,7 @@ final class HistoryPoint {
     }
 
     double meanTime() {
-        return timeCount == 0 ? Double.NaN : timeSum / timeCount;
+        return timeCount == 0 ? Double.NaN : timeFirst + timeOffsetSum / timeCount;
     }
 
     /** Merges {@code later} (the records right after this point's) into this point, which becomes a bucket. */
@@ -114,7 +114,7 @@ final class HistoryPoint {
                 timeFirst = later.timeFirst;
             }
             timeLast = later.timeLast;
-            timeSum += later.timeSum;
+            timeOffsetSum += later.timeOffsetSum + later.timeCount * (later.timeFirst - timeFirst);
             timeCount += later.timeCount;
         }
     }
@@ -141,7 +141,7 @@ final class HistoryPoint {
         out.stepSum = first.stepSum;
         out.timeFirst = first.timeFirst;
         out.timeLast = first.timeLast;
-        out.timeSum = first.timeSum;
+        out.timeOffsetSum = first.timeOffsetSum;
         out.timeCount = first.timeCount;
         if (first.count > 1) {
             out.mean = first.mean.clone();

@@ -45,8 +45,10 @@ function text(tag, content, cls) {
 function show(id, option, points) {
   const box = el(id);
   box.dataset.points = String(points);
+  // the most points one series draws along its x-axis (a heatmap: its columns), checked against the history's bound
   const series = option && Array.isArray(option.series) ? option.series : [];
-  box.dataset.longestSeries = String(series.reduce((n, s) => Math.max(n, Array.isArray(s.data) ? s.data.length : 0), 0));
+  box.dataset.longestSeries = String(series.reduce((n, s) => Math.max(n, !Array.isArray(s.data) ? 0
+    : s.type === 'heatmap' ? new Set(s.data.map(d => d[0])).size : s.data.length), 0));
   let empty = box.querySelector(':scope > .empty');
   if (points === 0) {
     if (!empty) { empty = text('div', '', 'empty'); box.appendChild(empty); }
@@ -76,7 +78,8 @@ function lineOption(series, opts) {
     series: series.map(s => ({
       name: s.name, type: 'line', showSymbol: s.data.length < 3, symbolSize: 4, data: s.data, yAxisIndex: s.axis || 0,
       sampling: 'lttb', // long runs: draw a shape-preserving subsample, never thousands of segments per pixel
-      lineStyle: { width: 1.5, type: s.dashed ? 'dashed' : 'solid' }, itemStyle: s.color ? { color: s.color } : undefined,
+      lineStyle: { width: s.thin ? 1 : 1.5, type: s.dashed ? 'dashed' : 'solid' }, itemStyle: s.color ? { color: s.color } : undefined,
+      z: s.thin ? 1 : 2,
     })),
   };
 }
@@ -128,6 +131,16 @@ function modelSeries(name, metric) {
     if (v !== null) data.push([r.step, v]);
   }
   return { name, data };
+}
+
+/** The loss's minimum or maximum per point (a full-resolution record: its own value), as a faint line. */
+function envelope(name, which) {
+  const data = [];
+  for (const r of view('step')) {
+    const v = r[which] && r[which].metrics ? num(r[which].metrics.loss) : r.metrics ? num(r.metrics.loss) : null;
+    if (v !== null) data.push([r.step, v]);
+  }
+  return { name, data, color: '#c7d2fe', thin: true };
 }
 
 function speedSeries() {
@@ -195,8 +208,9 @@ el('detailLayer').addEventListener('change', () => { state.detailFor = ''; refre
 
 function renderTraining() {
   const layers = selectedLayers();
-  const loss = [modelSeries('loss', 'loss')];
-  show('c-loss', lineOption(loss), points(loss));
+  // buckets of older steps draw their mean; their minimum and maximum frame it, so spikes stay visible
+  const loss = [modelSeries('loss', 'loss'), envelope('loss min', 'min'), envelope('loss max', 'max')];
+  show('c-loss', lineOption(loss), points(loss.slice(0, 1)));
   const lr = [modelSeries('learning rate', 'learning.rate')];
   show('c-lr', lineOption(lr), points(lr));
   const ratio = seriesOf('layers', layers, 'layer.update.ratio', 'step', v => v > 0 ? Math.log10(v) : null);
@@ -475,8 +489,8 @@ function renderHeader() {
     const merged = lane.records - lane.fullResolution;
     const n = v => Number(v).toLocaleString('en-US');
     el('historyInfo').textContent = `${n(lane.records)} step records` + (merged > 0
-      ? ` from step 0: the latest ${n(lane.fullResolution - 1)} at full resolution, ${n(merged)} older in ${n(lane.buckets)} buckets`
-      : '') + (h.dropped ? `, ${n(h.dropped)} dropped` : '');
+      ? ` from step 0 · the latest ${n(lane.fullResolution - 1)} at full resolution · ${n(merged)} older in ${n(lane.buckets)} buckets`
+      : '') + (h.dropped ? ` · ${n(h.dropped)} dropped` : '');
     const skipped = run.replay ? run.replay.skippedLines : 0;
     el('skippedInfo').hidden = !skipped;
     if (skipped) el('skippedInfo').textContent = `${skipped} bad event-log lines skipped (first: ${run.replay.firstSkipped})`;
