@@ -17,8 +17,8 @@ import java.util.function.Supplier;
 
 /**
  * What the step thread adds to the details of a step report for the event log and the page, on the heavy tier's
- * schedule (every {@code analysisEvery} observed steps and at most once per {@code minAnalysisInterval}), from the
- * arrays the step tier already holds:
+ * schedule (every {@code analysisEvery} observed steps and at most once per {@code minAnalysisInterval}, and per
+ * 50 ms per layer), from the arrays the step tier already holds:
  * <ul>
  * <li>{@code histograms}: per layer, {@link Histogram}s of its weights, of the gradients of the batch-mean loss, of
  * the last update ΔW = W(t) − W(t−1) (when step t−1 was observed with its weights), of the neurons' incoming-weight
@@ -32,6 +32,7 @@ import java.util.function.Supplier;
  * update histogram exists under sampled observation too. Not thread-safe: the step thread calls it.
  */
 final class StepDetails {
+    static final long PER_LAYER_INTERVAL_NANOS = 50_000_000L;
     private final NetworkDescription description;
     private final int every;
     private final long intervalNanos;
@@ -47,7 +48,10 @@ final class StepDetails {
         this.description = description;
         this.errors = errors;
         this.every = config.analysisEvery();
-        this.intervalNanos = config.minAnalysisInterval().toNanos();
+        // a large model's histograms are long: at most one such record per 50 ms per layer keeps the event log
+        // growing by some 25 KB/s at most, whatever the model (a 100-layer model: one every 5 s)
+        this.intervalNanos = Math.max(config.minAnalysisInterval().toNanos(),
+                description.layers().size() * PER_LAYER_INTERVAL_NANOS);
         this.ticker = ticker;
         this.layerInfo = layerInfo(description);
     }

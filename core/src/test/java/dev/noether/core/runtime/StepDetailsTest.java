@@ -38,10 +38,13 @@ class StepDetailsTest {
         List<NoetherReport> reports = new CopyOnWriteArrayList<>();
         NoetherConfig everyStep = NoetherConfig.builder().observeEvery(1).analysisEvery(1)
                 .minAnalysisInterval(Duration.ZERO).build();
-        try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("hist", Activation.RELU)).config(everyStep).build()) {
+        ManualTicker ticker = new ManualTicker();
+        try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("hist", Activation.RELU)).config(everyStep)
+                .ticker(ticker).build()) {
             monitor.addListener(reports::add);
             float[][] before = null;
             for (int t = 0; t < 3; t++) {
+                ticker.advance(Duration.ofSeconds(1)); // past the floor of 50 ms per layer
                 double loss = net.backward(PlainSgdMlp.rows(data[0], 8 * t, 8), PlainSgdMlp.rows(data[1], 8 * t, 8));
                 monitor.onStep(net.snapshot(t, loss, net.sgd()));
                 monitor.awaitSteps(Duration.ofSeconds(10));
@@ -111,6 +114,31 @@ class StepDetailsTest {
         // time floor. 30 is due without 29 and waits; 40 is still alone, but a whole period late: taken without
         // its update. 50 waits for 51; 61 is due and follows 60.
         assertThat(taken).containsExactly(0L, 11L, 40L, 51L, 61L);
+
+        // a model of 100 layers: one histogram record per 5 s at most, however short minAnalysisInterval is
+        NetworkDescription.Builder wide = NetworkDescription.builder("wide");
+        for (int l = 0; l < 100; l++) wide.dense("d" + l, 4, 4, true).activation(Activation.RELU);
+        StepDetails large = new StepDetails(wide.build(), NoetherConfig.builder().analysisEvery(1)
+                .minAnalysisInterval(Duration.ZERO).build(), ticker, e -> { throw new AssertionError(e); });
+        assertThat(large.attach(report(wide.build(), 0, 100), snapshot(0, 100), null, () -> new double[0][])).isNotNull();
+        ticker.advance(Duration.ofSeconds(4));
+        NoetherReport tooSoon = report(wide.build(), 1, 100);
+        assertThat(large.attach(tooSoon, snapshot(1, 100), snapshot(0, 100), () -> new double[0][])).isSameAs(tooSoon);
+        ticker.advance(Duration.ofSeconds(1));
+        NoetherReport due = report(wide.build(), 2, 100);
+        assertThat(large.attach(due, snapshot(2, 100), snapshot(1, 100), () -> new double[0][])).isNotSameAs(due);
+    }
+
+    private static StepSnapshot snapshot(long step, int layers) {
+        StepSnapshot.Builder b = StepSnapshot.builder(step).loss(1);
+        for (int l = 0; l < layers; l++) b.layer(LayerSnapshot.ofWeights(new float[16], new float[4]));
+        return b.build();
+    }
+
+    private static NoetherReport report(NetworkDescription d, long step, int layers) {
+        NoetherReport.Builder b = NoetherReport.builder(NoetherReport.Kind.STEP, d.model(), step, java.time.Instant.EPOCH);
+        for (int l = 0; l < layers; l++) b.put(MetricFamily.LAYER_WEIGHT_NORM, 1.0, "layer", "d" + l);
+        return b.build();
     }
 
     @Test
@@ -154,7 +182,9 @@ class StepDetailsTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Set<MetricKey> reported = new HashSet<>();
         List<NoetherReport> withHistograms = new CopyOnWriteArrayList<>();
-        try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("card", Activation.RELU)).config(everyStep).build()) {
+        ManualTicker ticker = new ManualTicker();
+        try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("card", Activation.RELU)).config(everyStep)
+                .ticker(ticker).build()) {
             new NoetherMetrics(monitor).bindTo(registry);
             monitor.addListener(r -> {
                 reported.addAll(r.values().keySet());
@@ -164,10 +194,11 @@ class StepDetailsTest {
             });
             for (int t = 0; t < 4; t++) {
                 double loss = net.backward(PlainSgdMlp.rows(data[0], 8 * t, 8), PlainSgdMlp.rows(data[1], 8 * t, 8));
+                ticker.advance(Duration.ofSeconds(1));
                 monitor.onStep(net.snapshot(t, loss, net.sgd()));
+                monitor.awaitSteps(Duration.ofSeconds(10));
                 net.update();
             }
-            monitor.awaitSteps(Duration.ofSeconds(10));
             assertThat(withHistograms).hasSize(4);
             long reportSeries = registry.getMeters().stream()
                     .filter(m -> name(m).source() == MetricFamily.Source.REPORT).count();
