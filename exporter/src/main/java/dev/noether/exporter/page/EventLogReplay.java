@@ -1,17 +1,17 @@
 package dev.noether.exporter.page;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,61 +27,49 @@ import java.util.concurrent.Future;
  * batches on every core while the caller's thread stores the parsed records in order.
  */
 public final class EventLogReplay {
-    private static final TypeReference<Map<String, Object>> RECORD = new TypeReference<>() {};
     private static final int BATCH = 512;
 
     private EventLogReplay() {}
 
     /** One batch of lines, parsed: the records in order, and the skipped lines' numbers. */
-    private record Parsed(List<Map<String, Object>> records, List<Integer> skipped, int lines) {}
+    private record Parsed(String file, List<FlatRecord> records, List<Integer> skipped, int lines) {}
 
     /** Reads {@code files} (rotated files oldest first, then the active one) into {@code history}. */
     public static ReplaySource read(List<Path> files, RunHistory history) throws IOException {
         long lines = 0, records = 0, skipped = 0;
         String firstSkipped = null;
         int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-        ExecutorService parsers = Executors.newFixedThreadPool(threads, r -> {
+        ExecutorService parsers = Executors.newFixedThreadPool(threads + 1, r -> {
             Thread t = new Thread(r, "noether-replay-parse");
             t.setDaemon(true);
             return t;
         });
+        // one thread reads the lines and hands batches to the others to parse; this one stores them, in order
+        BlockingQueue<Future<Parsed>> inFlight = new ArrayBlockingQueue<>(2 * threads);
+        Future<?> reading = parsers.submit(() -> {
+            readBatches(files, parsers, inFlight);
+            return null;
+        });
         try {
-            for (Path file : files) {
-                // An InputStreamReader replaces invalid UTF-8 (the line then fails to parse and is counted);
-                // Files.newBufferedReader would throw and lose the rest of the log.
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(file),
-                        StandardCharsets.UTF_8), 1 << 16)) {
-                    ArrayDeque<Future<Parsed>> inFlight = new ArrayDeque<>();
-                    int lineNumber = 0;
-                    boolean more = true;
-                    while (more || !inFlight.isEmpty()) {
-                        while (more && inFlight.size() < 2 * threads) {
-                            List<String> batch = new ArrayList<>(BATCH);
-                            int first = lineNumber + 1;
-                            for (String line; batch.size() < BATCH && (line = in.readLine()) != null; ) {
-                                batch.add(line);
-                            }
-                            lineNumber += batch.size();
-                            more = batch.size() == BATCH;
-                            if (!batch.isEmpty()) inFlight.add(parsers.submit(() -> parse(batch, first)));
-                        }
-                        if (inFlight.isEmpty()) break;
-                        Parsed parsed = inFlight.poll().get();
-                        for (Map<String, Object> record : parsed.records()) history.offer(record);
-                        lines += parsed.lines();
-                        records += parsed.records().size();
-                        skipped += parsed.skipped().size();
-                        if (firstSkipped == null && !parsed.skipped().isEmpty()) {
-                            firstSkipped = file.getFileName() + ":" + parsed.skipped().get(0);
-                        }
-                    }
+            while (true) {
+                Parsed parsed = inFlight.take().get();
+                if (parsed == END) break;
+                for (FlatRecord record : parsed.records()) history.offer(record);
+                lines += parsed.lines();
+                records += parsed.records().size();
+                skipped += parsed.skipped().size();
+                if (firstSkipped == null && !parsed.skipped().isEmpty()) {
+                    firstSkipped = parsed.file() + ":" + parsed.skipped().get(0);
                 }
             }
+            reading.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while reading " + files, e);
         } catch (ExecutionException e) {
-            throw new IOException("cannot parse " + files + ": " + e.getCause(), e.getCause());
+            if (e.getCause() instanceof IOException io) throw io;
+            if (e.getCause() instanceof UncheckedIOException io) throw io.getCause();
+            throw new IOException("cannot read " + files + ": " + e.getCause(), e.getCause());
         } finally {
             parsers.shutdownNow();
         }
@@ -89,8 +77,40 @@ public final class EventLogReplay {
         return new ReplaySource(name, lines, records, skipped, firstSkipped);
     }
 
-    private static Parsed parse(List<String> batch, int firstLine) {
-        List<Map<String, Object>> records = new ArrayList<>(batch.size());
+    private static final Parsed END = new Parsed("", List.of(), List.of(), 0);
+
+    /** Reads every file in batches of lines, queues their parsing in order, and ends with {@link #END}. */
+    private static void readBatches(List<Path> files, ExecutorService parsers, BlockingQueue<Future<Parsed>> inFlight)
+            throws IOException, InterruptedException {
+        try {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                // An InputStreamReader replaces invalid UTF-8 (the line then fails to parse and is counted);
+                // Files.newBufferedReader would throw and lose the rest of the log.
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(file),
+                        StandardCharsets.UTF_8), 1 << 16)) {
+                    int lineNumber = 0;
+                    while (true) {
+                        List<String> batch = new ArrayList<>(BATCH);
+                        int first = lineNumber + 1;
+                        for (String line; batch.size() < BATCH && (line = in.readLine()) != null; ) {
+                            batch.add(line);
+                        }
+                        lineNumber += batch.size();
+                        if (!batch.isEmpty()) inFlight.put(parsers.submit(() -> parse(name, batch, first)));
+                        if (batch.size() < BATCH) break;
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            inFlight.put(CompletableFuture.failedFuture(e)); // the storing thread rethrows it
+            return;
+        }
+        inFlight.put(CompletableFuture.completedFuture(END));
+    }
+
+    private static Parsed parse(String file, List<String> batch, int firstLine) {
+        List<FlatRecord> records = new ArrayList<>(batch.size());
         List<Integer> skipped = new ArrayList<>();
         int lines = 0;
         for (int i = 0; i < batch.size(); i++) {
@@ -98,13 +118,11 @@ public final class EventLogReplay {
             if (line.isBlank()) continue;
             lines++;
             try {
-                Map<String, Object> record = PageJson.MAPPER.readValue(line, RECORD);
-                if (record == null) throw new JsonProcessingException("null") { };
-                records.add(record);
-            } catch (JsonProcessingException e) {
+                records.add(FlatRecord.parse(line));
+            } catch (IOException e) { // JSON errors, and JSON values that are not objects
                 skipped.add(firstLine + i);
             }
         }
-        return new Parsed(records, skipped, lines);
+        return new Parsed(file, records, skipped, lines);
     }
 }

@@ -34,30 +34,40 @@ record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Ma
         private String optimizer;
 
         void add(Map<String, Object> r) {
-            if (r.get("model") instanceof String m) models.add(m);
-            boolean analysis = "analysis".equals(r.get("type"));
-            for (Map.Entry<String, Object> e : PageJson.section(r, "layers").entrySet()) {
-                if (!(e.getValue() instanceof Map<?, ?> values)) continue;
-                Map<String, Object> row = row(e.getKey());
-                for (Map.Entry<?, ?> v : values.entrySet()) {
-                    String key = String.valueOf(v.getKey());
-                    if (key.equals("layer.neurons") && v.getValue() instanceof Number n) row.put("neurons", n.longValue());
-                    else if (key.equals("layer.inputs") && v.getValue() instanceof Number n) row.put("inputs", n.longValue());
+            add(RecordValues.of(r));
+        }
+
+        void add(RecordValues r) {
+            boolean analysis = "analysis".equals(r.type());
+            r.forEachValue(new RecordValues.Visitor() {
+                @Override
+                public void number(String section, String name, String key, double value) {
+                    if (!"layers".equals(section) || key == null) return;
+                    if (key.equals("layer.neurons")) row(name).putIfAbsent("neurons", (long) value);
+                    else if (key.equals("layer.inputs")) row(name).putIfAbsent("inputs", (long) value);
                     else if (key.equals("layer.effective.learning.rate")) effectiveLr = true;
-                    else if (v.getValue() instanceof String s && !key.equals("crh.phase")) row.put(key.replace("layer.", ""), s);
-                    else if (v.getValue() instanceof List<?> dims && key.endsWith("shape")) row.put("shape", join(dims));
                 }
-                if (analysis) row.put("probed", true);
-            }
-            for (Map.Entry<String, Object> e : PageJson.section(r, "pairs").entrySet()) {
-                if (!(e.getValue() instanceof Map<?, ?> values)) continue;
-                Map<String, Object> row = pairs.computeIfAbsent(e.getKey(), k -> {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("name", k);
-                    return m;
-                });
-                if (values.get("symmetry") instanceof String s) row.put("symmetry", s);
-            }
+
+                @Override
+                public void other(String section, String name, String key, Object value) {
+                    if (name == null) {
+                        if (section.equals("model") && value instanceof String m) models.add(m);
+                    } else if (section.equals("layers")) {
+                        Map<String, Object> row = row(name);
+                        if (analysis && value == RecordValues.NODE) row.put("probed", true);
+                        if (key == null) return;
+                        if (value instanceof String s && !key.equals("crh.phase")) row.put(key.replace("layer.", ""), s);
+                        else if (value instanceof List<?> dims && key.endsWith("shape")) row.put("shape", join(dims));
+                    } else if (section.equals("pairs")) {
+                        Map<String, Object> row = pairs.computeIfAbsent(name, k -> {
+                            Map<String, Object> m = new LinkedHashMap<>();
+                            m.put("name", k);
+                            return m;
+                        });
+                        if ("symmetry".equals(key) && value instanceof String s) row.put("symmetry", s);
+                    }
+                }
+            });
         }
 
         /**

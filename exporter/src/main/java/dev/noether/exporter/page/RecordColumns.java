@@ -35,64 +35,55 @@ final class RecordColumns {
     }
 
     /** Walks the record's scalars, adding columns for new paths, and hands each to {@code sink}. */
-    void read(Map<String, Object> record, Sink sink) {
-        for (Map.Entry<String, Object> e : record.entrySet()) {
-            String key = e.getKey();
-            if (key.equals("type") || key.equals("step") || key.equals("time") || key.equals("seq") || key.equals("details")) {
-                continue;
+    void read(RecordValues record, Sink sink) {
+        record.forEachValue(new RecordValues.Visitor() {
+            @Override
+            public void number(String k1, String k2, String k3, double value) {
+                Leaf leaf = leaf(k1, k2, k3, true);
+                if (leaf != null && Double.isFinite(value)) sink.number(leaf.column(), value);
             }
-            read(tree, key, e.getValue(), 1, sink);
-        }
+
+            @Override
+            public void other(String k1, String k2, String k3, Object value) {
+                if (!(value instanceof String s)) return; // lists and layer markers are not columns
+                // the event log's spelling of non-finite numbers; the reports never carry them (absent: unmeasured)
+                if (s.equals("NaN") || s.equals("Infinity") || s.equals("-Infinity")) return;
+                Leaf leaf = leaf(k1, k2, k3, false);
+                if (leaf != null) sink.string(leaf.column(), s.intern()); // few distinct strings: share them
+            }
+        });
     }
 
-    @SuppressWarnings("unchecked")
-    private void read(Map<String, Object> node, String key, Object value, int depth, Sink sink) {
-        if (value instanceof Map<?, ?> map) {
-            if (depth == 3) {
-                return;
+    /** The leaf at the path, added when new; null when the path holds a map or the other kind of scalar. */
+    private Leaf leaf(String k1, String k2, String k3, boolean number) {
+        Map<String, Object> node = tree;
+        String key = k1;
+        if (k2 != null) {
+            node = child(node, k1);
+            key = k2;
+            if (node != null && k3 != null) {
+                node = child(node, k2);
+                key = k3;
             }
-            Object child = node.get(key);
-            if (child == null) {
-                child = new LinkedHashMap<String, Object>();
-                node.put(key, child);
-            }
-            if (!(child instanceof Map<?, ?>)) {
-                return; // a scalar elsewhere under this path: keep the first shape
-            }
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                read((Map<String, Object>) child, String.valueOf(e.getKey()), e.getValue(), depth + 1, sink);
-            }
-            return;
-        }
-        double number;
-        String string = null;
-        if (value instanceof Number n) {
-            number = n.doubleValue();
-        } else if (value instanceof String s) {
-            // the event log's spelling of non-finite numbers; the reports never carry them (absent means unmeasured)
-            if (s.equals("NaN") || s.equals("Infinity") || s.equals("-Infinity")) {
-                return;
-            }
-            number = Double.NaN;
-            string = s;
-        } else {
-            return; // booleans, lists, null
+            if (node == null) return null;
         }
         Object leaf = node.get(key);
         if (leaf == null) {
-            leaf = string == null ? new Leaf(true, numbers++) : new Leaf(false, strings++);
+            leaf = number ? new Leaf(true, numbers++) : new Leaf(false, strings++);
             node.put(key, leaf);
         }
-        if (!(leaf instanceof Leaf l) || l.number() != (string == null)) {
-            return; // the path holds a map, or the other kind of scalar
+        return leaf instanceof Leaf l && l.number() == number ? l : null;
+    }
+
+    /** The map under {@code key}, added when new; null when a scalar holds the key (the first shape stays). */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> child(Map<String, Object> node, String key) {
+        Object child = node.get(key);
+        if (child == null) {
+            child = new LinkedHashMap<String, Object>();
+            node.put(key, child);
         }
-        if (l.number()) {
-            if (Double.isFinite(number)) {
-                sink.number(l.column(), number);
-            }
-        } else {
-            sink.string(l.column(), string.intern()); // few distinct strings (phases, symmetries, names): share them
-        }
+        return child instanceof Map<?, ?> ? (Map<String, Object>) child : null;
     }
 
     /** The nested maps of one stored point's values: numbers from {@code values} (NaN: absent), strings from {@code text}. */

@@ -220,7 +220,7 @@ final class RecordLane {
     }
 
     /** A new full-resolution point of {@code record}'s values, its columns added to this lane's. */
-    HistoryPoint pointOf(long seq, Map<String, Object> record) {
+    HistoryPoint pointOf(long seq, RecordValues record) {
         double[][] values = {new double[Math.max(8, columns.numberColumns())]};
         String[][] text = {null};
         Arrays.fill(values[0], Double.NaN);
@@ -245,6 +245,6 @@ final class RecordLane {
             }
         });
         double[] v = values[0].length == columns.numberColumns() ? values[0] : Arrays.copyOf(values[0], columns.numberColumns());
-        return HistoryPoint.record(seq, PageJson.step(record), PageJson.time(record), v, text[0]);
+        return HistoryPoint.record(seq, record.step(), record.time(), v, text[0]);
     }
 }

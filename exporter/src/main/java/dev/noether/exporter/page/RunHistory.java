@@ -31,8 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Memory bound.</b> What the history holds is counted in bytes as the JVM lays it out (points, their
  * arrays, the kept details as JSON, the histograms) and stays within {@code maxBytes}: the histograms within a
  * quarter of it, the rest within three quarters. A model so large that this is exceeded first keeps fewer
- * records at full resolution, then fewer buckets, down to 16 of each per kind; only a record larger than
- * {@code maxBytes / 100} can take the history above its bound (to 33 points per kind).
+ * records at full resolution, then fewer buckets, down to 16 of each per kind; only records larger than about
+ * {@code maxBytes / 200} each can take the history above its bound (to those 33 points per kind).
  *
  * <p>{@link #offer(Map)} never blocks: it puts the record in a queue of {@value #INTAKE} and returns (a full queue
  * drops the record and counts it). One daemon thread stores the records.
@@ -317,16 +317,24 @@ public final class RunHistory implements AutoCloseable {
         }
     }
 
-    private synchronized void store(Map<String, Object> record) {
+    /** Stores a record parsed from an event-log line (replay), on the caller's thread. */
+    void offer(FlatRecord record) {
+        store(record);
+    }
+
+    private void store(Map<String, Object> record) {
+        store(RecordValues.of(record));
+    }
+
+    private synchronized void store(RecordValues record) {
         try {
-            String type = record.get("type") instanceof String t ? t : "record";
-            RecordLane lane = lanes.computeIfAbsent(type, t -> new RecordLane(t, maxRecords, maxBuckets));
+            RecordLane lane = lanes.computeIfAbsent(record.type(), t -> new RecordLane(t, maxRecords, maxBuckets));
             long seq = nextSeq++;
             lane.add(lane.pointOf(seq, record), () -> ++revision);
             model.add(record);
             accepted++;
-            if (record.get("details") instanceof Map<?, ?> details) {
-                keepDetails(PageJson.step(record), details);
+            if (record.details() != null) {
+                keepDetails(record.step(), record.details());
             }
             while (pointBytes() + detailBytes > recordBytes && shrinkLargestLane()) {
                 // one lane holds less now; check again

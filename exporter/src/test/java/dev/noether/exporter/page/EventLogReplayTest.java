@@ -36,6 +36,33 @@ class EventLogReplayTest {
         assertThat(PageJson.number(PageJson.section(h.records("step").get(1), "metrics"), "loss")).isNaN();
     }
 
+    /** A replayed line, parsed flat, is stored exactly as the same record handed over as a map (a live report). */
+    @Test
+    void aLineParsedFlatIsStoredAsTheSameRecordAsAMap(@TempDir Path dir) throws Exception {
+        List<String> lines = List.of(
+                "{\"type\":\"step\",\"model\":\"m\",\"step\":0,\"time\":1.5,\"worker\":\"w1\",\"metrics\":{\"loss\":2.5,\"learning.rate\":0.1},"
+                        + "\"layers\":{\"fc1\":{\"layer.neurons\":4.0,\"layer.inputs\":3,\"layer.weight.norm\":1.25,\"kind\":\"dense\",\"ok\":true,"
+                        + "\"shape\":[4,3],\"deep\":{\"x\":1}},\"empty\":{}},\"pairs\":{\"fc1:fc2\":{\"symmetry\":\"rescaling\",\"charge\":\"NaN\"}},"
+                        + "\"seq\":99,\"details\":{\"model\":{\"optimizer\":\"sgd(η=0.1)\"}}}",
+                "{\"type\":\"analysis\",\"model\":\"m\",\"step\":0,\"time\":2.0,\"layers\":{\"fc1\":{\"crh.phase\":\"5\",\"neurons.dead\":1}}}",
+                "{\"type\":\"step\",\"model\":\"m\",\"step\":1,\"time\":3.0,\"metrics\":{\"loss\":1.5},\"layers\":{\"fc1\":{\"layer.weight.norm\":1.5}}}");
+        Path log = dir.resolve("same.jsonl");
+        Files.write(log, lines);
+        RunHistory flat = RunHistory.replay(100, Long.MAX_VALUE);
+        EventLogReplay.read(List.of(log), flat);
+        RunHistory maps = RunHistory.replay(100, Long.MAX_VALUE);
+        for (String line : lines) {
+            maps.offer(PageJson.MAPPER.readValue(line, new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() {}));
+        }
+        for (String type : List.of("step", "analysis")) {
+            assertThat(flat.records(type)).as(type).isEqualTo(maps.records(type)).isNotEmpty();
+        }
+        assertThat(flat.records("step").get(0)).containsEntry("worker", "w1").doesNotContainKey("details");
+        assertThat(flat.modelTable()).isEqualTo(maps.modelTable());
+        assertThat(flat.modelTable().layers()).extracting(l -> l.get("name")).containsExactly("fc1", "empty");
+        assertThat(flat.modelTable().optimizer()).isEqualTo("sgd(η=0.1)");
+    }
+
     @Test
     void anOlderVersionsRecordsWithoutSectionsStillLoad(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("old.jsonl");
