@@ -297,8 +297,10 @@ public final class NoetherExporter implements AutoCloseable {
         }
 
         /**
-         * Bounds of the training page's in-memory history (defaults: {@value RunHistory#DEFAULT_MAX_RECORDS}
-         * records, 32 MiB of JSON); the oldest records go first.
+         * Bounds of the training page's in-memory history, which covers the whole run: the latest {@code maxRecords}
+         * records of each kind at full resolution (default {@value RunHistory#DEFAULT_MAX_RECORDS}), the first record
+         * and at most {@code maxRecords / 2} buckets (mean, min, max) of the ones in between; everything it holds
+         * within {@code maxBytes} (default 32 MiB), a large model keeping fewer points (see {@link RunHistory}).
          */
         public Builder pageHistory(int maxRecords, long maxBytes) {
             if (maxRecords < 1 || maxBytes < 1) {
