@@ -14,6 +14,7 @@ module dev.noether.core {
     exports dev.noether.core.catalogue;
     exports dev.noether.core.micrometer;
     exports dev.noether.core.spi;
+    exports dev.noether.core.worker;
     // for LinearAlgebra.Backend, a NoetherConfig setting
     exports dev.noether.core.linalg;
 }

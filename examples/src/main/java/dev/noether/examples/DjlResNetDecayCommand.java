@@ -104,7 +104,7 @@ final class DjlResNetDecayCommand implements Callable<Integer> {
                 .registry(new SimpleMeterRegistry())
                 .modelName(name)
                 .config(NoetherConfig.builder().analysisEvery(every).minAnalysisInterval(Duration.ZERO)
-                        .maxAnalysisShare(1).build())
+                        .maxAnalysisShare(1).overheadBudget(1).build())
                 .addListener(report -> log.append(report.toRecord()))
                 .build();
         Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed((float) lr))

@@ -18,6 +18,8 @@ public final class LayerMoments {
     public final double weightSquared;
     /** ‖W(t) − W(t−1)‖², NaN without a previous step. */
     public final double deltaSquared;
+    /** ‖ĝ_W‖², the squared norm of the weight matrix's gradient of the batch-mean loss; NaN without gradients. */
+    public final double weightGradientSquared;
     public final boolean finite;
     public final boolean hasGradients;
 
@@ -48,10 +50,12 @@ public final class LayerMoments {
         colDot = needCols && grads ? new double[cols] : null;
         weightSquared = 0;
         deltaSquared = Double.NaN;
+        weightGradientSquared = Double.NaN;
         finite = true;
     }
 
-    private LayerMoments(LayerMoments sums, double weightSquared, double deltaSquared, boolean finite) {
+    private LayerMoments(LayerMoments sums, double weightSquared, double deltaSquared, double weightGradientSquared,
+                         boolean finite) {
         this.rows = sums.rows;
         this.cols = sums.cols;
         this.hasGradients = sums.hasGradients;
@@ -66,6 +70,7 @@ public final class LayerMoments {
         this.colDot = sums.colDot;
         this.weightSquared = weightSquared;
         this.deltaSquared = deltaSquared;
+        this.weightGradientSquared = weightGradientSquared;
         this.finite = finite;
     }
 
@@ -101,6 +106,7 @@ public final class LayerMoments {
             scale(t.colGradSq, scale * scale);
             scale(t.colDot, scale);
         }
+        double weightGradTotal = gradTotal; // the weight matrix's part, before the bias adds its own
         double biasTotal = 0;
         float[] b = s.bias();
         if (b != null) {
@@ -123,7 +129,8 @@ public final class LayerMoments {
         }
         boolean finite = Double.isFinite(total) && Double.isFinite(biasTotal) && Double.isFinite(gradTotal)
                 && (previousW == null || Double.isFinite(delta));
-        return new LayerMoments(t, total, previousW == null ? Double.NaN : delta, finite);
+        return new LayerMoments(t, total, previousW == null ? Double.NaN : delta, grads ? weightGradTotal : Double.NaN,
+                finite);
     }
 
     /** Multiplies {@code a} (null: nothing) by {@code factor} in place. */
@@ -154,6 +161,7 @@ public final class LayerMoments {
                 gradTotal += r.rowGradSq()[i];
             }
         }
+        double weightGradTotal = gradTotal;
         double biasTotal = 0;
         if (r.hasBias()) {
             for (int i = 0; i < m; i++) {
@@ -166,13 +174,14 @@ public final class LayerMoments {
         double delta = withDelta ? r.deltaSquared() : Double.NaN;
         boolean finite = Double.isFinite(total) && Double.isFinite(biasTotal) && Double.isFinite(gradTotal)
                 && (!withDelta || Double.isFinite(delta));
-        return new LayerMoments(t, total, delta, finite,
+        return new LayerMoments(t, total, delta, grads ? weightGradTotal : Double.NaN, finite,
                 needRows ? r.rowSq() : null, needRows ? r.rowGradSq() : null, needRows ? r.rowDot() : null,
                 needRows ? r.biasSq() : null, needRows ? r.biasGradSq() : null, needRows ? r.biasDot() : null,
                 needCols ? r.colSq() : null, needCols ? r.colGradSq() : null, needCols ? r.colDot() : null);
     }
 
-    private LayerMoments(LayerMoments shape, double weightSquared, double deltaSquared, boolean finite,
+    private LayerMoments(LayerMoments shape, double weightSquared, double deltaSquared, double weightGradientSquared,
+                         boolean finite,
                          double[] rowSq, double[] rowGradSq, double[] rowDot,
                          double[] biasSq, double[] biasGradSq, double[] biasDot,
                          double[] colSq, double[] colGradSq, double[] colDot) {
@@ -190,6 +199,7 @@ public final class LayerMoments {
         this.colDot = colDot;
         this.weightSquared = weightSquared;
         this.deltaSquared = deltaSquared;
+        this.weightGradientSquared = weightGradientSquared;
         this.finite = finite;
     }
 }

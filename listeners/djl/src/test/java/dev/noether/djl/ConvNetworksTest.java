@@ -33,7 +33,7 @@ class ConvNetworksTest {
     private static NoetherTrainingListener listener(List<NoetherReport> steps, int analysisEvery) {
         return NoetherTrainingListener.builder().registry(new SimpleMeterRegistry())
                 .config(NoetherConfig.builder().observeEvery(1).analysisEvery(analysisEvery)
-                        .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build())
+                        .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build())
                 .addListener(r -> {
                     if (r.kind() == NoetherReport.Kind.STEP) {
                         steps.add(r);
