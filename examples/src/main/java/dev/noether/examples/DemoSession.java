@@ -37,6 +37,9 @@ final class DemoSession implements AutoCloseable {
         if (options.events != null) {
             b.eventLog(options.events);
         }
+        if (options.run != null) b.run(options.run);
+        if (options.worker != null) b.worker(options.worker);
+        if (options.targets != null) b.targets(options.targets);
         this.exporter = b.start();
         out.println("Noether page at " + exporter.pageUrl());
         out.println("Noether metrics at " + exporter.url().resolve("/metrics")
@@ -93,7 +96,7 @@ final class DemoSession implements AutoCloseable {
         String firstHiddenLayer = firstDead == null ? "-" : firstDead.getId().getTag("layer");
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         return String.format(Locale.ROOT, "step %s  loss %s  charge.drift %s  residual %s  dead %s/%s  distinct %s  "
-                        + "phase %s  analyses %s (skipped %s)  %.0f steps/s  %.0f s",
+                        + "phase %s  analyses %s (skipped %s)  observed %s cost %s  %.0f steps/s  %.0f s",
                 options.steps == 0 ? String.valueOf(step + 1) : (step + 1) + "/" + options.steps,
                 fmt(value(r.find("noether.loss"))),
                 fmt(max(r.find("noether.charge.drift"))),
@@ -105,6 +108,8 @@ final class DemoSession implements AutoCloseable {
                 whole(count(r.find("noether.analysis").tag("tier", "heavy"))),
                 whole(r.find("noether.analysis.skipped").functionCounters().stream()
                         .mapToDouble(c -> c.count()).sum()),
+                percent(value(r.find("noether.monitor.observed.fraction"))),
+                percent(value(r.find("noether.monitor.overhead"))),
                 (step + 1) / Math.max(seconds, 1e-9), seconds);
     }
 
@@ -176,6 +181,10 @@ final class DemoSession implements AutoCloseable {
 
     private static String fmt(double v) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.3g", v);
+    }
+
+    private static String percent(double share) {
+        return Double.isNaN(share) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * share);
     }
 
     private static String whole(double v) {

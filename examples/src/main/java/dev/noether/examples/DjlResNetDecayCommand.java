@@ -105,7 +105,7 @@ final class DjlResNetDecayCommand implements Callable<Integer> {
                 .modelName(name)
                 // the demo is what the probe sees: its whole pass each time, not a budgeted share of training
                 .config(NoetherConfig.builder().analysisEvery(every).minAnalysisInterval(Duration.ZERO)
-                        .maxAnalysisShare(1).maxProbeTime(Duration.ofSeconds(60)).build())
+                        .maxAnalysisShare(1).overheadBudget(1).maxProbeTime(Duration.ofSeconds(60)).build())
                 .addListener(report -> log.append(report.toRecord()))
                 .build();
         Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed((float) lr))

@@ -34,7 +34,7 @@ final class ExpositionRuns {
 
     static NoetherConfig config() {
         return NoetherConfig.builder().observeEvery(1).analysisEvery(20).minAnalysisInterval(Duration.ZERO)
-                .maxAnalysisShare(1).build();
+                .maxAnalysisShare(1).overheadBudget(1).build();
     }
 
     static TrainingOptions options() {

@@ -31,7 +31,7 @@ final class DeepModel {
             b.dense("fc" + l, width, width, true).activation(Activation.RELU);
         }
         monitor = NoetherMonitor.builder(b.build()).config(NoetherConfig.builder().observeEvery(1).analysisEvery(1)
-                .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
+                .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build()).build();
     }
 
     /** Observes step {@code t} (random weights and gradients, plain SGD) and waits until its report is out. */

@@ -15,15 +15,20 @@ import java.util.List;
  */
 public enum MetricFamily {
     // the monitor's own counts and timings
-    STEPS("steps", Type.COUNTER, Source.MONITOR, "", "Training steps observed by Noether"),
+    STEPS("steps", Type.COUNTER, Source.MONITOR, "", "Training steps seen by Noether, observed or not"),
+    STEPS_OBSERVED("steps.observed", Type.COUNTER, Source.MONITOR, "",
+            "Training steps the step tier observed: runs of consecutive steps as often as the overhead budget "
+                    + "allows, or the fixed observeEvery stride"),
     STEPS_DROPPED("steps.dropped", Type.COUNTER, Source.MONITOR, "",
             "Steps the every-step tier did not observe because its thread stayed busy for a second (a blocking "
                     + "report listener); each restarts the charge continuity of every pair"),
     ANALYSIS_SKIPPED("analysis.skipped", Type.COUNTER, Source.MONITOR, "reason",
-            "Heavy analyses skipped: the analysis thread was busy, the time floor had not passed, "
-                    + "or the final analysis at training end ran past its time bound; and probe passes left out "
-                    + "for their cost (probe_cost: the analysis read the weights alone) or parts of them (probe_part: "
-                    + "a node the probe could not run or pass a gradient through, named in the log and event log)"),
+            "Heavy analyses skipped: the analysis thread was busy (busy), the time floor or the analysis thread's "
+                    + "share ceiling had not passed (rate_limited), the analyses' half of the overhead budget was in "
+                    + "debt (budget), or the final analysis at training end ran past its time bound (timeout); and "
+                    + "probe passes left out for their cost (probe_cost: the analysis read the weights alone) or parts "
+                    + "of them (probe_part: a node the probe could not run or pass a gradient through, named in the "
+                    + "log and event log)"),
     NONFINITE("nonfinite", Type.COUNTER, Source.MONITOR, "layer",
             "Steps or analyses where the layer had NaN or infinite values and was skipped"),
     // the same help text as the exporter's counters of this name: Prometheus keeps one per name
@@ -49,7 +54,19 @@ public enum MetricFamily {
                     + "conserved by gradient flow in bias-free homogeneous chains, driven to 0 by SGD noise "
                     + "(present with at least 2 intermediate layers)"),
     MONITOR_OVERHEAD("monitor.overhead", Type.GAUGE, Source.MONITOR, "",
-            "Share (0-1) of the training thread's wall time spent inside Noether's every-step work and probes"),
+            "Noether's measured cost as a share (0-1) of training wall time over the last 5-10 s: its time on the "
+                    + "training thread (step copies, probes) plus what its own threads (step sums, heavy analysis) "
+                    + "took from training, monitor.interference times their busy time; the overhead budget keeps it "
+                    + "at or below monitor.overhead.budget"),
+    MONITOR_OVERHEAD_BUDGET("monitor.overhead.budget", Type.GAUGE, Source.MONITOR, "",
+            "The overhead budget: the largest share (0-1) of training wall time Noether may cost (overheadBudget, "
+                    + "default 0.02)"),
+    MONITOR_OBSERVED_FRACTION("monitor.observed.fraction", Type.GAUGE, Source.MONITOR, "",
+            "Share (0-1) of the training steps the step tier observed over the last 5-10 s"),
+    MONITOR_INTERFERENCE("monitor.interference", Type.GAUGE, Source.MONITOR, "",
+            "Training time lost per second of Noether's background work (step sums, heavy analysis), measured by "
+                    + "comparing step times while its threads work and while they are idle: about 0 with a spare "
+                    + "core, about 1 without; 1 until measured"),
 
     // pair (tags pair, symmetry)
     CHARGE("charge", Type.GAUGE, Source.REPORT, "pair symmetry", "Noether charge Q = ||W_l||^2 + ||b_l||^2 - ||W_l+1||^2 of the pair (rotation pairs: "
@@ -71,6 +88,10 @@ public enum MetricFamily {
     // layer (tag layer)
     LAYER_WEIGHT_NORM("layer.weight.norm", Type.GAUGE, Source.REPORT, "layer", "Frobenius norm of the layer's weight matrix"),
     LAYER_UPDATE_RATIO("layer.update.ratio", Type.GAUGE, Source.REPORT, "layer", "||W(t) - W(t-1)||_F / ||W(t)||_F for the last step"),
+    LAYER_GRADIENT_NORM("layer.gradient.norm", Type.GAUGE, Source.REPORT, "layer",
+            "Frobenius norm ||g_W||_F of the gradient of the batch-mean loss with respect to the layer's weight matrix "
+                    + "(bias excluded, before any weight-decay term) at the last observed step; absent when the "
+                    + "adapter hands no gradients"),
     LAYER_EFFECTIVE_LEARNING_RATE("layer.effective.learning.rate", Type.GAUGE, Source.REPORT, "layer",
             "eta / ||W||_F^2 of a scale-invariant layer (one followed by a normalization)"),
     LAYER_NEURONS("layer.neurons", Type.GAUGE, Source.REPORT, "layer", "Number of output neurons m of the layer (output channels of a convolution)"),

@@ -112,6 +112,7 @@ public final class NoetherMetrics implements MeterBinder, AutoCloseable {
         String name = family.meterName();
         switch (family) {
             case STEPS -> counter(name, family, NoetherMonitor::steps).tags(tags).register(registry);
+            case STEPS_OBSERVED -> counter(name, family, NoetherMonitor::observedSteps).tags(tags).register(registry);
             case STEPS_DROPPED -> counter(name, family, NoetherMonitor::droppedSteps).tags(tags).register(registry);
             case ANALYSIS_SKIPPED -> {
                 for (SkipReason reason : SkipReason.values()) {
@@ -138,8 +139,10 @@ public final class NoetherMetrics implements MeterBinder, AutoCloseable {
             }
             case LAST_STEP_TIMESTAMP -> Gauge.builder(name, monitor, NoetherMonitor::lastStepEpochSeconds)
                     .tags(tags).description(family.description()).baseUnit(family.baseUnit()).register(registry);
-            case MONITOR_OVERHEAD -> Gauge.builder(name, monitor, NoetherMonitor::overhead)
-                    .tags(tags).description(family.description()).register(registry);
+            case MONITOR_OVERHEAD -> gauge(name, family, NoetherMonitor::overhead).register(registry);
+            case MONITOR_OVERHEAD_BUDGET -> gauge(name, family, m -> m.config().overheadBudget()).register(registry);
+            case MONITOR_OBSERVED_FRACTION -> gauge(name, family, NoetherMonitor::observedFraction).register(registry);
+            case MONITOR_INTERFERENCE -> gauge(name, family, NoetherMonitor::interference).register(registry);
             case INFO -> { } // at the first step report, when the optimizer is known
             case LAYER_INFO -> {
                 for (DenseLayer layer : monitor.description().layers()) {
@@ -150,6 +153,11 @@ public final class NoetherMetrics implements MeterBinder, AutoCloseable {
             }
             default -> throw new IllegalStateException("no binding for " + family);
         }
+    }
+
+    private Gauge.Builder<NoetherMonitor> gauge(String name, MetricFamily family,
+                                                java.util.function.ToDoubleFunction<NoetherMonitor> value) {
+        return Gauge.builder(name, monitor, value).tags(tags).description(family.description());
     }
 
     private FunctionCounter.Builder<NoetherMonitor> counter(String name, MetricFamily family,

@@ -9,17 +9,22 @@ import java.util.Map;
  * with zero when nothing happened.
  *
  * @param steps                 training steps seen, observed or not
+ * @param observedSteps         steps the step tier observed
  * @param analyses              heavy analyses handed to the background thread
  * @param skipped               due analyses skipped, by reason
  * @param errors                failures inside Noether, by stage
  * @param nonFinite             non-finite skips by dense layer, in description order
  * @param tierTimes             the time each tier has taken
- * @param overhead              share (0–1) of the training thread's wall time spent in the monitor over about
- *                              the last ten seconds; NaN until the first second has passed
+ * @param overhead              the monitor's measured cost as a share (0–1) of training wall time over the last
+ *                              five to ten seconds (training-thread time plus interference times background
+ *                              busy time); NaN until the first second has passed
+ * @param observedFraction      share of the steps observed over the same window; NaN before the first step
+ * @param interference          κ, training time lost per second of the monitor's background work (1 until measured)
  * @param lastStepEpochSeconds  wall-clock time of the last step in Unix epoch seconds, NaN before the first
  */
-public record MonitorStats(long steps, long analyses, Map<SkipReason, Long> skipped, Map<Stage, Long> errors,
-                           List<Long> nonFinite, Map<Tier, TierTime> tierTimes, double overhead,
+public record MonitorStats(long steps, long observedSteps, long analyses, Map<SkipReason, Long> skipped,
+                           Map<Stage, Long> errors, List<Long> nonFinite, Map<Tier, TierTime> tierTimes,
+                           double overhead, double observedFraction, double interference,
                            double lastStepEpochSeconds) {
     public MonitorStats {
         skipped = Map.copyOf(skipped);

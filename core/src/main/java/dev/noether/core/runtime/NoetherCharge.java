@@ -97,7 +97,8 @@ final class NoetherCharge {
         if (windowStart == Long.MIN_VALUE) {
             windowStart = step;
         }
-        if (step - windowStart + 1 >= window) {
+        // a window closes after analysisEvery steps once it holds a rate: on sampled runs it spans several runs
+        if (step - windowStart + 1 >= window && current.rates > 0) {
             completed = current.copy();
             current.clear();
             windowStart = step + 1;

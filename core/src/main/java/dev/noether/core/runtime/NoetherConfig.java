@@ -35,8 +35,12 @@ import java.util.stream.Collectors;
  * {@code observe} (observeEvery), {@code interval} (minAnalysisInterval), {@code share} (maxAnalysisShare).
  */
 public final class NoetherConfig {
+    /** {@link #observeEvery()} when the overhead budget, not a fixed stride, schedules the step tier. */
+    public static final int AUTO = 0;
+
     private final int analysisEvery;
     private final int observeEvery;
+    private final double overheadBudget;
     private final Duration minAnalysisInterval;
     private final double maxAnalysisShare;
     private final Duration maxProbeTime;
@@ -54,6 +58,7 @@ public final class NoetherConfig {
     private NoetherConfig(Builder b) {
         this.analysisEvery = b.analysisEvery;
         this.observeEvery = b.observeEvery;
+        this.overheadBudget = b.overheadBudget;
         this.minAnalysisInterval = b.minAnalysisInterval;
         this.maxAnalysisShare = b.maxAnalysisShare;
         this.maxProbeTime = b.maxProbeTime;
@@ -83,6 +88,7 @@ public final class NoetherConfig {
         Builder b = new Builder();
         b.analysisEvery = analysisEvery;
         b.observeEvery = observeEvery;
+        b.overheadBudget = overheadBudget;
         b.minAnalysisInterval = minAnalysisInterval;
         b.maxAnalysisShare = maxAnalysisShare;
         b.maxProbeTime = maxProbeTime;
@@ -105,20 +111,42 @@ public final class NoetherConfig {
     }
 
     /**
-     * K: the every-step tier observes the two consecutive steps t, t+1 with t a multiple of K, so that the exact
-     * one-step charge identity is still checked on 2 steps in K. The default, 1, observes every step, as
-     * METRICS.md §6 asks: the training thread only copies the parameters and gradients (its sums run on the
-     * monitor's step thread), so a K above 1 is for models whose copy is too costly (e.g. very large layers
-     * on a slow host link). The step counter and the last-step timestamp move on every step; the loss and the
-     * other every-step metrics on observed steps.
+     * K, a fixed observation stride, or {@link #AUTO} (0, the default): the overhead budget then decides how often
+     * the step tier observes ({@link #overheadBudget()}, METRICS.md §6). K = 1 observes every step (for
+     * accelerators and large models, where every step is affordable); K above 1 observes the two consecutive steps
+     * t, t+1 with t a multiple of K, so that the one-step charge identity is still checked on 2 steps in K. The
+     * step counter and the last-step timestamp move on every step; the loss and the other step-tier metrics on
+     * observed steps.
      */
     public int observeEvery() {
         return observeEvery;
     }
 
-    /** True when step {@code step} is one of the pair of steps the every-step tier observes. */
+    /** True when the step tier's schedule is the overhead budget's, not a fixed stride. */
+    public boolean observesByBudget() {
+        return observeEvery == AUTO;
+    }
+
+    /**
+     * True when step {@code step} is one of the steps a fixed stride observes ({@link #observeEvery()} of 1 or
+     * more); under {@link #AUTO} the monitor's governor decides, and this is false.
+     */
     public boolean observes(long step) {
-        return observeEvery == 1 || Math.floorMod(step, observeEvery) <= 1;
+        return observeEvery == 1 || observeEvery > 1 && Math.floorMod(step, observeEvery) <= 1;
+    }
+
+    /**
+     * B: the largest share (0–1) of the training's wall time the monitor may cost, measured online (default
+     * 0.02). The cost counts the training thread's time inside Noether (the step copies, the probe batch) and
+     * what the monitor's own threads (the step tier's sums, the heavy analysis) take away from training, as
+     * measured by comparing the training's step times while those threads work and while they are idle. Half of
+     * the budget pays the step tier, whose runs of consecutive steps it schedules (unless {@link #observeEvery()}
+     * fixes them), half the probe and heavy analysis; what one half cannot use goes to the other. 1 lifts the
+     * budget: every step is observed and analyses are bounded only by {@link #analysisEvery()}, the time floor
+     * and {@link #maxAnalysisShare()}.
+     */
+    public double overheadBudget() {
+        return overheadBudget;
     }
 
     /** The time floor between two heavy analyses (default 2 s). */
@@ -127,9 +155,10 @@ public final class NoetherConfig {
     }
 
     /**
-     * The largest share of wall time the background analysis may take (default 0.25): after an analysis of d
-     * seconds the next waits d(1/share − 1) seconds, so on a machine with few cores it never competes with
-     * training for more than this. Skips for this reason are counted as "rate_limited".
+     * A ceiling on the share of wall time the background analysis thread may run (default 0.25), even where the
+     * overhead budget finds it costs training nothing (a spare core): after an analysis of d seconds the next
+     * waits d(1/share − 1) seconds. Skips for this reason are counted as "rate_limited"; skips because the budget
+     * has no room as "budget".
      */
     public double maxAnalysisShare() {
         return maxAnalysisShare;
@@ -206,7 +235,10 @@ public final class NoetherConfig {
 
     private static final List<Setting> SETTINGS = List.of(
             new Setting("analysisEvery", v -> parseInt(v), (b, v) -> b.analysisEvery((Integer) v), NoetherConfig::analysisEvery),
-            new Setting("observeEvery", v -> parseInt(v), (b, v) -> b.observeEvery((Integer) v), NoetherConfig::observeEvery),
+            new Setting("observeEvery", NoetherConfig::parseStride, (b, v) -> b.observeEvery((Integer) v),
+                    c -> c.observeEvery == AUTO ? "auto" : c.observeEvery),
+            new Setting("overheadBudget", v -> parseDouble(v), (b, v) -> b.overheadBudget((Double) v),
+                    NoetherConfig::overheadBudget),
             new Setting("minAnalysisInterval", NoetherConfig::parseDuration, (b, v) -> b.minAnalysisInterval((Duration) v),
                     NoetherConfig::minAnalysisInterval),
             new Setting("maxAnalysisShare", v -> parseDouble(v), (b, v) -> b.maxAnalysisShare((Double) v), NoetherConfig::maxAnalysisShare),
@@ -366,6 +398,11 @@ public final class NoetherConfig {
         return null;
     }
 
+    /** A stride: a whole number, or {@code auto} for {@link #AUTO}. */
+    private static int parseStride(String v) {
+        return v.equalsIgnoreCase("auto") ? AUTO : parseInt(v);
+    }
+
     private static int parseInt(String v) {
         try {
             return Integer.parseInt(v);
@@ -460,7 +497,8 @@ public final class NoetherConfig {
     /** Builds a {@link NoetherConfig}. */
     public static final class Builder {
         private int analysisEvery = 50;
-        private int observeEvery = 1;
+        private int observeEvery = AUTO;
+        private double overheadBudget = 0.02;
         private Duration minAnalysisInterval = Duration.ofSeconds(2);
         private double maxAnalysisShare = 0.25;
         private Duration maxProbeTime = Duration.ofMillis(200);
@@ -485,11 +523,20 @@ public final class NoetherConfig {
             return this;
         }
 
+        /** A fixed stride K ≥ 1 (1: every step), or {@link NoetherConfig#AUTO} to let the overhead budget decide. */
         public Builder observeEvery(int steps) {
-            if (steps < 1) {
-                throw new IllegalArgumentException("observeEvery must be at least 1 step, got " + steps);
+            if (steps < 0) {
+                throw new IllegalArgumentException("observeEvery must be at least 1 step (or auto), got " + steps);
             }
             this.observeEvery = steps;
+            return this;
+        }
+
+        public Builder overheadBudget(double share) {
+            if (!(share > 0 && share <= 1)) {
+                throw new IllegalArgumentException("overheadBudget must be in (0, 1], got " + share);
+            }
+            this.overheadBudget = share;
             return this;
         }
 

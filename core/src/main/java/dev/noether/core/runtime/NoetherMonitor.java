@@ -80,6 +80,7 @@ public final class NoetherMonitor implements AutoCloseable {
     private final Clock clock;
     private final Ticker ticker;
     private final StepTier stepTier;
+    private final StepDetails stepDetails;
     private final Analysis analysis;
     private final HeavyAnalysis heavy; // null when a test replaced the analysis
     private final AnalysisHandOff handOff;
@@ -97,21 +98,30 @@ public final class NoetherMonitor implements AutoCloseable {
     private volatile long lastStepMillis = Long.MIN_VALUE;
 
     private final AtomicLong steps = new AtomicLong();
+    private final AtomicLong observedSteps = new AtomicLong();
     private final AtomicLong analyses = new AtomicLong();
     private final AtomicLong droppedSteps = new AtomicLong();
     private final AtomicLongArray skipped = new AtomicLongArray(SkipReason.values().length);
     private final AtomicLongArray errors = new AtomicLongArray(Stage.values().length);
     private final AtomicLongArray nonFinite;
     private final TierClock[] tierTimes = new TierClock[Tier.values().length];
-    private final OverheadMeter overhead = new OverheadMeter();
     /** The multiply-adds per second of this model's probe passes, calibrating the next plan. */
     private final ProbeThroughput probeThroughput = new ProbeThroughput();
     /** The step whose final-state record {@link #finish} published; a later observation of it adds no second record. */
     private volatile long finalStep = Long.MIN_VALUE;
     private final AtomicLong supersededRecords = new AtomicLong();
+    private final OverheadGovernor governor;
+    private final BusyClock stepThreadBusy = new BusyClock();
+    private final BusyClock analysisThreadBusy = new BusyClock();
 
     private long nextAnalysisStep = Long.MIN_VALUE;
     private long lastAnalysisNanos = Long.MIN_VALUE;
+    /** The step whose weights a due analysis will read: the governor observes it whatever its schedule. */
+    private volatile long analysisDueStep = Long.MIN_VALUE;
+    /** False once an admitted analysis was not offered at its step; true again at the next {@link #analyze} call. */
+    private boolean analysisOffered = true;
+    /** A step whose loss the adapter found non-finite: observed whatever the schedule, so its layers are named. */
+    private long nonFiniteLossStep = Long.MIN_VALUE;
     /** Set by the analysis thread: no new analysis before this, to keep its CPU share (see maxAnalysisShare). */
     private volatile long quietUntilNanos = Long.MIN_VALUE;
 
@@ -123,6 +133,8 @@ public final class NoetherMonitor implements AutoCloseable {
         this.ticker = b.ticker;
         this.log = new RateLimitedLog(TimeUnit.MINUTES.toNanos(1), ticker);
         this.stepTier = new StepTier(description, config.analysisEvery());
+        this.governor = new OverheadGovernor(config);
+        this.stepDetails = new StepDetails(description, config, ticker, e -> recordError(Stage.STEP, e));
         this.heavy = b.analysis != null ? null
                 : new HeavyAnalysis(description, config, this::countNonFinite, this::neuronCharges);
         this.analysis = b.analysis != null ? b.analysis : heavy::analyze;
@@ -177,21 +189,46 @@ public final class NoetherMonitor implements AutoCloseable {
     }
 
     /**
-     * Like {@link #onStep(StepSnapshot)}, for adapters: call it on every step; {@code source} (the copy from the
-     * engine) is called only on the steps the every-step tier observes ({@link NoetherConfig#observes}), inside
-     * the monitor's time budget (so {@code noether.monitor.overhead} includes it), with its failures counted as
-     * {@link Stage#ADAPTER}. The copy is handed to the step thread; while that thread still sums the step
-     * before, the caller first waits for it (as long as those sums take, since one step may wait). Only when
-     * it stays busy for a second (a report listener that blocks) is the step dropped, uncopied, and counted in
-     * {@code noether.steps.dropped}; the pairs' charge continuity then restarts at the next observed step.
+     * Like {@link #onStep(StepSnapshot)}, for adapters: call it at the same point of every step. The overhead
+     * governor decides whether the step tier observes this step (runs of consecutive steps, as often as
+     * {@link NoetherConfig#overheadBudget()} allows, or the fixed {@link NoetherConfig#observeEvery()} stride);
+     * {@code source} (the copy from the engine) is called only on observed steps, timed as the monitor's own cost,
+     * with its failures counted as {@link Stage#ADAPTER}. The copy is handed to the step thread; while that thread
+     * still sums the step before, the caller first waits for it (as long as those sums take, since one step may
+     * wait). Only when it stays busy for a second (a report listener that blocks) is the step dropped, uncopied,
+     * and counted in {@code noether.steps.dropped}; the pairs' charge continuity then restarts at the next
+     * observed step.
      */
     public void onStep(long step, StepSource source) {
         long start = ticker.read();
         steps.incrementAndGet();
         lastStepMillis = clock.millis();
-        if (!config.observes(step)) {
+        if (analysisDueStep != Long.MIN_VALUE && analysisDueStep < step) {
+            // the analysis admitted for an earlier step was never offered: this caller does not call analyze on
+            // every step, so no more steps are observed for it until it does
+            analysisDueStep = Long.MIN_VALUE;
+            analysisOffered = false;
+        }
+        boolean forAnalysis = analysisDue(step, start);
+        OverheadGovernor.Decision decision;
+        try {
+            // under the budget a due analysis has its step observed; a fixed stride waits for its next observed step
+            decision = governor.beginStep(step, start, stepThreadBusy.busy(start), analysisThreadBusy.busy(start),
+                    forAnalysis && analysisOffered && config.observesByBudget() || step == nonFiniteLossStep);
+        } catch (Throwable e) {
+            recordError(Stage.STEP, e);
             return;
         }
+        if (!decision.observed()) {
+            return;
+        }
+        if (forAnalysis) {
+            analysisDueStep = step; // before the capture, which asks wantsWeights
+        }
+        // a step observed only for its analysis is paid like the analysis
+        OverheadGovernor.Purse purse = decision == OverheadGovernor.Decision.FORCED && forAnalysis
+                ? OverheadGovernor.Purse.ANALYSES : OverheadGovernor.Purse.STEPS;
+        observedSteps.incrementAndGet();
         try {
             if (!stepThread.awaitRoom(STEP_ROOM_NANOS)) {
                 droppedSteps.incrementAndGet();
@@ -216,7 +253,18 @@ public final class NoetherMonitor implements AutoCloseable {
         } finally {
             long spent = ticker.read() - start;
             recordTierTime(Tier.STEP, spent);
-            overhead.add(start, spent);
+            governor.spend(purse, spent);
+        }
+    }
+
+    /**
+     * The step's loss, where the adapter has it at no cost (DL4J's score): call it before {@link #onStep(long,
+     * StepSource)} for the same step. A non-finite loss makes the step tier observe that step whatever the budget,
+     * so that a NaN between two scheduled observations is still counted, by layer. Never throws.
+     */
+    public void onLoss(long step, double loss) {
+        if (!Double.isFinite(loss)) {
+            nonFiniteLossStep = step;
         }
     }
 
@@ -233,8 +281,10 @@ public final class NoetherMonitor implements AutoCloseable {
      */
     private NoetherReport observe(StepSnapshot snapshot, boolean notify) {
         long start = ticker.read();
+        stepThreadBusy.begin(start);
         try {
-            NoetherReport report = stepTier.observe(snapshot, clock.instant(), this::countNonFinite);
+            NoetherReport report = stepDetails.attach(stepTier.observe(snapshot, clock.instant(), this::countNonFinite),
+                    snapshot, heldByStepTier, stepTier::neuronCharges); // histograms: on this thread, as scheduled
             ScrapeConsistency.publish(() -> latestStep = report);
             logNonFinite(report);
             if (notify && snapshot.step() == finalStep) {
@@ -253,7 +303,9 @@ public final class NoetherMonitor implements AutoCloseable {
             if (older != null && older != snapshot) {
                 older.release();
             }
-            recordTierTime(Tier.STEP_BACKGROUND, ticker.read() - start);
+            long end = ticker.read();
+            stepThreadBusy.end(end);
+            recordTierTime(Tier.STEP_BACKGROUND, end - start);
         }
     }
 
@@ -291,12 +343,14 @@ public final class NoetherMonitor implements AutoCloseable {
     }
 
     /**
-     * Offers a heavy analysis at {@code step}. When one is due (every {@link NoetherConfig#analysisEvery()}
-     * steps, no sooner than {@link NoetherConfig#minAnalysisInterval()} after the last, and late enough that the
-     * analysis thread stays within {@link NoetherConfig#maxAnalysisShare()} of the wall time) and the analysis thread
-     * is free, {@code probes} is called here on the training thread (the engine work), and the O(d³) analysis
-     * of the latest step's weights is handed to the background thread. A due analysis that finds the thread
-     * busy, or comes too soon, is skipped and counted, never queued. Never throws.
+     * Offers a heavy analysis at {@code step}. One is due every {@link NoetherConfig#analysisEvery()} steps; it
+     * runs when no sooner than {@link NoetherConfig#minAnalysisInterval()} after the last and late enough that the
+     * analysis thread stays within {@link NoetherConfig#maxAnalysisShare()} of the wall time (else skipped as
+     * "rate_limited"), when the analyses' half of the overhead budget is not in debt (else "budget") and when the
+     * analysis thread is free (else "busy"): then {@code probes} is called here on the training thread (the
+     * engine work), and the O(d³) analysis of this step's weights (which the step tier observed because the
+     * analysis was due) is handed to the background thread. A due analysis is skipped and counted, never queued.
+     * Never throws.
      *
      * @return true when an analysis was handed off
      */
@@ -314,24 +368,29 @@ public final class NoetherMonitor implements AutoCloseable {
     public boolean analyzeWithin(long step, BoundedProbeSource probes) {
         long start = ticker.read();
         boolean reserved = false;
+        analysisOffered = true;
         try {
+            if (step < nextAnalysisStep) {
+                return false;
+            }
+            if (analysisDueStep != step) {
+                // not admitted when the step began: count why, or (it became possible since) admit the next step
+                SkipReason skip = analysisBlocked(start);
+                if (skip != null) {
+                    nextAnalysisStep = step + config.analysisEvery();
+                    skipped.incrementAndGet(skip.ordinal());
+                }
+                return false;
+            }
             StepSnapshot weights = latestSnapshot;
-            // analyse only a step the every-step tier observed, so weights and probes belong together
-            if (weights == null || weights.step() != step || step < nextAnalysisStep || !hasWeights(weights)) {
-                return false;
-            }
-            nextAnalysisStep = step + config.analysisEvery();
-            if (lastAnalysisNanos != Long.MIN_VALUE
-                    && (start - lastAnalysisNanos < config.minAnalysisInterval().toNanos()
-                    || (quietUntilNanos != Long.MIN_VALUE && start - quietUntilNanos < 0))) {
-                skipped.incrementAndGet(SkipReason.RATE_LIMITED.ordinal());
-                return false;
-            }
-            if (!handOff.tryReserve()) {
-                skipped.incrementAndGet(SkipReason.BUSY.ordinal());
+            // analyse only a step the step tier observed, so weights and probes belong together
+            if (weights == null || weights.step() != step || !hasWeights(weights) || !handOff.tryReserve()) {
+                analysisDueStep = Long.MIN_VALUE; // offered without weights: still due, at the next step
                 return false;
             }
             reserved = true;
+            nextAnalysisStep = step + config.analysisEvery();
+            analysisDueStep = Long.MIN_VALUE;
             lastAnalysisNanos = start;
             Probed moments = computeProbes(probes,
                     ProbeAllowance.startingNow(config.maxProbeTime(), probeThroughput.estimate()));
@@ -346,8 +405,29 @@ public final class NoetherMonitor implements AutoCloseable {
             if (reserved) {
                 handOff.release();
             }
-            overhead.add(start, ticker.read() - start);
+            governor.spend(OverheadGovernor.Purse.ANALYSES, ticker.read() - start);
         }
+    }
+
+    /** True when an analysis offered at {@code step} would run now: the schedule, the floors, the budget, the thread. */
+    private boolean analysisDue(long step, long now) {
+        return step >= nextAnalysisStep && analysisBlocked(now) == null;
+    }
+
+    /** Why an analysis due by its step count cannot run at {@code now}, or null when it can. */
+    private SkipReason analysisBlocked(long now) {
+        if (lastAnalysisNanos != Long.MIN_VALUE
+                && (now - lastAnalysisNanos < config.minAnalysisInterval().toNanos()
+                || (quietUntilNanos != Long.MIN_VALUE && now - quietUntilNanos < 0))) {
+            return SkipReason.RATE_LIMITED;
+        }
+        if (handOff.isBusy()) {
+            return SkipReason.BUSY;
+        }
+        if (!governor.analysesHaveRoom()) {
+            return SkipReason.BUDGET;
+        }
+        return null;
     }
 
     /**
@@ -454,6 +534,8 @@ public final class NoetherMonitor implements AutoCloseable {
                 finalStep = step;
                 notifyListeners(stepReport.withDetail("final", outcome));
             }
+            // a DL4J epoch end trains on afterwards: what the final observation cost is paid like an analysis
+            governor.spend(OverheadGovernor.Purse.ANALYSES, ticker.read() - start);
         }
     }
 
@@ -520,12 +602,13 @@ public final class NoetherMonitor implements AutoCloseable {
     }
 
     /**
-     * Whether the snapshot of {@code step} should carry full W and b (not only {@link LayerReductions}): true
-     * on the observed steps where a heavy analysis may be due, whose weights {@link #analyze} hands to the
-     * analysis. An adapter that reduces on the engine copies W to the heap only then.
+     * Whether the snapshot of {@code step}, captured now (inside the {@link StepSource} of {@link #onStep(long,
+     * StepSource)}), should carry full W and b (not only {@link LayerReductions}, and in arrays that are not
+     * recycled): true exactly when an analysis is due at this step and nothing stops it, so that {@link #analyze}
+     * hands these weights to the analysis. An adapter that reduces on the engine copies W to the heap only then.
      */
     public boolean wantsWeights(long step) {
-        return config.observes(step) && step >= nextAnalysisStep;
+        return analysisDueStep == step;
     }
 
     private static boolean hasWeights(StepSnapshot s) {
@@ -551,6 +634,7 @@ public final class NoetherMonitor implements AutoCloseable {
 
     private void runAnalysis(StepSnapshot weights, Probed probes) {
         long start = ticker.read();
+        analysisThreadBusy.begin(start);
         try {
             settle(); // the per-neuron charges it reads are those of the analysed step
 
@@ -563,6 +647,8 @@ public final class NoetherMonitor implements AutoCloseable {
             recordError(Stage.ANALYSIS, e);
         } finally {
             long end = ticker.read();
+            analysisThreadBusy.end(end);
+            governor.analysesWarmedUp();
             recordTierTime(Tier.HEAVY, end - start);
             // an analysis of d seconds is followed by d(1/share − 1) seconds without one
             double share = config.maxAnalysisShare();
@@ -708,9 +794,32 @@ public final class NoetherMonitor implements AutoCloseable {
         return nonFinite.get(index);
     }
 
-    /** Share (0–1) of the training thread's wall time spent in the monitor lately; NaN in the first second. */
+    /**
+     * The monitor's measured cost as a share (0–1) of training wall time over the last five to ten seconds: its
+     * time on the training thread plus what its own threads took from training ({@link #interference()} times
+     * their busy time); the overhead budget keeps it at or below {@link NoetherConfig#overheadBudget()}. NaN in
+     * the first second.
+     */
     public double overhead() {
-        return overhead.ratio();
+        return governor.overhead();
+    }
+
+    /** Share (0–1) of the steps the step tier observed over the last five to ten seconds; NaN before the first step. */
+    public double observedFraction() {
+        return governor.observedFraction();
+    }
+
+    /**
+     * κ: the training time one second of the monitor's background work (step sums, heavy analysis) was measured to
+     * cost, near 0 with a spare core, near 1 without; 1 until measured.
+     */
+    public double interference() {
+        return governor.interference();
+    }
+
+    /** Steps the step tier observed ({@code noether.steps.observed}). */
+    public long observedSteps() {
+        return observedSteps.get();
     }
 
     /** An immutable snapshot of the monitor's own counts and timings. */
@@ -731,8 +840,8 @@ public final class NoetherMonitor implements AutoCloseable {
         for (Tier t : Tier.values()) {
             times.put(t, tierTimes[t.ordinal()].snapshot());
         }
-        return new MonitorStats(steps(), analyses.get(), skips, failures, nonFinites, times, overhead(),
-                lastStepEpochSeconds());
+        return new MonitorStats(steps(), observedSteps(), analyses.get(), skips, failures, nonFinites, times,
+                overhead(), observedFraction(), interference(), lastStepEpochSeconds());
     }
 
     double[][] neuronCharges() {
@@ -761,40 +870,6 @@ public final class NoetherMonitor implements AutoCloseable {
 
         synchronized TierTime snapshot() {
             return new TierTime(count, Duration.ofNanos(total), Duration.ofNanos(max));
-        }
-    }
-
-    /**
-     * Share of the training thread's wall time spent in the monitor, over a sliding window of about ten
-     * seconds: time inside onStep/analyze divided by the wall time since the window began.
-     */
-    static final class OverheadMeter {
-        private static final long WINDOW = TimeUnit.SECONDS.toNanos(10);
-        private static final long FIRST_READING = TimeUnit.SECONDS.toNanos(1);
-        private long windowStart = Long.MIN_VALUE;
-        private long spent;
-        private boolean completed;
-        private volatile double ratio = Double.NaN;
-
-        synchronized void add(long start, long nanos) {
-            if (windowStart == Long.MIN_VALUE) {
-                windowStart = start;
-            }
-            spent += nanos;
-            long elapsed = start + nanos - windowStart;
-            if (elapsed >= WINDOW) {
-                ratio = Math.min(1.0, (double) spent / elapsed);
-                windowStart = start + nanos;
-                spent = 0;
-                completed = true;
-            } else if (!completed && elapsed >= FIRST_READING) {
-                // a first reading before the first full window, never from a single call
-                ratio = Math.min(1.0, (double) spent / elapsed);
-            }
-        }
-
-        double ratio() {
-            return ratio;
         }
     }
 

@@ -11,6 +11,8 @@ public enum SkipReason {
     BUSY,
     /** The time floor ({@link NoetherConfig#minAnalysisInterval()}) or the CPU share ({@link NoetherConfig#maxAnalysisShare()}) had not passed. */
     RATE_LIMITED,
+    /** The analyses' half of the overhead budget ({@link NoetherConfig#overheadBudget()}) was in debt. */
+    BUDGET,
     /** The final analysis at training end ran past its time bound. */
     TIMEOUT,
     /**
@@ -25,7 +27,7 @@ public enum SkipReason {
      */
     PROBE_PART;
 
-    /** The value of the {@code reason} tag ("busy", "rate_limited", "timeout", "probe_cost", "probe_part"). */
+    /** The value of the {@code reason} tag ("busy", "rate_limited", "budget", "timeout", "probe_cost", "probe_part"). */
     public String tag() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.within;
  */
 class BoundedProbeTest {
     private static final NoetherConfig EVERY_STEP = NoetherConfig.builder().analysisEvery(1).observeEvery(1)
-            .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).maxProbeTime(Duration.ofMillis(300)).build();
+            .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).maxProbeTime(Duration.ofMillis(300)).build();
 
     private final PlainSgdMlp net = new PlainSgdMlp(new int[] {4, 8, 2}, true, PlainSgdMlp.Act.RELU, 0.05, 0, 1);
     private final double[][][] data = PlainSgdMlp.teacherData(16, 4, 2, 2);

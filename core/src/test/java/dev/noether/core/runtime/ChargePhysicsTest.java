@@ -17,7 +17,7 @@ class ChargePhysicsTest {
 
     private static NoetherMonitor monitor(NetworkDescription d) {
         return NoetherMonitor.builder(d)
-                .config(NoetherConfig.builder().analysisEvery(10).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build())
+                .config(NoetherConfig.builder().analysisEvery(10).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build())
                 .build();
     }
 
@@ -33,7 +33,7 @@ class ChargePhysicsTest {
         net.gammaBias = 0.2; // far from γ_w, so that decaying the biases by γ_w shows
         double[][][] data = PlainSgdMlp.teacherData(256, 6, 3, 2);
         NoetherConfig everyStep = NoetherConfig.builder().analysisEvery(1).observeEvery(1)
-                .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build();
+                .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build();
         try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("relu", Activation.RELU)).config(everyStep).build()) {
             double previousQ = Double.NaN;
             double previousScale = Double.NaN;

@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class GaugesFollowReportsTest {
     private static final NoetherConfig EVERY_STEP = NoetherConfig.builder().analysisEvery(1).observeEvery(1)
-            .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build();
+            .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build();
 
     @Test
     void gaugesShowTheValuesOfTheLatestReport() {

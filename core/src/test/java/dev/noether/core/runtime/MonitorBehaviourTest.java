@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 class MonitorBehaviourTest {
     private static final NoetherConfig EVERY_STEP =
             NoetherConfig.builder().analysisEvery(1).observeEvery(1).minAnalysisInterval(Duration.ZERO)
-                    .maxAnalysisShare(1).build();
+                    .maxAnalysisShare(1).overheadBudget(1).build();
 
     @Test
     void theHandOffNeverBlocksAndCountsSkipsUnderASlowAnalysis() throws Exception {

@@ -44,7 +44,7 @@ class MonitorScheduleTest {
     @Test
     void theTimeFloorLetsOneAnalysisThroughPerInterval() {
         NoetherConfig config = NoetherConfig.builder().analysisEvery(1).observeEvery(1)
-                .minAnalysisInterval(Duration.ofSeconds(2)).maxAnalysisShare(1).build();
+                .minAnalysisInterval(Duration.ofSeconds(2)).maxAnalysisShare(1).overheadBudget(1).build();
         try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("m", Activation.RELU)).config(config)
                 .analysis(taking(Duration.ZERO)).ticker(ticker).build()) {
             // one step every 0.5 s for 10 steps: analyses at 0 s, 2 s and 4 s
@@ -58,7 +58,7 @@ class MonitorScheduleTest {
     @Test
     void anAnalysisOfDSecondsAtShareSIsFollowedByDTimesOneOverSMinusOneQuietSeconds() {
         NoetherConfig config = NoetherConfig.builder().analysisEvery(1).observeEvery(1)
-                .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(0.25).build();
+                .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(0.25).overheadBudget(1).build();
         try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("m", Activation.RELU)).config(config)
                 .analysis(taking(Duration.ofSeconds(3))).ticker(ticker).build()) {
             // each analysis takes 3 s, so the next may start 3·(1/0.25 − 1) = 9 s after it ended: with one step
@@ -82,14 +82,55 @@ class MonitorScheduleTest {
                     ticker.advance(Duration.ofMillis(10));
                     return net.snapshot(step, net.backward(data[0], data[1]), net.sgd());
                 });
+                monitor.awaitSteps(Duration.ofSeconds(20)); // the step thread's sums take no time on this ticker
                 ticker.advance(Duration.ofMillis(90));
             }
             TierTime steps = monitor.stats().tierTime(Tier.STEP);
             assertThat(steps.count()).isEqualTo(30);
             assertThat(steps.total()).isEqualTo(Duration.ofMillis(300));
             assertThat(steps.max()).isEqualTo(Duration.ofMillis(10));
-            // 30 × 10 ms inside the monitor over the 2.91 s from the first step's start to the last one's end
-            assertThat(monitor.overhead()).isCloseTo(0.300 / 2.910, org.assertj.core.data.Offset.offset(1e-12));
+            // the 29 intervals booked so far: 29 × 10 ms inside the monitor over 29 × 100 ms, every step observed
+            assertThat(monitor.overhead()).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-12));
+            assertThat(monitor.observedFraction()).isEqualTo(1.0);
+            assertThat(monitor.stats().observedSteps()).isEqualTo(30);
+        }
+    }
+
+    @Test
+    void theBudgetObservesEverySlowStepAndSamplesFastOnesWithinIt() {
+        // the same 2 ms copy against 200 ms steps (1 %: every step) and against 20 ms steps (10 %: one in five)
+        assertThat(trainUnderTheBudget(200, 2, 300)).isEqualTo(1.0);
+        assertThat(trainUnderTheBudget(20, 2, 3000)).isCloseTo(0.2, org.assertj.core.data.Offset.offset(0.02));
+    }
+
+    /** Steps of {@code stepMillis} whose capture costs {@code copyMillis}; the observed fraction after {@code steps}. */
+    private double trainUnderTheBudget(int stepMillis, int copyMillis, int steps) {
+        try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("m", Activation.RELU))
+                .config(NoetherConfig.builder().analysisEvery(Integer.MAX_VALUE).build()).ticker(ticker).build()) {
+            List<Long> observed = new ArrayList<>();
+            monitor.addListener(r -> {
+                if (r.kind() == NoetherReport.Kind.STEP) {
+                    observed.add(r.step());
+                }
+            });
+            for (int t = 0; t < steps; t++) {
+                int step = t;
+                monitor.onStep(step, () -> {
+                    ticker.advance(Duration.ofMillis(copyMillis));
+                    return net.snapshot(step, net.backward(data[0], data[1]), net.sgd());
+                });
+                monitor.analyze(step, List::of); // due at step 0 only
+                monitor.awaitSteps(Duration.ofSeconds(20));
+                MonitorBehaviourTest.awaitIdle(monitor);
+                ticker.advance(Duration.ofMillis(stepMillis - copyMillis));
+            }
+            assertThat(monitor.overhead()).isLessThanOrEqualTo(0.0201);
+            // runs of two consecutive steps: every observed step has its neighbour
+            for (long s : observed) {
+                assertThat(observed.contains(s - 1) || observed.contains(s + 1)).as("step %d's run", s).isTrue();
+            }
+            assertThat(monitor.stats().observedSteps()).isEqualTo(observed.size());
+            return monitor.observedFraction();
         }
     }
 }

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class NoetherConfigTextTest {
     /** Every setting away from its default, and the text of each. */
     private static final NoetherConfig ALL_CHANGED = NoetherConfig.builder().analysisEvery(7).observeEvery(3)
-            .minAnalysisInterval(Duration.ofMillis(250)).maxAnalysisShare(0.5).maxProbeTime(Duration.ofSeconds(3))
+            .overheadBudget(0.05).minAnalysisInterval(Duration.ofMillis(250)).maxAnalysisShare(0.5).maxProbeTime(Duration.ofSeconds(3))
             .alignmentThreshold(0.6).alignmentHysteresis(0.1).deadAbsolute(1e-5).deadRelative(0.01).distinctCosine(0.95).blockCorrelation(0.8)
             .exactDimensionLimit(512).seed(99).sketchRank(128)
             .linearAlgebra(LinearAlgebra.Backend.JAVA).build();
@@ -25,6 +25,7 @@ class NoetherConfigTextTest {
     static {
         TEXT.put("analysisEvery", "7");
         TEXT.put("observeEvery", "3");
+        TEXT.put("overheadBudget", "0.05");
         TEXT.put("minAnalysisInterval", "250ms");
         TEXT.put("maxAnalysisShare", "0.5");
         TEXT.put("maxProbeTime", "3s");
@@ -70,6 +71,22 @@ class NoetherConfigTextTest {
     void theOldShortNamesAreAliases() {
         assertThat(NoetherConfig.parse("every=7,observe=3,interval=0.25,share=0.5")).isEqualTo(NoetherConfig.builder()
                 .analysisEvery(7).observeEvery(3).minAnalysisInterval(Duration.ofMillis(250)).maxAnalysisShare(0.5).build());
+    }
+
+    @Test
+    void theOverheadBudgetSchedulesTheStepTierUnlessAStrideIsFixed() {
+        assertThat(NoetherConfig.defaults().observesByBudget()).isTrue();
+        assertThat(NoetherConfig.defaults().observeEvery()).isEqualTo(NoetherConfig.AUTO);
+        assertThat(NoetherConfig.defaults().overheadBudget()).isEqualTo(0.02);
+        assertThat(NoetherConfig.defaults().toString()).contains("observeEvery=auto,overheadBudget=0.02");
+        assertThat(NoetherConfig.parse("observeEvery=auto")).isEqualTo(NoetherConfig.defaults());
+        assertThat(NoetherConfig.parse("observeEvery=1").observesByBudget()).isFalse();
+        assertThat(NoetherConfig.parse("observeEvery=1").observes(12345)).isTrue();
+        assertThat(NoetherConfig.defaults().observes(0)).as("no fixed stride").isFalse();
+        assertThatThrownBy(() -> NoetherConfig.parse("overheadBudget=0"))
+                .hasMessage("setting 'overheadBudget=0': overheadBudget must be in (0, 1], got 0.0");
+        assertThatThrownBy(() -> NoetherConfig.parse("observeEvery=sometimes"))
+                .hasMessage("setting 'observeEvery=sometimes': observeEvery must be a whole number, got 'sometimes'");
     }
 
     @Test

@@ -35,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class NoetherMetricsBinderTest {
     private static final Instant NOW = Instant.parse("2026-01-02T03:04:05.678Z");
     private static final NoetherConfig EVERY_STEP = NoetherConfig.builder().analysisEvery(1).observeEvery(1)
-            .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build();
+            .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build();
 
     /** An analysis report with one series of every report family, value = ordinal + 0.5, tags from the catalogue. */
     private static NoetherReport everyFamily(long step, Instant now) {
@@ -79,6 +79,7 @@ class NoetherMetricsBinderTest {
             for (int t = 0; t < 4; t++) {
                 ticker.advance(Duration.ofMillis(500));
                 monitor.onStep(net.snapshot(t, net.backward(data[0], data[1]), net.sgd()));
+                monitor.awaitSteps(Duration.ofSeconds(20)); // its sums take no time on this ticker
                 net.update();
             }
             assertThat(monitor.analyze(3, List::of)).isTrue();
@@ -128,6 +129,11 @@ class NoetherMetricsBinderTest {
             assertThat(registry.get("noether.last.step.timestamp").tags("model", "m").gauge().value())
                     .isEqualTo(NOW.toEpochMilli() / 1000.0);
             assertThat(registry.get("noether.monitor.overhead").tags("model", "m").gauge().value()).isZero();
+            assertThat(registry.get("noether.monitor.overhead.budget").tags("model", "m").gauge().value()).isEqualTo(1);
+            assertThat(registry.get("noether.monitor.observed.fraction").tags("model", "m").gauge().value()).isEqualTo(1);
+            assertThat(registry.get("noether.monitor.interference").tags("model", "m").gauge().value())
+                    .isEqualTo(1); // the prior: no step interval without background work to compare with
+            assertThat(registry.get("noether.steps.observed").tags("model", "m").functionCounter().count()).isEqualTo(4);
             assertThat(registry.get("noether.info").tags("model", "m", "engine", "test", "optimizer", "sgd",
                     "unsupported", "").gauge().value()).isEqualTo(1);
 

@@ -31,7 +31,7 @@ class QuadraticModelTest {
         NetworkDescription d = NetworkDescription.builder("quadratic")
                 .dense("w", 1, 1, false).dense("u", 1, 1, false).build();
         try (NoetherMonitor monitor = NoetherMonitor.builder(d)
-                .config(NoetherConfig.builder().analysisEvery(1_000_000).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build())
+                .config(NoetherConfig.builder().analysisEvery(1_000_000).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build())
                 .build()) {
             int steps = 6000;
             for (int t = 0; t < steps; t++) {

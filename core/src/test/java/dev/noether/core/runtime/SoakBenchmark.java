@@ -44,7 +44,7 @@ public class SoakBenchmark {
         PlainSgdMlp net = new PlainSgdMlp(new int[] {4, 16, 16, 2}, true, PlainSgdMlp.Act.RELU, 0.01, 0, 3);
         double[][][] data = PlainSgdMlp.teacherData(32, 4, 2, 5);
         NoetherConfig config = NoetherConfig.builder().observeEvery(1).analysisEvery(50)
-                .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build();
+                .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         long analyses;
         try (NoetherMonitor monitor = NoetherMonitor.builder(net.describe("soak", Activation.RELU)).config(config)

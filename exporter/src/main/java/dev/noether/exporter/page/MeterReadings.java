@@ -19,14 +19,18 @@ import java.util.concurrent.TimeUnit;
  * {@code noether.gpu.memory.total}, {@code noether.gpu.power}, {@code noether.gpu.temperature}, tagged
  * {@code gpu}).
  */
-record MeterReadings(Double monitorOverhead, Long analyses, Double analysisSecondsMean, Double analysisSecondsMax,
-                     Map<String, Double> skipped, Double nonFinite, Double errors, List<Gpu> gpus) {
+record MeterReadings(Double monitorOverhead, Double overheadBudget, Double observedFraction, Long analyses,
+                     Double analysisSecondsMean, Double analysisSecondsMax, Map<String, Double> skipped,
+                     Double nonFinite, Double errors, List<Gpu> gpus) {
 
     /** One GPU's gauges; a gauge not registered is null. */
     record Gpu(String gpu, Double utilization, Double memoryUsed, Double memoryTotal, Double power, Double temperature) {}
 
     static MeterReadings read(MeterRegistry registry) {
+        // several models: the most costly one, the tightest budget, the least observed
         Double overhead = max(registry.find("noether.monitor.overhead").gauges());
+        Double budget = min(registry.find("noether.monitor.overhead.budget").gauges());
+        Double observed = min(registry.find("noether.monitor.observed.fraction").gauges());
         Timer heavy = registry.find("noether.analysis").tag("tier", "heavy").timer();
         Long analyses = heavy == null ? null : heavy.count();
         Double mean = heavy == null || heavy.count() == 0 ? null : heavy.mean(TimeUnit.SECONDS);
@@ -38,7 +42,8 @@ record MeterReadings(Double monitorOverhead, Long analyses, Double analysisSecon
         }
         Double nonFinite = sumOrNull(registry.find("noether.nonfinite").meters());
         Double errors = sumOrNull(registry.find("noether.errors").meters());
-        return new MeterReadings(overhead, analyses, mean, maxSeconds, skipped, nonFinite, errors, gpus(registry));
+        return new MeterReadings(overhead, budget, observed, analyses, mean, maxSeconds, skipped, nonFinite, errors,
+                gpus(registry));
     }
 
     private static List<Gpu> gpus(MeterRegistry registry) {
@@ -69,6 +74,15 @@ record MeterReadings(Double monitorOverhead, Long analyses, Double analysisSecon
         double s = 0;
         for (Meter m : meters) s += count(m);
         return s;
+    }
+
+    private static Double min(java.util.Collection<Gauge> gauges) {
+        Double best = null;
+        for (Gauge g : gauges) {
+            double v = g.value();
+            if (Double.isFinite(v) && (best == null || v < best)) best = v;
+        }
+        return best;
     }
 
     private static Double max(java.util.Collection<Gauge> gauges) {

@@ -74,7 +74,7 @@ class AlertConditionsTest {
     void liveRulesReadTheRegistryReadings() {
         double now = 2_000_000;
         List<Map<String, Object>> records = List.of(Records.step(0, now - 700).build(), Records.step(50, now - 601).build());
-        MeterReadings idleGpu = new MeterReadings(0.06, 3L, 0.1, 0.2, Map.of(), 1.0, 0.0,
+        MeterReadings idleGpu = new MeterReadings(0.06, 0.02, 0.05, 3L, 0.1, 0.2, Map.of(), 1.0, 0.0,
                 List.of(new MeterReadings.Gpu("0", 0.05, 1e9, 8e9, 50.0, 40.0)));
         Map<String, AlertConditions.Condition> c = byRule(AlertConditions.evaluate(records, now, idleGpu));
         assertThat(c.get("NoetherNonFiniteValues").state()).isEqualTo(AlertConditions.State.HOLDS);
@@ -85,7 +85,7 @@ class AlertConditionsTest {
         List<Map<String, Object>> training = List.of(Records.step(0, now - 100).build(), Records.step(50, now - 1).build());
         assertThat(byRule(AlertConditions.evaluate(training, now, idleGpu)).get("NoetherGpuIdleWhileTraining").state())
                 .isEqualTo(AlertConditions.State.HOLDS);
-        MeterReadings fine = new MeterReadings(0.01, 3L, 0.1, 0.2, Map.of(), 0.0, 0.0, List.of());
+        MeterReadings fine = new MeterReadings(0.01, 0.02, 0.05, 3L, 0.1, 0.2, Map.of(), 0.0, 0.0, List.of());
         Map<String, AlertConditions.Condition> ok = byRule(AlertConditions.evaluate(training, now, fine));
         assertThat(ok.get("NoetherNonFiniteValues").state()).isEqualTo(AlertConditions.State.QUIET);
         assertThat(ok.get("NoetherMonitorOverheadHigh").state()).isEqualTo(AlertConditions.State.QUIET);

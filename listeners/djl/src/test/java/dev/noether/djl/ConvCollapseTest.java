@@ -47,7 +47,7 @@ class ConvCollapseTest {
     private static double[] afterTraining(TeacherStudent images, float gamma) throws InterruptedException {
         NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(new SimpleMeterRegistry())
                 .config(NoetherConfig.builder().analysisEvery(500).minAnalysisInterval(Duration.ZERO)
-                        .maxAnalysisShare(1).build())
+                        .maxAnalysisShare(1).overheadBudget(1).build())
                 .build();
         SequentialBlock net = new SequentialBlock()
                 .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(CHANNELS).optPadding(new Shape(1, 1)).build())

@@ -34,7 +34,7 @@ class ConvNetworksTest {
         return NoetherTrainingListener.builder().registry(new SimpleMeterRegistry())
                 // the whole probe whatever the machine's load: these tests read its moments, not its budget
                 .config(NoetherConfig.builder().observeEvery(1).analysisEvery(analysisEvery)
-                        .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).maxProbeTime(Duration.ofMinutes(5)).build())
+                        .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).maxProbeTime(Duration.ofMinutes(5)).build())
                 .addListener(r -> {
                     if (r.kind() == NoetherReport.Kind.STEP) {
                         steps.add(r);

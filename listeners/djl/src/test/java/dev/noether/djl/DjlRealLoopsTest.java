@@ -60,7 +60,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DjlRealLoopsTest {
     private static final NoetherConfig EVERY_FEW = NoetherConfig.builder().analysisEvery(5).observeEvery(1)
-            .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).maxProbeTime(Duration.ofMinutes(5)).build();
+            .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).maxProbeTime(Duration.ofMinutes(5)).build();
     private static final Logger NOETHER = Logger.getLogger("dev.noether");
     private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
     private final Handler capture = new Handler() {

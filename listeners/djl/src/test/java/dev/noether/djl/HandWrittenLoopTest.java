@@ -29,7 +29,7 @@ class HandWrittenLoopTest {
     void probeLeavesOutPerSampleGradientsButNeverBreaksTheLoop() throws InterruptedException {
         TeacherStudent data = TeacherStudent.generate(128, 8, 4, 91);
         NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(new SimpleMeterRegistry())
-                .config(NoetherConfig.builder().observeEvery(1).analysisEvery(5).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
+                .config(NoetherConfig.builder().observeEvery(1).analysisEvery(5).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build()).build();
         Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).build();
         try (DjlRun run = new DjlRun(Mlp.relu(16, 4), data, sgd, 5, listener)) {
             Trainer trainer = run.trainer;

@@ -40,7 +40,7 @@ class MetricCatalogueTest {
     void everyFamilyAppearsInTheScrape() throws InterruptedException {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(registry).modelName("catalogue")
-                .config(NoetherConfig.builder().analysisEvery(20).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
+                .config(NoetherConfig.builder().analysisEvery(20).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build()).build();
         TeacherStudent data = TeacherStudent.generate(256, 8, 4, 61);
         Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).optWeightDecays(1e-3f).build();
         try (DjlRun run = new DjlRun(network(), data, sgd, 17, listener)) {

@@ -31,7 +31,7 @@ class NeuronCollapseTest {
 
     private static double distinctAfterTraining(TeacherStudent data, float gamma) throws InterruptedException {
         NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(new SimpleMeterRegistry())
-                .config(NoetherConfig.builder().analysisEvery(500).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build())
+                .config(NoetherConfig.builder().analysisEvery(500).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build())
                 .build();
         Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).optWeightDecays(gamma).build();
         try (DjlRun run = new DjlRun(Mlp.relu(WIDTH, 4), data, sgd, 5, listener)) {

@@ -25,7 +25,7 @@ class NoLeakTest {
         TeacherStudent data = TeacherStudent.generate(512, 8, 4, 51);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(registry)
-                .config(NoetherConfig.builder().observeEvery(1).analysisEvery(10).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
+                .config(NoetherConfig.builder().observeEvery(1).analysisEvery(10).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build()).build();
         Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).optWeightDecays(1e-3f).build();
         try (DjlRun run = new DjlRun(Mlp.relu(32, 32, 4), data, sgd, 13, listener)) {
             run.steps(200, 16);

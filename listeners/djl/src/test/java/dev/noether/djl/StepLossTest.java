@@ -28,7 +28,7 @@ class StepLossTest {
         TeacherStudent data = TeacherStudent.generate(32, 6, 3, 11);
         List<NoetherReport> steps = new CopyOnWriteArrayList<>();
         NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(new SimpleMeterRegistry())
-                .config(NoetherConfig.builder().analysisEvery(Integer.MAX_VALUE).build())
+                .config(NoetherConfig.builder().analysisEvery(Integer.MAX_VALUE).observeEvery(1).build())
                 .addListener(r -> {
                     if (r.kind() == NoetherReport.Kind.STEP) {
                         steps.add(r);

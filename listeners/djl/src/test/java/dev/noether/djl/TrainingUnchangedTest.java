@@ -33,7 +33,7 @@ class TrainingUnchangedTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         // a probe (forward, per-sample backward) every 5 steps: the most intrusive setting
         NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(registry)
-                .config(NoetherConfig.builder().observeEvery(1).analysisEvery(5).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
+                .config(NoetherConfig.builder().observeEvery(1).analysisEvery(5).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build()).build();
         List<float[]> with;
         try (DjlRun run = new DjlRun(Mlp.relu(32, 32, 4), data, sgd(), 9, listener)) {
             assertThat(run.parameters()).usingRecursiveComparison().isEqualTo(initial);
@@ -68,7 +68,7 @@ class TrainingUnchangedTest {
         try (GarbageCollections collections = GarbageCollections.start()) {
             for (int r = 0; r < 3; r++) {
                 NoetherTrainingListener listener = NoetherTrainingListener.builder().registry(new SimpleMeterRegistry())
-                        .config(NoetherConfig.builder().observeEvery(1).analysisEvery(5).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
+                        .config(NoetherConfig.builder().observeEvery(1).analysisEvery(5).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build()).build();
                 List<float[]> with;
                 try (DjlRun run = new DjlRun(Mlp.relu(32, 32, 4), data, sgd(), 9, listener)) {
                     run.steps(STEPS, 16);

@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Layers Noether cannot model, and failures inside the listener, never stop training. */
 class UnsupportedLayersTest {
     private static final NoetherConfig OFTEN =
-            NoetherConfig.builder().observeEvery(1).analysisEvery(5).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build();
+            NoetherConfig.builder().observeEvery(1).analysisEvery(5).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build();
     private static final TeacherStudent DATA = TeacherStudent.generate(128, 8, 4, 81);
 
     private static Optimizer sgd() {

@@ -144,7 +144,7 @@ class Dl4jBadInputTest {
         }
         NoetherListener listener = NoetherListener.builder().registry(new SimpleMeterRegistry()).modelName("bad")
                 .config(NoetherConfig.builder().analysisEvery(2).observeEvery(1).minAnalysisInterval(Duration.ZERO)
-                        .maxAnalysisShare(1).build()).build();
+                        .maxAnalysisShare(1).overheadBudget(1).build()).build();
         List<Double> scores = new ArrayList<>();
         if (model instanceof MultiLayerNetwork net) {
             net.addListeners(listener);

@@ -64,6 +64,62 @@ class Dl4jChargePhysicsTest {
         listener.close();
     }
 
+    /**
+     * Under the default overhead budget the listener observes runs of consecutive iterations of this small network
+     * (whose copy is a large part of its step), and every run checks the identity.
+     */
+    @Test
+    void theIdentityHoldsOnEveryRunTheOverheadBudgetSamples() {
+        MultiLayerNetwork net = TeacherStudent.mlp(new int[] {6, 16, 16, 3}, Activation.RELU, new Sgd(0.05), 1,
+                b -> b.l2(0.01).l2Bias(0.02));
+        DataSet data = TeacherStudent.data(256, 6, 3, 2);
+        List<NoetherReport> steps = new CopyOnWriteArrayList<>();
+        NoetherListener listener = listener(steps, NoetherConfig.defaults());
+        net.addListeners(listener);
+        for (int t = 0; t < 600; t++) {
+            net.fit(TeacherStudent.batch(data, 16 * t, 16));
+        }
+        assertThat(listener.monitor().orElseThrow().awaitSteps(Duration.ofSeconds(20))).as("steps observed").isTrue();
+        int checked = 0;
+        long previous = Long.MIN_VALUE;
+        for (NoetherReport r : steps) {
+            if (r.step() == previous + 1) {
+                for (String[] pair : List.of(PAIR1, PAIR2)) {
+                    assertThat(r.value("charge.residual", pair)).as("step %d %s", r.step(), pair[1]).isPresent();
+                    assertThat(r.value("charge.residual", pair).getAsDouble()).as("residual, step %d", r.step())
+                            .isLessThan(1e-5);
+                    checked++;
+                }
+            }
+            previous = r.step();
+        }
+        assertThat(steps.size()).as("observed iterations").isLessThan(600);
+        assertThat(checked).as("identities checked").isGreaterThanOrEqualTo(2 * 3);
+        listener.close();
+    }
+
+    /** The score of every iteration is checked: a non-finite one is observed, and counted by layer, off schedule. */
+    @Test
+    void aNonFiniteLossBetweenTwoScheduledObservationsIsObservedAndCounted() {
+        MultiLayerNetwork net = TeacherStudent.mlp(new int[] {6, 16, 3}, Activation.RELU, new Sgd(0.05), 1, b -> b);
+        DataSet data = TeacherStudent.data(256, 6, 3, 2);
+        List<NoetherReport> steps = new CopyOnWriteArrayList<>();
+        NoetherListener listener = listener(steps, NoetherConfig.builder().observeEvery(25).build());
+        net.addListeners(listener);
+        for (int t = 0; t < 12; t++) {
+            DataSet batch = TeacherStudent.batch(data, 16 * t, 16);
+            if (t == 10) {
+                batch.getFeatures().putScalar(0, 0, Double.NaN);
+            }
+            net.fit(batch);
+        }
+        NoetherMonitor monitor = listener.monitor().orElseThrow();
+        assertThat(monitor.awaitSteps(Duration.ofSeconds(20))).isTrue();
+        assertThat(steps).extracting(NoetherReport::step).contains(10L); // iteration 10 is not on the stride
+        assertThat(monitor.nonFinite(0) + monitor.nonFinite(1)).isPositive();
+        listener.close();
+    }
+
     /** §9.1: small-step full-batch GD conserves the charge; large-step minibatch SGD does not. */
     @Test
     void fullBatchGradientDescentConservesTheChargeWhileNoisySgdDrifts() {
@@ -86,8 +142,12 @@ class Dl4jChargePhysicsTest {
     }
 
     private static NoetherListener listener(List<NoetherReport> steps) {
+        return listener(steps, NoetherConfig.builder().analysisEvery(50).observeEvery(1).build());
+    }
+
+    private static NoetherListener listener(List<NoetherReport> steps, NoetherConfig config) {
         return NoetherListener.builder().registry(new SimpleMeterRegistry()).modelName("physics")
-                .config(NoetherConfig.builder().analysisEvery(50).observeEvery(1).build())
+                .config(config)
                 .addListener(r -> {
                     if (r.kind() == NoetherReport.Kind.STEP) {
                         steps.add(r);

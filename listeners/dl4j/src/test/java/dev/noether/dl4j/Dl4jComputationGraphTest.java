@@ -40,7 +40,7 @@ class Dl4jComputationGraphTest {
         graph.init();
         List<NoetherReport> steps = new CopyOnWriteArrayList<>(); // reports arrive on the step thread
         NoetherListener listener = NoetherListener.builder().registry(new SimpleMeterRegistry()).modelName("graph")
-                .config(NoetherConfig.builder().analysisEvery(10).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build())
+                .config(NoetherConfig.builder().analysisEvery(10).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build())
                 .addListener(r -> {
                     if (r.kind() == NoetherReport.Kind.STEP) {
                         steps.add(r);
@@ -80,7 +80,7 @@ class Dl4jComputationGraphTest {
         graph.init();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         NoetherListener listener = NoetherListener.builder().registry(registry).modelName("branches")
-                .config(NoetherConfig.builder().analysisEvery(2).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
+                .config(NoetherConfig.builder().analysisEvery(2).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build()).build();
         graph.addListeners(listener);
         DataSet data = TeacherStudent.data(64, 6, 3, 5);
         for (int t = 0; t < 6; t++) {

@@ -58,7 +58,7 @@ class Dl4jConvCollapseTest {
         net.init();
         NoetherListener listener = NoetherListener.builder().registry(new SimpleMeterRegistry())
                 .config(NoetherConfig.builder().analysisEvery(500).minAnalysisInterval(Duration.ZERO)
-                        .maxAnalysisShare(1).build()).build();
+                        .maxAnalysisShare(1).overheadBudget(1).build()).build();
         net.addListeners(listener);
         for (int t = 0; t <= STEPS; t++) { // the last iteration, 1500, is analysed
             net.fit(TeacherStudent.batch(data, 32 * t, 32));

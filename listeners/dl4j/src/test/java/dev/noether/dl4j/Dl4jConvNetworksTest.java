@@ -59,7 +59,7 @@ class Dl4jConvNetworksTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         NoetherListener listener = NoetherListener.builder().registry(registry).modelName("lenet")
                 .config(NoetherConfig.builder().analysisEvery(10).observeEvery(1).minAnalysisInterval(Duration.ZERO)
-                        .maxAnalysisShare(1).build()).build();
+                        .maxAnalysisShare(1).overheadBudget(1).build()).build();
         net.addListeners(listener);
         for (int t = 0; t < 21; t++) {
             net.fit(GeneratedImages.batch(data, t, 32));
@@ -226,7 +226,7 @@ class Dl4jConvNetworksTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         NoetherListener listener = NoetherListener.builder().registry(registry).modelName("resnet")
                 .config(NoetherConfig.builder().analysisEvery(10).observeEvery(1).minAnalysisInterval(Duration.ZERO)
-                        .maxAnalysisShare(1).build()).build();
+                        .maxAnalysisShare(1).overheadBudget(1).build()).build();
         graph.addListeners(listener);
         for (int t = 0; t < 21; t++) {
             graph.fit(GeneratedImages.batch(data, t, 32));

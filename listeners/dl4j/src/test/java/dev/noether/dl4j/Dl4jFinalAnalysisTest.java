@@ -65,7 +65,7 @@ class Dl4jFinalAnalysisTest {
         net.init();
         List<dev.noether.core.runtime.NoetherReport> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
         NoetherListener listener = NoetherListener.builder().registry(new SimpleMeterRegistry())
-                .config(NoetherConfig.builder().minAnalysisInterval(Duration.ZERO).build())
+                .config(NoetherConfig.builder().observeEvery(1).minAnalysisInterval(Duration.ZERO).build())
                 .addListener(reports::add).build();
         net.addListeners(listener);
         List<DataSet> batches = new ArrayList<>();

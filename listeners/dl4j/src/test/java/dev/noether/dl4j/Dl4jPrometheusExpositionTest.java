@@ -71,7 +71,7 @@ class Dl4jPrometheusExpositionTest {
     private static Map<String, Set<Set<String>>> exposition(boolean batchNorm) throws InterruptedException {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         NoetherListener listener = NoetherListener.builder().registry(registry).modelName("mlp")
-                .config(NoetherConfig.builder().analysisEvery(10).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
+                .config(NoetherConfig.builder().analysisEvery(10).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build()).build();
         MultiLayerNetwork net = mlp(batchNorm);
         net.addListeners(listener);
         DataSet data = TeacherStudent.data(256, 6, 3, 31);

@@ -39,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class Dl4jRealGraphsTest {
     /** A probe allowance no test machine runs out of: the plan is the whole pass, whatever the load. */
     private static final NoetherConfig EVERY_FEW = NoetherConfig.builder().analysisEvery(4).observeEvery(1)
-            .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).maxProbeTime(Duration.ofMinutes(5)).build();
+            .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).maxProbeTime(Duration.ofMinutes(5)).build();
     private static final int ITERATIONS = 12;
 
     @Test

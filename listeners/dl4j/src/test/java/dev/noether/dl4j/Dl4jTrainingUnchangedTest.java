@@ -33,7 +33,7 @@ class Dl4jTrainingUnchangedTest {
         float[] without = train(data, null);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         NoetherListener listener = NoetherListener.builder().registry(registry).modelName("same")
-                .config(NoetherConfig.builder().analysisEvery(5).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
+                .config(NoetherConfig.builder().analysisEvery(5).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build()).build();
         float[] with = train(data, listener);
 
         assertThat(with).containsExactly(without);
@@ -55,7 +55,7 @@ class Dl4jTrainingUnchangedTest {
         float[] without = trainGraph(data, null);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         NoetherListener listener = NoetherListener.builder().registry(registry).modelName("same")
-                .config(NoetherConfig.builder().analysisEvery(3).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).build()).build();
+                .config(NoetherConfig.builder().analysisEvery(3).observeEvery(1).minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build()).build();
         float[] with = trainGraph(data, listener);
         assertThat(with).containsExactly(without);
         NoetherMonitor monitor = listener.monitor().orElseThrow();
