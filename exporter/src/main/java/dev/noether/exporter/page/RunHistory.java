@@ -31,10 +31,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Memory bound.</b> What the history holds is counted in bytes as the JVM lays it out (points, their
  * arrays, the kept details as JSON, the histograms) and stays within {@code maxBytes}, however many workers share
- * it: the histograms within a quarter of it, the rest within three quarters, of which the details within half. Lanes
- * over the bound keep fewer records at full resolution, then fewer buckets (the largest lane first), down to 16 of
- * each per lane; details and histograms give way by worker, least recently updated first. Only when workers ×
- * record size passes about {@code maxBytes / 200} can the history go above its bound (to those 33 points per lane).
+ * it: the histograms within a quarter of it, the rest within three quarters. Lanes over the bound keep fewer records
+ * at full resolution, then fewer buckets (the largest lane first), down to 16 of each per lane; details beyond half
+ * of the three quarters give way by worker and layer, least recently stored first, never the storing worker's (the
+ * histograms likewise, see {@link HistogramHistory}). Only when workers × record size passes about
+ * {@code maxBytes / 200} can the history go above its bound (to those 33 points per lane).
  *
  * <p>{@link #offer(Map)} never blocks: it puts the record in a queue of {@value #INTAKE} and returns (a full queue
  * drops the record and counts it). One daemon thread stores the records.
