@@ -73,7 +73,7 @@ class PageBrowserTest {
         assertThat(CHROMEDRIVER).as("chromedriver (Debian package chromium-driver, installed by .ci/run)").isExecutable();
         assertThat(CHROMIUM).as("chromium (Debian package chromium, installed by .ci/run)").isExecutable();
         Files.createDirectories(OUT);
-        Files.deleteIfExists(OUT.resolve("run.jsonl"));
+        for (int i = rotatedFiles("run"); i >= 0; i--) Files.deleteIfExists(logFile("run", i)); // a former run's, rotated too
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // Long enough to outlast the live checks; --hold keeps the page up after training, the test stops it.
         // Every step observed: one record per step, so that the run passes the 20,000 records that the page's
@@ -154,7 +154,7 @@ class PageBrowserTest {
         long drawnAt = ((Number) js("return window.noetherPage.renders;")).longValue();
         new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> ((Number) js("return window.noetherPage.renders;")).longValue() > drawnAt);
         assertThat(lossAxisStart()).as("the loss chart's x-axis starts at").isEqualTo(0.0);
-        assertThat(((Number) js("return window.noetherPage.lanes.step[0].step;")).longValue()).isZero();
+        assertThat(((Number) js("return window.noetherPage.points('step')[0].step;")).longValue()).isZero();
         assertThat(browser.findElement(By.id("historyInfo")).getText()).contains("from step 0", "at full resolution", "buckets");
         long bound = ((Number) js("return window.noetherPage.run.history.maxPointsPerSeries;")).longValue();
         assertThat(chartLongestSeries()).as("points per series of each chart").allSatisfy((id, n) ->
@@ -213,8 +213,12 @@ class PageBrowserTest {
         browser.get("about:blank");
         browser.manage().logs().get(LogType.BROWSER);
         stopDemo(); // closes the exporter: the event log is complete
+        // the whole log: a long demo's passes 64 MiB, so its older records are in rotated files (run.1.jsonl, ...)
+        for (int i = rotatedFiles("replay"); i >= 1; i--) Files.deleteIfExists(logFile("replay", i));
+        for (int i = rotatedFiles("run"); i >= 0; i--) {
+            Files.copy(logFile("run", i), logFile("replay", i), StandardCopyOption.REPLACE_EXISTING);
+        }
         Path log = OUT.resolve("replay.jsonl");
-        Files.copy(OUT.resolve("run.jsonl"), log, StandardCopyOption.REPLACE_EXISTING);
         // A corrupt line in the middle and a line cut short at the end are skipped and counted.
         List<String> lines = new ArrayList<>(Files.readAllLines(log));
         lines.add(lines.size() / 2, "{\"type\":\"step\",\"step\":");
@@ -234,7 +238,7 @@ class PageBrowserTest {
                 }
             }
             assertThat(browser.findElement(By.id("c-jvm")).getText()).contains("replay");
-            assertDrawnValuesMatchTheLog(OUT.resolve("run.jsonl"));
+            assertDrawnValuesMatchTheLog(recordedLines());
             assertThat(browser.findElement(By.id("skippedInfo")).getText()).contains("2 bad event-log lines skipped");
             assertThat(browser.findElement(By.id("mode")).getText()).isEqualTo("replay");
             assertThat(browser.findElement(By.tagName("body")).getText()).contains("01Linear", "03Linear");
@@ -302,21 +306,55 @@ class PageBrowserTest {
      * bucket of consecutive step records whose value is the mean over them: each is checked against the log's own
      * records of its step range, and together they hold every step record of the log.
      */
+    /**
+     * Two workers of one run, replayed together: one line per worker, and each worker's line draws only its own values.
+     * The second worker's log is the recorded run with its loss raised by 100 and its weight norms by 1000, so that a
+     * bucket averaging both workers (the history's buckets span tens of steps here) would land far outside either
+     * worker's range: every drawn point of a worker's loss and weight-norm lines lies within that worker's own values.
+     */
     @SuppressWarnings("unchecked")
     @Test
     @Order(5)
     void aRunOfTwoWorkersReplayedTogetherDrawsOneLinePerWorker() throws Exception {
         assertThat(OUT.resolve("run.jsonl")).as("the live test recorded a run").exists();
-        // two workers of one run, as their exporters name their logs in a shared folder: the recorded run twice
+        // Leave the former page first: its server is closed, and its polls would log refused connections meanwhile.
+        browser.get("about:blank");
+        browser.manage().logs().get(LogType.BROWSER);
+        // two workers of one run, as their exporters name their logs in a shared folder: the recorded run twice (its
+        // first records: enough for each worker's line to have buckets, and quick to replay on a loaded machine)
         Path folder = Files.createDirectories(OUT.resolve("many-workers"));
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> recorded = recordedLines();
+        recorded = recorded.subList(0, Math.min(recorded.size(), 3 * RunHistory.DEFAULT_MAX_RECORDS));
+        ObjectMapper json = new ObjectMapper();
+        Map<String, double[]> loss = new LinkedHashMap<>(); // worker → {min, max} of its logged losses
+        Map<String, double[]> norm = new LinkedHashMap<>(); // worker → {min, max} of 01Linear's weight norms
         for (String worker : List.of("w1", "w2")) {
+            double shift = worker.equals("w1") ? 0 : 1;
+            double[] l = {Double.MAX_VALUE, -Double.MAX_VALUE}, n = {Double.MAX_VALUE, -Double.MAX_VALUE};
             List<String> out = new ArrayList<>();
-            for (String line : Files.readAllLines(OUT.resolve("run.jsonl"))) {
+            for (String line : recorded) {
                 var record = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(line);
                 record.put("worker", worker);
+                if (record.path("type").asText().equals("step")) {
+                    var metrics = record.path("metrics");
+                    if (metrics.path("loss").isNumber()) {
+                        double v = metrics.path("loss").asDouble() + 100 * shift;
+                        ((com.fasterxml.jackson.databind.node.ObjectNode) metrics).put("loss", v);
+                        l[0] = Math.min(l[0], v);
+                        l[1] = Math.max(l[1], v);
+                    }
+                    var fc = record.path("layers").path("01Linear");
+                    if (fc.path("layer.weight.norm").isNumber()) {
+                        double v = fc.path("layer.weight.norm").asDouble() + 1000 * shift;
+                        ((com.fasterxml.jackson.databind.node.ObjectNode) fc).put("layer.weight.norm", v);
+                        n[0] = Math.min(n[0], v);
+                        n[1] = Math.max(n[1], v);
+                    }
+                }
                 out.add(json.writeValueAsString(record));
             }
+            loss.put(worker, l);
+            norm.put(worker, n);
             Files.write(folder.resolve("r1." + worker + ".jsonl"), out);
         }
         try (ReplayServer replay = ReplayServer.start(List.of(folder), "127.0.0.1", 0, RunHistory.DEFAULT_MAX_RECORDS,
@@ -329,22 +367,68 @@ class PageBrowserTest {
                     + ".series.map(s => s.name);")).as("a layer chart: each layer once per worker")
                     .anySatisfy(n -> assertThat((String) n).endsWith(" · w1"))
                     .anySatisfy(n -> assertThat((String) n).endsWith(" · w2"));
+            assertThat(((Number) js("return window.noetherPage.points('step', 'w1').filter(p => p.count > 1).length;")).intValue())
+                    .as("w1's line has buckets of older steps").isPositive();
+            for (String worker : loss.keySet()) {
+                assertDrawnWithin("c-loss", "loss · " + worker, loss.get(worker));
+                assertDrawnWithin("c-wnorm", "01Linear · " + worker, norm.get(worker));
+            }
+            // the layer details are one worker's: the picker offers both, the charts name the one shown
+            assertThat(browser.findElement(By.id("detailWorkerPick")).isDisplayed()).isTrue();
+            assertThat((List<String>) js("return Array.from(document.getElementById('detailWorker').options).map(o => o.value);"))
+                    .containsExactly("w1", "w2");
+            js("const s = document.getElementById('detailWorker'); s.value = 'w2'; s.dispatchEvent(new Event('change'));");
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> "w2".equals(js("return window.noetherPage.detail.worker;"))
+                    && js("return window.noetherPage.detailDrawn === window.noetherPage.detailFetches;").equals(Boolean.TRUE));
+            assertThat(browser.findElement(By.cssSelector(".detailName")).getText()).endsWith(" · w2");
+            assertThat(chartPoints().get("c-hist-weights")).as("w2's distributions").isPositive();
             assertNoConsoleErrors();
             screenshot("page-many-workers.png");
         }
     }
 
-    private static void assertDrawnValuesMatchTheLog(Path log) throws IOException {
+    /** Every point the chart draws on the named line lies within [range[0], range[1]]. */
+    @SuppressWarnings("unchecked")
+    private static void assertDrawnWithin(String chart, String line, double[] range) {
+        List<List<Number>> drawn = (List<List<Number>>) js("const s = echarts.getInstanceByDom(document.getElementById('"
+                + chart + "')).getOption().series.find(s => s.name === arguments[0]); return s ? s.data : null;", line);
+        assertThat(drawn).as(chart + " " + line).isNotNull().isNotEmpty();
+        double slack = 1e-9 * Math.max(1, Math.abs(range[1]));
+        for (List<Number> p : drawn) {
+            assertThat(p.get(1).doubleValue()).as(chart + " " + line + " at step " + p.get(0)).isBetween(range[0] - slack, range[1] + slack);
+        }
+    }
+
+    /** The demo's event log, every line: its rotated files oldest first (run.N.jsonl … run.1.jsonl), then run.jsonl. */
+    private static List<String> recordedLines() throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int i = rotatedFiles("run"); i >= 0; i--) lines.addAll(Files.readAllLines(logFile("run", i)));
+        return lines;
+    }
+
+    /** The number of rotated files of OUT/{name}.jsonl ({name}.1.jsonl, ...). */
+    private static int rotatedFiles(String name) {
+        int n = 0;
+        while (Files.exists(logFile(name, n + 1))) n++;
+        return Files.exists(logFile(name, 0)) || n > 0 ? n : -1;
+    }
+
+    /** OUT/{name}.jsonl (0) or its rotated file OUT/{name}.{i}.jsonl. */
+    private static Path logFile(String name, int i) {
+        return OUT.resolve(i == 0 ? name + ".jsonl" : name + "." + i + ".jsonl");
+    }
+
+    private static void assertDrawnValuesMatchTheLog(List<String> log) throws IOException {
         ObjectMapper json = new ObjectMapper();
         TreeMap<Long, double[]> byStep = new TreeMap<>(); // step → {ratio (NaN if absent), time}
-        for (String line : Files.readAllLines(log)) {
+        for (String line : log) {
             Map<String, Object> r = json.readValue(line, Map.class);
             if (!"step".equals(r.get("type"))) continue;
             Object v = ((Map<String, Map<String, Object>>) r.get("layers")).get("01Linear").get("layer.update.ratio");
             byStep.put(((Number) r.get("step")).longValue(), new double[] {v instanceof Number n ? n.doubleValue() : Double.NaN,
                     ((Number) r.get("time")).doubleValue()});
         }
-        List<Map<String, Object>> points = (List<Map<String, Object>>) js("return window.noetherPage.lanes.step.map(p => ({"
+        List<Map<String, Object>> points = (List<Map<String, Object>>) js("return window.noetherPage.points('step').map(p => ({"
                 + "step: p.step, time: p.time, count: p.count || 1, first: p.stepFirst ?? p.step, last: p.stepLast ?? p.step,"
                 + "ratio: p.layers && p.layers['01Linear'] ? p.layers['01Linear']['layer.update.ratio'] ?? null : null}));");
         assertThat(points.size()).as("the replay is long enough to need buckets").isLessThan(byStep.size());
