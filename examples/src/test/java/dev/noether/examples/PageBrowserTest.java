@@ -270,6 +270,7 @@ class PageBrowserTest {
         }
         Path log = OUT.resolve("huge.jsonl");
         Files.write(log, lines);
+        leaveTheFormerPage();
         try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, RunHistory.DEFAULT_MAX_RECORDS,
                 RunHistory.DEFAULT_MAX_BYTES)) {
             browser.get(replay.url().toString());
@@ -290,6 +291,7 @@ class PageBrowserTest {
         Path log = OUT.resolve("no-layers.jsonl");
         Files.writeString(log, "{\"type\":\"step\",\"model\":\"m\",\"step\":0,\"time\":1.0,\"metrics\":{\"loss\":2.0},\"layers\":{},\"pairs\":{}}\n"
                 + "{\"type\":\"step\",\"model\":\"m\",\"step\":25,\"time\":2.0,\"metrics\":{\"loss\":1.0},\"layers\":{},\"pairs\":{}}\n");
+        leaveTheFormerPage();
         try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, 100, 1 << 20)) {
             browser.get(replay.url().toString());
             new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> chartPoints().getOrDefault("c-loss", 0L) == 2L);
@@ -301,25 +303,17 @@ class PageBrowserTest {
     }
 
     /**
-     * What the charts draw, recomputed here from the event log: DL4J's signature chart is log10(‖ΔW‖/‖W‖) per point
-     * of the page's history, and steps/s is Δstep/Δtime between consecutive points. A point is a step record, or a
-     * bucket of consecutive step records whose value is the mean over them: each is checked against the log's own
-     * records of its step range, and together they hold every step record of the log.
-     */
-    /**
      * Two workers of one run, replayed together: one line per worker, and each worker's line draws only its own values.
      * The second worker's log is the recorded run with its loss raised by 100 and its weight norms by 1000, so that a
-     * bucket averaging both workers (the history's buckets span tens of steps here) would land far outside either
+     * bucket averaging both workers (the history's buckets span several steps here) would land far outside either
      * worker's range: every drawn point of a worker's loss and weight-norm lines lies within that worker's own values.
      */
     @SuppressWarnings("unchecked")
     @Test
-    @Order(5)
+    @Order(6)
     void aRunOfTwoWorkersReplayedTogetherDrawsOneLinePerWorker() throws Exception {
         assertThat(OUT.resolve("run.jsonl")).as("the live test recorded a run").exists();
-        // Leave the former page first: its server is closed, and its polls would log refused connections meanwhile.
-        browser.get("about:blank");
-        browser.manage().logs().get(LogType.BROWSER);
+        leaveTheFormerPage();
         // two workers of one run, as their exporters name their logs in a shared folder: the recorded run twice (its
         // first records: enough for each worker's line to have buckets, and quick to replay on a loaded machine)
         Path folder = Files.createDirectories(OUT.resolve("many-workers"));
@@ -387,6 +381,15 @@ class PageBrowserTest {
         }
     }
 
+    /**
+     * Leaves the page a former test opened, whose server it has closed (its polls would log refused connections as
+     * console errors while this test prepares), and drops what the console logged meanwhile.
+     */
+    private static void leaveTheFormerPage() {
+        browser.get("about:blank");
+        browser.manage().logs().get(LogType.BROWSER);
+    }
+
     /** Every point the chart draws on the named line lies within [range[0], range[1]]. */
     @SuppressWarnings("unchecked")
     private static void assertDrawnWithin(String chart, String line, double[] range) {
@@ -418,6 +421,12 @@ class PageBrowserTest {
         return OUT.resolve(i == 0 ? name + ".jsonl" : name + "." + i + ".jsonl");
     }
 
+    /**
+     * What the charts draw, recomputed here from the event log: DL4J's signature chart is log10(‖ΔW‖/‖W‖) per point
+     * of the page's history, and steps/s is Δstep/Δtime between consecutive points. A point is a step record, or a
+     * bucket of consecutive step records whose value is the mean over them: each is checked against the log's own
+     * records of its step range, and together they hold every step record of the log.
+     */
     private static void assertDrawnValuesMatchTheLog(List<String> log) throws IOException {
         ObjectMapper json = new ObjectMapper();
         TreeMap<Long, double[]> byStep = new TreeMap<>(); // step → {ratio (NaN if absent), time}
