@@ -5,6 +5,9 @@ module dev.noether.core {
     requires ejml.ddense;
     // optional native LAPACK (dev.noether.core.linalg): used only when the application has it
     requires static org.bytedeco.openblas;
+    // optional: whether the CPU has FMA (dev.noether.core.physics.RowBlockSums), read when the JDK has them
+    requires static java.management;
+    requires static jdk.management;
 
     exports dev.noether.core.model;
     exports dev.noether.core.runtime;

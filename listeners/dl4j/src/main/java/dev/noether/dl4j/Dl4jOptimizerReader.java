@@ -29,6 +29,16 @@ import java.util.Locale;
  * non-plain optimizer, so no charge prediction is made.
  */
 final class Dl4jOptimizerReader {
+    private static final List<String> WEIGHT_AND_BIAS = List.of("W", "b");
+    private static final List<String> WEIGHT = List.of("W");
+    /** An updater's name, built once per class: this runs on the training thread every observed iteration. */
+    private static final ClassValue<String> NAMES = new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> type) {
+            return type.getSimpleName().toLowerCase(Locale.ROOT);
+        }
+    };
+
     private Dl4jOptimizerReader() {}
 
     static OptimizerSettings read(List<Dl4jNode> linear, int iteration, int epoch) {
@@ -45,9 +55,9 @@ final class Dl4jOptimizerReader {
         String notPlain = firstUpdater instanceof Sgd ? null : "";
         for (Dl4jNode e : linear) {
             TrainingConfig c = e.layer().getConfig();
-            for (String param : e.hasBias() ? List.of("W", "b") : List.of("W")) {
+            for (String param : e.hasBias() ? WEIGHT_AND_BIAS : WEIGHT) {
                 IUpdater u = c.getUpdaterByParam(param);
-                if (!nameOf(u).equals(name)) {
+                if (u == null ? firstUpdater != null : firstUpdater == null || u.getClass() != firstUpdater.getClass()) {
                     return OptimizerSettings.other("mixed", Double.NaN);
                 }
                 if (notPlain != null) {
@@ -108,6 +118,6 @@ final class Dl4jOptimizerReader {
     }
 
     private static String nameOf(IUpdater updater) {
-        return updater == null ? "none" : updater.getClass().getSimpleName().toLowerCase(Locale.ROOT);
+        return updater == null ? "none" : NAMES.get(updater.getClass());
     }
 }
