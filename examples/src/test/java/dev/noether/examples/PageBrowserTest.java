@@ -26,6 +26,9 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,6 +64,19 @@ class PageBrowserTest {
     private static final long FORMER_HISTORY_BOUND = 20_000;
     /** Enough steps to pass that bound with records to spare, while the live checks run. */
     private static final int DEMO_STEPS = 60_000;
+    /**
+     * Step records the demo must have logged before the replay test stops it: several times what a lane keeps at full
+     * resolution, so that the replayed history needs buckets.
+     */
+    private static final long REPLAYED_STEP_RECORDS = 3L * RunHistory.DEFAULT_MAX_RECORDS;
+    /**
+     * A liveness bound on what the training must reach (records, a first analysis): a starved CPU (2 shared cores,
+     * several builds) slows the demo down many times. It only bounds a wait on a condition; a fast machine passes at once.
+     */
+    private static final Duration TRAINING_DEADLINE = Duration.ofMinutes(10);
+    /** A liveness bound on what the page must draw once its data is there, generous for a loaded machine. */
+    private static final Duration PAGE_DEADLINE = Duration.ofMinutes(2);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static Process demo;
     private static URI pageUrl;
@@ -105,7 +121,7 @@ class PageBrowserTest {
     @Order(1)
     void liveTrainingFillsEveryChartAndUpdatesWithoutReloading() throws Exception {
         browser.get(pageUrl.toString());
-        Map<String, Long> points = waitForCharts(Duration.ofSeconds(90), List.of());
+        Map<String, Long> points = waitForCharts(TRAINING_DEADLINE, List.of());
         assertThat(points).as("charts without data points").allSatisfy((id, n) -> {
             if (EMPTY_FOR_THIS_RUN.contains(id)) assertThat(n).as(id).isZero();
             else assertThat(n).as(id).isPositive();
@@ -118,7 +134,7 @@ class PageBrowserTest {
         js("window.__sameDocument = 42;");
         long seq = ((Number) js("return window.noetherPage.lastSeq;")).longValue();
         long step = Long.parseLong(browser.findElement(By.id("step")).getText());
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d ->
+        new WebDriverWait(browser, PAGE_DEADLINE).until(d ->
                 ((Number) js("return window.noetherPage.lastSeq;")).longValue() > seq
                         && Long.parseLong(browser.findElement(By.id("step")).getText()) > step);
         assertThat(js("return window.__sameDocument;")).isEqualTo(42L);
@@ -143,16 +159,16 @@ class PageBrowserTest {
     @Order(2)
     void afterTheFormerHistoryBoundTheFirstChartStillStartsAtStepZero() throws Exception {
         try {
-            new WebDriverWait(browser, Duration.ofSeconds(300)).until(d -> ((Number) js(
+            new WebDriverWait(browser, TRAINING_DEADLINE).until(d -> ((Number) js(
                     "return window.noetherPage.run ? window.noetherPage.run.history.accepted : 0;")).longValue() > FORMER_HISTORY_BOUND + 2_000);
         } catch (org.openqa.selenium.TimeoutException e) {
             throw new AssertionError("the demo did not pass " + FORMER_HISTORY_BOUND + " records: "
                     + js("return JSON.stringify(window.noetherPage.run.history);"), e);
         }
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> ((Number) js(
+        new WebDriverWait(browser, PAGE_DEADLINE).until(d -> ((Number) js(
                 "return window.noetherPage.renders;")).longValue() > 0 && lossAxisStart() != null);
         long drawnAt = ((Number) js("return window.noetherPage.renders;")).longValue();
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> ((Number) js("return window.noetherPage.renders;")).longValue() > drawnAt);
+        new WebDriverWait(browser, PAGE_DEADLINE).until(d -> ((Number) js("return window.noetherPage.renders;")).longValue() > drawnAt);
         assertThat(lossAxisStart()).as("the loss chart's x-axis starts at").isEqualTo(0.0);
         assertThat(((Number) js("return window.noetherPage.points('step')[0].step;")).longValue()).isZero();
         assertThat(browser.findElement(By.id("historyInfo")).getText()).contains("from step 0", "at full resolution", "buckets");
@@ -173,7 +189,7 @@ class PageBrowserTest {
         for (String layer : layers) {
             js("const s = document.getElementById('detailLayer'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));", layer);
             try {
-                new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> layer.equals(js("return window.noetherPage.detailFor;"))
+                new WebDriverWait(browser, PAGE_DEADLINE).until(d -> layer.equals(js("return window.noetherPage.detailFor;"))
                         && js("return window.noetherPage.detailDrawn === window.noetherPage.detailFetches;").equals(Boolean.TRUE)
                         && chartPoints().get("c-hist-weights") > 0 && chartPoints().get("c-hist-updates") > 0);
             } catch (org.openqa.selenium.TimeoutException e) {
@@ -210,9 +226,11 @@ class PageBrowserTest {
     void replayOfTheRecordedEventLogShowsTheSameCharts() throws Exception {
         assertThat(livePoints).as("the live test ran first").isNotNull();
         // Leave the live page first: once the demo stops, its polls would (rightly) log refused connections.
-        browser.get("about:blank");
-        browser.manage().logs().get(LogType.BROWSER);
-        stopDemo(); // closes the exporter: the event log is complete
+        leaveThePage();
+        // A record count, not a time: a loaded machine may train many times slower than an idle one.
+        awaitLiveStepRecords(REPLAYED_STEP_RECORDS);
+        assertThat(stopDemo()).as("the demo ended on SIGTERM: its shutdown hook closed the exporter, the event log is complete")
+                .isTrue();
         // the whole log: a long demo's passes 64 MiB, so its older records are in rotated files (run.1.jsonl, ...)
         for (int i = rotatedFiles("replay"); i >= 1; i--) Files.deleteIfExists(logFile("replay", i));
         for (int i = rotatedFiles("run"); i >= 0; i--) {
@@ -226,10 +244,9 @@ class PageBrowserTest {
         Files.writeString(log, "{\"type\":\"analysis\",\"model\":\"djl-", StandardOpenOption.APPEND);
 
         try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, RunHistory.DEFAULT_MAX_RECORDS,
-                RunHistory.DEFAULT_MAX_BYTES)) {
+                RunHistory.DEFAULT_MAX_BYTES); AutoCloseable page = show(replay)) {
             assertThat(replay.source().skippedLines()).isEqualTo(2);
-            browser.get(replay.url().toString());
-            Map<String, Long> points = waitForCharts(Duration.ofSeconds(30), LIVE_ONLY);
+            Map<String, Long> points = waitForCharts(PAGE_DEADLINE, LIVE_ONLY);
             for (Map.Entry<String, Long> e : livePoints.entrySet()) {
                 if (LIVE_ONLY.contains(e.getKey())) {
                     assertThat(points.get(e.getKey())).as(e.getKey()).isZero();
@@ -270,11 +287,9 @@ class PageBrowserTest {
         }
         Path log = OUT.resolve("huge.jsonl");
         Files.write(log, lines);
-        leaveTheFormerPage();
         try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, RunHistory.DEFAULT_MAX_RECORDS,
-                RunHistory.DEFAULT_MAX_BYTES)) {
-            browser.get(replay.url().toString());
-            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> chartPoints().getOrDefault("c-ratio", 0L) > 0);
+                RunHistory.DEFAULT_MAX_BYTES); AutoCloseable page = show(replay)) {
+            new WebDriverWait(browser, PAGE_DEADLINE).until(d -> chartPoints().getOrDefault("c-ratio", 0L) > 0);
             assertThat(browser.findElement(By.id("layerNote")).getText()).contains("12 of 250 layers");
             assertThat(chartPoints().get("c-ratio")).isEqualTo(12L * lines.size() / 2);
             assertThat(browser.findElement(By.id("modelTable")).getText()).contains("layers 1–25 of 250", "dense24")
@@ -291,10 +306,8 @@ class PageBrowserTest {
         Path log = OUT.resolve("no-layers.jsonl");
         Files.writeString(log, "{\"type\":\"step\",\"model\":\"m\",\"step\":0,\"time\":1.0,\"metrics\":{\"loss\":2.0},\"layers\":{},\"pairs\":{}}\n"
                 + "{\"type\":\"step\",\"model\":\"m\",\"step\":25,\"time\":2.0,\"metrics\":{\"loss\":1.0},\"layers\":{},\"pairs\":{}}\n");
-        leaveTheFormerPage();
-        try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, 100, 1 << 20)) {
-            browser.get(replay.url().toString());
-            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> chartPoints().getOrDefault("c-loss", 0L) == 2L);
+        try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, 100, 1 << 20); AutoCloseable page = show(replay)) {
+            new WebDriverWait(browser, PAGE_DEADLINE).until(d -> chartPoints().getOrDefault("c-loss", 0L) == 2L);
             assertThat(browser.findElement(By.id("modelTable")).getText()).contains("No layer mapped yet");
             assertThat(browser.findElement(By.id("c-drift")).getText()).contains("no symmetry pair");
             assertThat(browser.findElement(By.id("c-heatmap")).getText()).contains("this layer has no probe yet");
@@ -313,7 +326,6 @@ class PageBrowserTest {
     @Order(6)
     void aRunOfTwoWorkersReplayedTogetherDrawsOneLinePerWorker() throws Exception {
         assertThat(OUT.resolve("run.jsonl")).as("the live test recorded a run").exists();
-        leaveTheFormerPage();
         // two workers of one run, as their exporters name their logs in a shared folder: the recorded run twice (its
         // first records: enough for each worker's line to have buckets, and quick to replay on a loaded machine)
         Path folder = Files.createDirectories(OUT.resolve("many-workers"));
@@ -352,9 +364,8 @@ class PageBrowserTest {
             Files.write(folder.resolve("r1." + worker + ".jsonl"), out);
         }
         try (ReplayServer replay = ReplayServer.start(List.of(folder), "127.0.0.1", 0, RunHistory.DEFAULT_MAX_RECORDS,
-                RunHistory.DEFAULT_MAX_BYTES)) {
-            browser.get(replay.url().toString());
-            waitForCharts(Duration.ofSeconds(30), LIVE_ONLY);
+                RunHistory.DEFAULT_MAX_BYTES); AutoCloseable page = show(replay)) {
+            waitForCharts(PAGE_DEADLINE, LIVE_ONLY);
             assertThat(js("return echarts.getInstanceByDom(document.getElementById('c-loss')).getOption()"
                     + ".series.map(s => s.name);")).as("the loss chart").isEqualTo(List.of("loss · w1", "loss · w2"));
             assertThat((List<?>) js("return echarts.getInstanceByDom(document.getElementById('c-wnorm')).getOption()"
@@ -372,7 +383,7 @@ class PageBrowserTest {
             assertThat((List<String>) js("return Array.from(document.getElementById('detailWorker').options).map(o => o.value);"))
                     .containsExactly("w1", "w2");
             js("const s = document.getElementById('detailWorker'); s.value = 'w2'; s.dispatchEvent(new Event('change'));");
-            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> "w2".equals(js("return window.noetherPage.detail.worker;"))
+            new WebDriverWait(browser, PAGE_DEADLINE).until(d -> "w2".equals(js("return window.noetherPage.detail.worker;"))
                     && js("return window.noetherPage.detailDrawn === window.noetherPage.detailFetches;").equals(Boolean.TRUE));
             assertThat(browser.findElement(By.cssSelector(".detailName")).getText()).endsWith(" · w2");
             assertThat(chartPoints().get("c-hist-weights")).as("w2's distributions").isPositive();
@@ -382,12 +393,38 @@ class PageBrowserTest {
     }
 
     /**
-     * Leaves the page a former test opened, whose server it has closed (its polls would log refused connections as
-     * console errors while this test prepares), and drops what the console logged meanwhile.
+     * Opens the replay's page; closing what it returns leaves the page. Declared after the server in one
+     * try-with-resources, it is closed first: the page is left while its server still answers, so that no poll of the
+     * page reaches a closed server (Chromium logs each refused connection as a console error, which the next test,
+     * still preparing its log, would find).
      */
-    private static void leaveTheFormerPage() {
+    private static AutoCloseable show(ReplayServer replay) {
+        browser.get(replay.url().toString());
+        return PageBrowserTest::leaveThePage;
+    }
+
+    /** Leaves the current page for an empty one, which polls no server. */
+    private static void leaveThePage() {
         browser.get("about:blank");
-        browser.manage().logs().get(LogType.BROWSER);
+    }
+
+    /** Waits until the live page's history has accepted more than {@code records} step records of the demo. */
+    private static void awaitLiveStepRecords(long records) throws Exception {
+        long deadline = System.nanoTime() + TRAINING_DEADLINE.toNanos();
+        long seen;
+        while ((seen = liveStepRecords()) <= records) {
+            assertThat(demo.isAlive()).as("the demo still runs, at " + seen + " step records").isTrue();
+            assertThat(System.nanoTime() - deadline).as("step records within " + TRAINING_DEADLINE + ": " + seen + " of " + records)
+                    .isNegative();
+            Thread.sleep(500);
+        }
+    }
+
+    /** The step records the live page's history has accepted, from the demo's {@code /api/run}. */
+    private static long liveStepRecords() throws Exception {
+        HttpResponse<String> run = HTTP.send(HttpRequest.newBuilder(pageUrl.resolve("api/run")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(run.statusCode()).as("GET api/run").isEqualTo(200);
+        return new ObjectMapper().readTree(run.body()).path("history").path("lanes").path("step").path("records").asLong();
     }
 
     /** Every point the chart draws on the named line lies within [range[0], range[1]]. */
@@ -559,10 +596,13 @@ class PageBrowserTest {
         return url.get(120, TimeUnit.SECONDS);
     }
 
-    private static void stopDemo() throws InterruptedException {
-        if (demo != null && demo.isAlive()) {
-            demo.destroy(); // SIGTERM: the demo's shutdown hook closes the exporter and flushes the event log
-            if (!demo.waitFor(30, TimeUnit.SECONDS)) demo.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+    /** Stops the demo; false if it had to be killed, which may cut its event log short. */
+    private static boolean stopDemo() throws InterruptedException {
+        if (demo == null || !demo.isAlive()) return true;
+        demo.destroy(); // SIGTERM: the demo's shutdown hook closes the exporter and flushes the event log
+        // a loaded machine may take a while to run the hook
+        if (demo.waitFor(2, TimeUnit.MINUTES)) return true;
+        demo.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        return false;
     }
 }
