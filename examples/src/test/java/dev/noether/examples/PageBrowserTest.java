@@ -65,8 +65,8 @@ class PageBrowserTest {
     /** Enough steps to pass that bound with records to spare, while the live checks run. */
     private static final int DEMO_STEPS = 60_000;
     /**
-     * Step records the demo must have logged before the replay test stops it: several times what a lane keeps at full
-     * resolution, so that the replayed history needs buckets.
+     * Step records the live page must have received (the event log gets the same) before the replay test stops the
+     * demo: several times what a lane keeps at full resolution, so that the replayed history needs buckets.
      */
     private static final long REPLAYED_STEP_RECORDS = 3L * RunHistory.DEFAULT_MAX_RECORDS;
     /**
