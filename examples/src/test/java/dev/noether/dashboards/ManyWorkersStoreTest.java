@@ -40,8 +40,13 @@ class ManyWorkersStoreTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RUN = "r1";
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
-    /** A liveness bound for the learned state some panels show (a CRH phase), which a starved CPU delays. */
-    private static final Duration PHYSICS_TIMEOUT = Duration.ofMinutes(4);
+    /**
+     * A liveness bound for the learned state some panels show (a CRH phase), which a starved CPU delays: three
+     * training workers on 2 shared cores at load 10-20, still under the default overhead budget, reached it 280 s
+     * after start in one run and not within 4 minutes (300 s after start) in two others; with the budget lifted the
+     * whole test took 98 s at load 12-15. It only bounds a wait; a fast machine passes at once.
+     */
+    private static final Duration PHYSICS_TIMEOUT = Duration.ofMinutes(8);
 
     private final List<Process> started = new ArrayList<>();
 

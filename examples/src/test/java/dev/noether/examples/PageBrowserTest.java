@@ -26,6 +26,9 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,6 +64,19 @@ class PageBrowserTest {
     private static final long FORMER_HISTORY_BOUND = 20_000;
     /** Enough steps to pass that bound with records to spare, while the live checks run. */
     private static final int DEMO_STEPS = 60_000;
+    /**
+     * Step records the live page must have received (the event log gets the same) before the replay test stops the
+     * demo: several times what a lane keeps at full resolution, so that the replayed history needs buckets.
+     */
+    private static final long REPLAYED_STEP_RECORDS = 3L * RunHistory.DEFAULT_MAX_RECORDS;
+    /**
+     * A liveness bound on what the training must reach (records, a first analysis): a starved CPU (2 shared cores,
+     * several builds) slows the demo down many times. It only bounds a wait on a condition; a fast machine passes at once.
+     */
+    private static final Duration TRAINING_DEADLINE = Duration.ofMinutes(10);
+    /** A liveness bound on what the page must draw once its data is there, generous for a loaded machine. */
+    private static final Duration PAGE_DEADLINE = Duration.ofMinutes(2);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static Process demo;
     private static URI pageUrl;
@@ -73,7 +89,7 @@ class PageBrowserTest {
         assertThat(CHROMEDRIVER).as("chromedriver (Debian package chromium-driver, installed by .ci/run)").isExecutable();
         assertThat(CHROMIUM).as("chromium (Debian package chromium, installed by .ci/run)").isExecutable();
         Files.createDirectories(OUT);
-        Files.deleteIfExists(OUT.resolve("run.jsonl"));
+        for (int i = rotatedFiles("run"); i >= 0; i--) Files.deleteIfExists(logFile("run", i)); // a former run's, rotated too
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // Long enough to outlast the live checks; --hold keeps the page up after training, the test stops it.
         // Every step observed: one record per step, so that the run passes the 20,000 records that the page's
@@ -105,7 +121,7 @@ class PageBrowserTest {
     @Order(1)
     void liveTrainingFillsEveryChartAndUpdatesWithoutReloading() throws Exception {
         browser.get(pageUrl.toString());
-        Map<String, Long> points = waitForCharts(Duration.ofSeconds(90), List.of());
+        Map<String, Long> points = waitForCharts(TRAINING_DEADLINE, List.of());
         assertThat(points).as("charts without data points").allSatisfy((id, n) -> {
             if (EMPTY_FOR_THIS_RUN.contains(id)) assertThat(n).as(id).isZero();
             else assertThat(n).as(id).isPositive();
@@ -118,7 +134,7 @@ class PageBrowserTest {
         js("window.__sameDocument = 42;");
         long seq = ((Number) js("return window.noetherPage.lastSeq;")).longValue();
         long step = Long.parseLong(browser.findElement(By.id("step")).getText());
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d ->
+        new WebDriverWait(browser, PAGE_DEADLINE).until(d ->
                 ((Number) js("return window.noetherPage.lastSeq;")).longValue() > seq
                         && Long.parseLong(browser.findElement(By.id("step")).getText()) > step);
         assertThat(js("return window.__sameDocument;")).isEqualTo(42L);
@@ -143,18 +159,18 @@ class PageBrowserTest {
     @Order(2)
     void afterTheFormerHistoryBoundTheFirstChartStillStartsAtStepZero() throws Exception {
         try {
-            new WebDriverWait(browser, Duration.ofSeconds(300)).until(d -> ((Number) js(
+            new WebDriverWait(browser, TRAINING_DEADLINE).until(d -> ((Number) js(
                     "return window.noetherPage.run ? window.noetherPage.run.history.accepted : 0;")).longValue() > FORMER_HISTORY_BOUND + 2_000);
         } catch (org.openqa.selenium.TimeoutException e) {
             throw new AssertionError("the demo did not pass " + FORMER_HISTORY_BOUND + " records: "
                     + js("return JSON.stringify(window.noetherPage.run.history);"), e);
         }
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> ((Number) js(
+        new WebDriverWait(browser, PAGE_DEADLINE).until(d -> ((Number) js(
                 "return window.noetherPage.renders;")).longValue() > 0 && lossAxisStart() != null);
         long drawnAt = ((Number) js("return window.noetherPage.renders;")).longValue();
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> ((Number) js("return window.noetherPage.renders;")).longValue() > drawnAt);
+        new WebDriverWait(browser, PAGE_DEADLINE).until(d -> ((Number) js("return window.noetherPage.renders;")).longValue() > drawnAt);
         assertThat(lossAxisStart()).as("the loss chart's x-axis starts at").isEqualTo(0.0);
-        assertThat(((Number) js("return window.noetherPage.lanes.step[0].step;")).longValue()).isZero();
+        assertThat(((Number) js("return window.noetherPage.points('step')[0].step;")).longValue()).isZero();
         assertThat(browser.findElement(By.id("historyInfo")).getText()).contains("from step 0", "at full resolution", "buckets");
         long bound = ((Number) js("return window.noetherPage.run.history.maxPointsPerSeries;")).longValue();
         assertThat(chartLongestSeries()).as("points per series of each chart").allSatisfy((id, n) ->
@@ -173,7 +189,7 @@ class PageBrowserTest {
         for (String layer : layers) {
             js("const s = document.getElementById('detailLayer'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));", layer);
             try {
-                new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> layer.equals(js("return window.noetherPage.detailFor;"))
+                new WebDriverWait(browser, PAGE_DEADLINE).until(d -> layer.equals(js("return window.noetherPage.detailFor;"))
                         && js("return window.noetherPage.detailDrawn === window.noetherPage.detailFetches;").equals(Boolean.TRUE)
                         && chartPoints().get("c-hist-weights") > 0 && chartPoints().get("c-hist-updates") > 0);
             } catch (org.openqa.selenium.TimeoutException e) {
@@ -210,11 +226,17 @@ class PageBrowserTest {
     void replayOfTheRecordedEventLogShowsTheSameCharts() throws Exception {
         assertThat(livePoints).as("the live test ran first").isNotNull();
         // Leave the live page first: once the demo stops, its polls would (rightly) log refused connections.
-        browser.get("about:blank");
-        browser.manage().logs().get(LogType.BROWSER);
-        stopDemo(); // closes the exporter: the event log is complete
+        leaveThePage();
+        // A record count, not a time: a loaded machine may train many times slower than an idle one.
+        awaitLiveStepRecords(REPLAYED_STEP_RECORDS);
+        assertThat(stopDemo()).as("the demo ended on SIGTERM: its shutdown hook closed the exporter, the event log is complete")
+                .isTrue();
+        // the whole log: a long demo's passes 64 MiB, so its older records are in rotated files (run.1.jsonl, ...)
+        for (int i = rotatedFiles("replay"); i >= 1; i--) Files.deleteIfExists(logFile("replay", i));
+        for (int i = rotatedFiles("run"); i >= 0; i--) {
+            Files.copy(logFile("run", i), logFile("replay", i), StandardCopyOption.REPLACE_EXISTING);
+        }
         Path log = OUT.resolve("replay.jsonl");
-        Files.copy(OUT.resolve("run.jsonl"), log, StandardCopyOption.REPLACE_EXISTING);
         // A corrupt line in the middle and a line cut short at the end are skipped and counted.
         List<String> lines = new ArrayList<>(Files.readAllLines(log));
         lines.add(lines.size() / 2, "{\"type\":\"step\",\"step\":");
@@ -222,10 +244,9 @@ class PageBrowserTest {
         Files.writeString(log, "{\"type\":\"analysis\",\"model\":\"djl-", StandardOpenOption.APPEND);
 
         try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, RunHistory.DEFAULT_MAX_RECORDS,
-                RunHistory.DEFAULT_MAX_BYTES)) {
+                RunHistory.DEFAULT_MAX_BYTES); AutoCloseable page = show(replay)) {
             assertThat(replay.source().skippedLines()).isEqualTo(2);
-            browser.get(replay.url().toString());
-            Map<String, Long> points = waitForCharts(Duration.ofSeconds(30), LIVE_ONLY);
+            Map<String, Long> points = waitForCharts(PAGE_DEADLINE, LIVE_ONLY);
             for (Map.Entry<String, Long> e : livePoints.entrySet()) {
                 if (LIVE_ONLY.contains(e.getKey())) {
                     assertThat(points.get(e.getKey())).as(e.getKey()).isZero();
@@ -234,7 +255,7 @@ class PageBrowserTest {
                 }
             }
             assertThat(browser.findElement(By.id("c-jvm")).getText()).contains("replay");
-            assertDrawnValuesMatchTheLog(OUT.resolve("run.jsonl"));
+            assertDrawnValuesMatchTheLog(recordedLines());
             assertThat(browser.findElement(By.id("skippedInfo")).getText()).contains("2 bad event-log lines skipped");
             assertThat(browser.findElement(By.id("mode")).getText()).isEqualTo("replay");
             assertThat(browser.findElement(By.tagName("body")).getText()).contains("01Linear", "03Linear");
@@ -267,9 +288,8 @@ class PageBrowserTest {
         Path log = OUT.resolve("huge.jsonl");
         Files.write(log, lines);
         try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, RunHistory.DEFAULT_MAX_RECORDS,
-                RunHistory.DEFAULT_MAX_BYTES)) {
-            browser.get(replay.url().toString());
-            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> chartPoints().getOrDefault("c-ratio", 0L) > 0);
+                RunHistory.DEFAULT_MAX_BYTES); AutoCloseable page = show(replay)) {
+            new WebDriverWait(browser, PAGE_DEADLINE).until(d -> chartPoints().getOrDefault("c-ratio", 0L) > 0);
             assertThat(browser.findElement(By.id("layerNote")).getText()).contains("12 of 250 layers");
             assertThat(chartPoints().get("c-ratio")).isEqualTo(12L * lines.size() / 2);
             assertThat(browser.findElement(By.id("modelTable")).getText()).contains("layers 1–25 of 250", "dense24")
@@ -286,9 +306,8 @@ class PageBrowserTest {
         Path log = OUT.resolve("no-layers.jsonl");
         Files.writeString(log, "{\"type\":\"step\",\"model\":\"m\",\"step\":0,\"time\":1.0,\"metrics\":{\"loss\":2.0},\"layers\":{},\"pairs\":{}}\n"
                 + "{\"type\":\"step\",\"model\":\"m\",\"step\":25,\"time\":2.0,\"metrics\":{\"loss\":1.0},\"layers\":{},\"pairs\":{}}\n");
-        try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, 100, 1 << 20)) {
-            browser.get(replay.url().toString());
-            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> chartPoints().getOrDefault("c-loss", 0L) == 2L);
+        try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, 100, 1 << 20); AutoCloseable page = show(replay)) {
+            new WebDriverWait(browser, PAGE_DEADLINE).until(d -> chartPoints().getOrDefault("c-loss", 0L) == 2L);
             assertThat(browser.findElement(By.id("modelTable")).getText()).contains("No layer mapped yet");
             assertThat(browser.findElement(By.id("c-drift")).getText()).contains("no symmetry pair");
             assertThat(browser.findElement(By.id("c-heatmap")).getText()).contains("this layer has no probe yet");
@@ -297,54 +316,165 @@ class PageBrowserTest {
     }
 
     /**
-     * What the charts draw, recomputed here from the event log: DL4J's signature chart is log10(‖ΔW‖/‖W‖) per point
-     * of the page's history, and steps/s is Δstep/Δtime between consecutive points. A point is a step record, or a
-     * bucket of consecutive step records whose value is the mean over them: each is checked against the log's own
-     * records of its step range, and together they hold every step record of the log.
+     * Two workers of one run, replayed together: one line per worker, and each worker's line draws only its own values.
+     * The second worker's log is the recorded run with its loss raised by 100 and its weight norms by 1000, so that a
+     * bucket averaging both workers (the history's buckets span several steps here) would land far outside either
+     * worker's range: every drawn point of a worker's loss and weight-norm lines lies within that worker's own values.
      */
     @SuppressWarnings("unchecked")
     @Test
-    @Order(5)
+    @Order(6)
     void aRunOfTwoWorkersReplayedTogetherDrawsOneLinePerWorker() throws Exception {
         assertThat(OUT.resolve("run.jsonl")).as("the live test recorded a run").exists();
-        // two workers of one run, as their exporters name their logs in a shared folder: the recorded run twice
+        // two workers of one run, as their exporters name their logs in a shared folder: the recorded run twice (its
+        // first records: enough for each worker's line to have buckets, and quick to replay on a loaded machine)
         Path folder = Files.createDirectories(OUT.resolve("many-workers"));
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> recorded = recordedLines();
+        recorded = recorded.subList(0, Math.min(recorded.size(), 3 * RunHistory.DEFAULT_MAX_RECORDS));
+        ObjectMapper json = new ObjectMapper();
+        Map<String, double[]> loss = new LinkedHashMap<>(); // worker → {min, max} of its logged losses
+        Map<String, double[]> norm = new LinkedHashMap<>(); // worker → {min, max} of 01Linear's weight norms
         for (String worker : List.of("w1", "w2")) {
+            double shift = worker.equals("w1") ? 0 : 1;
+            double[] l = {Double.MAX_VALUE, -Double.MAX_VALUE}, n = {Double.MAX_VALUE, -Double.MAX_VALUE};
             List<String> out = new ArrayList<>();
-            for (String line : Files.readAllLines(OUT.resolve("run.jsonl"))) {
+            for (String line : recorded) {
                 var record = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(line);
                 record.put("worker", worker);
+                if (record.path("type").asText().equals("step")) {
+                    var metrics = record.path("metrics");
+                    if (metrics.path("loss").isNumber()) {
+                        double v = metrics.path("loss").asDouble() + 100 * shift;
+                        ((com.fasterxml.jackson.databind.node.ObjectNode) metrics).put("loss", v);
+                        l[0] = Math.min(l[0], v);
+                        l[1] = Math.max(l[1], v);
+                    }
+                    var fc = record.path("layers").path("01Linear");
+                    if (fc.path("layer.weight.norm").isNumber()) {
+                        double v = fc.path("layer.weight.norm").asDouble() + 1000 * shift;
+                        ((com.fasterxml.jackson.databind.node.ObjectNode) fc).put("layer.weight.norm", v);
+                        n[0] = Math.min(n[0], v);
+                        n[1] = Math.max(n[1], v);
+                    }
+                }
                 out.add(json.writeValueAsString(record));
             }
+            loss.put(worker, l);
+            norm.put(worker, n);
             Files.write(folder.resolve("r1." + worker + ".jsonl"), out);
         }
         try (ReplayServer replay = ReplayServer.start(List.of(folder), "127.0.0.1", 0, RunHistory.DEFAULT_MAX_RECORDS,
-                RunHistory.DEFAULT_MAX_BYTES)) {
-            browser.get(replay.url().toString());
-            waitForCharts(Duration.ofSeconds(30), LIVE_ONLY);
+                RunHistory.DEFAULT_MAX_BYTES); AutoCloseable page = show(replay)) {
+            waitForCharts(PAGE_DEADLINE, LIVE_ONLY);
             assertThat(js("return echarts.getInstanceByDom(document.getElementById('c-loss')).getOption()"
                     + ".series.map(s => s.name);")).as("the loss chart").isEqualTo(List.of("loss · w1", "loss · w2"));
             assertThat((List<?>) js("return echarts.getInstanceByDom(document.getElementById('c-wnorm')).getOption()"
                     + ".series.map(s => s.name);")).as("a layer chart: each layer once per worker")
                     .anySatisfy(n -> assertThat((String) n).endsWith(" · w1"))
                     .anySatisfy(n -> assertThat((String) n).endsWith(" · w2"));
+            assertThat(((Number) js("return window.noetherPage.points('step', 'w1').filter(p => p.count > 1).length;")).intValue())
+                    .as("w1's line has buckets of older steps").isPositive();
+            for (String worker : loss.keySet()) {
+                assertDrawnWithin("c-loss", "loss · " + worker, loss.get(worker));
+                assertDrawnWithin("c-wnorm", "01Linear · " + worker, norm.get(worker));
+            }
+            // the layer details are one worker's: the picker offers both, the charts name the one shown
+            assertThat(browser.findElement(By.id("detailWorkerPick")).isDisplayed()).isTrue();
+            assertThat((List<String>) js("return Array.from(document.getElementById('detailWorker').options).map(o => o.value);"))
+                    .containsExactly("w1", "w2");
+            js("const s = document.getElementById('detailWorker'); s.value = 'w2'; s.dispatchEvent(new Event('change'));");
+            new WebDriverWait(browser, PAGE_DEADLINE).until(d -> "w2".equals(js("return window.noetherPage.detail.worker;"))
+                    && js("return window.noetherPage.detailDrawn === window.noetherPage.detailFetches;").equals(Boolean.TRUE));
+            assertThat(browser.findElement(By.cssSelector(".detailName")).getText()).endsWith(" · w2");
+            assertThat(chartPoints().get("c-hist-weights")).as("w2's distributions").isPositive();
             assertNoConsoleErrors();
             screenshot("page-many-workers.png");
         }
     }
 
-    private static void assertDrawnValuesMatchTheLog(Path log) throws IOException {
+    /**
+     * Opens the replay's page; closing what it returns leaves the page. Declared after the server in one
+     * try-with-resources, it is closed first: the page is left while its server still answers, so that no poll of the
+     * page reaches a closed server (Chromium logs each refused connection as a console error, which the next test,
+     * still preparing its log, would find).
+     */
+    private static AutoCloseable show(ReplayServer replay) {
+        browser.get(replay.url().toString());
+        return PageBrowserTest::leaveThePage;
+    }
+
+    /** Leaves the current page for an empty one, which polls no server. */
+    private static void leaveThePage() {
+        browser.get("about:blank");
+    }
+
+    /** Waits until the live page's history has accepted more than {@code records} step records of the demo. */
+    private static void awaitLiveStepRecords(long records) throws Exception {
+        long deadline = System.nanoTime() + TRAINING_DEADLINE.toNanos();
+        long seen;
+        while ((seen = liveStepRecords()) <= records) {
+            assertThat(demo.isAlive()).as("the demo still runs, at " + seen + " step records").isTrue();
+            assertThat(System.nanoTime() - deadline).as("step records within " + TRAINING_DEADLINE + ": " + seen + " of " + records)
+                    .isNegative();
+            Thread.sleep(500);
+        }
+    }
+
+    /** The step records the live page's history has accepted, from the demo's {@code /api/run}. */
+    private static long liveStepRecords() throws Exception {
+        HttpResponse<String> run = HTTP.send(HttpRequest.newBuilder(pageUrl.resolve("api/run")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(run.statusCode()).as("GET api/run").isEqualTo(200);
+        return new ObjectMapper().readTree(run.body()).path("history").path("lanes").path("step").path("records").asLong();
+    }
+
+    /** Every point the chart draws on the named line lies within [range[0], range[1]]. */
+    @SuppressWarnings("unchecked")
+    private static void assertDrawnWithin(String chart, String line, double[] range) {
+        List<List<Number>> drawn = (List<List<Number>>) js("const s = echarts.getInstanceByDom(document.getElementById('"
+                + chart + "')).getOption().series.find(s => s.name === arguments[0]); return s ? s.data : null;", line);
+        assertThat(drawn).as(chart + " " + line).isNotNull().isNotEmpty();
+        double slack = 1e-9 * Math.max(1, Math.abs(range[1]));
+        for (List<Number> p : drawn) {
+            assertThat(p.get(1).doubleValue()).as(chart + " " + line + " at step " + p.get(0)).isBetween(range[0] - slack, range[1] + slack);
+        }
+    }
+
+    /** The demo's event log, every line: its rotated files oldest first (run.N.jsonl … run.1.jsonl), then run.jsonl. */
+    private static List<String> recordedLines() throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int i = rotatedFiles("run"); i >= 0; i--) lines.addAll(Files.readAllLines(logFile("run", i)));
+        return lines;
+    }
+
+    /** The number of rotated files of OUT/{name}.jsonl ({name}.1.jsonl, ...). */
+    private static int rotatedFiles(String name) {
+        int n = 0;
+        while (Files.exists(logFile(name, n + 1))) n++;
+        return Files.exists(logFile(name, 0)) || n > 0 ? n : -1;
+    }
+
+    /** OUT/{name}.jsonl (0) or its rotated file OUT/{name}.{i}.jsonl. */
+    private static Path logFile(String name, int i) {
+        return OUT.resolve(i == 0 ? name + ".jsonl" : name + "." + i + ".jsonl");
+    }
+
+    /**
+     * What the charts draw, recomputed here from the event log: DL4J's signature chart is log10(‖ΔW‖/‖W‖) per point
+     * of the page's history, and steps/s is Δstep/Δtime between consecutive points. A point is a step record, or a
+     * bucket of consecutive step records whose value is the mean over them: each is checked against the log's own
+     * records of its step range, and together they hold every step record of the log.
+     */
+    private static void assertDrawnValuesMatchTheLog(List<String> log) throws IOException {
         ObjectMapper json = new ObjectMapper();
         TreeMap<Long, double[]> byStep = new TreeMap<>(); // step → {ratio (NaN if absent), time}
-        for (String line : Files.readAllLines(log)) {
+        for (String line : log) {
             Map<String, Object> r = json.readValue(line, Map.class);
             if (!"step".equals(r.get("type"))) continue;
             Object v = ((Map<String, Map<String, Object>>) r.get("layers")).get("01Linear").get("layer.update.ratio");
             byStep.put(((Number) r.get("step")).longValue(), new double[] {v instanceof Number n ? n.doubleValue() : Double.NaN,
                     ((Number) r.get("time")).doubleValue()});
         }
-        List<Map<String, Object>> points = (List<Map<String, Object>>) js("return window.noetherPage.lanes.step.map(p => ({"
+        List<Map<String, Object>> points = (List<Map<String, Object>>) js("return window.noetherPage.points('step').map(p => ({"
                 + "step: p.step, time: p.time, count: p.count || 1, first: p.stepFirst ?? p.step, last: p.stepLast ?? p.step,"
                 + "ratio: p.layers && p.layers['01Linear'] ? p.layers['01Linear']['layer.update.ratio'] ?? null : null}));");
         assertThat(points.size()).as("the replay is long enough to need buckets").isLessThan(byStep.size());
@@ -466,10 +596,13 @@ class PageBrowserTest {
         return url.get(120, TimeUnit.SECONDS);
     }
 
-    private static void stopDemo() throws InterruptedException {
-        if (demo != null && demo.isAlive()) {
-            demo.destroy(); // SIGTERM: the demo's shutdown hook closes the exporter and flushes the event log
-            if (!demo.waitFor(30, TimeUnit.SECONDS)) demo.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+    /** Stops the demo; false if it had to be killed, which may cut its event log short. */
+    private static boolean stopDemo() throws InterruptedException {
+        if (demo == null || !demo.isAlive()) return true;
+        demo.destroy(); // SIGTERM: the demo's shutdown hook closes the exporter and flushes the event log
+        // a loaded machine may take a while to run the hook
+        if (demo.waitFor(2, TimeUnit.MINUTES)) return true;
+        demo.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        return false;
     }
 }

@@ -21,11 +21,18 @@ final class DeepModel {
     private final int layers;
     private final int width;
     private final Random random = new Random(1);
+    private final double lossOffset;
     final NoetherMonitor monitor;
 
     DeepModel(int layers, int width) {
+        this(layers, width, 0);
+    }
+
+    /** A model whose loss at step t is {@code lossOffset + 1 / (t + 1)} (workers of one run told apart by their loss). */
+    DeepModel(int layers, int width, double lossOffset) {
         this.layers = layers;
         this.width = width;
+        this.lossOffset = lossOffset;
         NetworkDescription.Builder b = NetworkDescription.builder("deep");
         for (int l = 0; l < layers; l++) {
             b.dense("fc" + l, width, width, true).activation(Activation.RELU);
@@ -36,7 +43,7 @@ final class DeepModel {
 
     /** Observes step {@code t} (random weights and gradients, plain SGD) and waits until its report is out. */
     void step(long t) {
-        StepSnapshot.Builder s = StepSnapshot.builder(t).loss(1.0 / (t + 1)).optimizer(OptimizerSettings.plainSgd(0.01, 0, 0));
+        StepSnapshot.Builder s = StepSnapshot.builder(t).loss(lossOffset + 1.0 / (t + 1)).optimizer(OptimizerSettings.plainSgd(0.01, 0, 0));
         for (int l = 0; l < layers; l++) {
             s.layer(LayerSnapshot.of(gaussian(width * width), gaussian(width), gaussian(width * width), gaussian(width)));
         }

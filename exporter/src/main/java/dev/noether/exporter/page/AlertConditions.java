@@ -95,6 +95,39 @@ final class AlertConditions {
         return out;
     }
 
+    /**
+     * One run's conditions from each worker's (evaluated on that worker's records, so that the latest value of a
+     * layer is its own worker's): a rule holds where it holds for some worker, each place named with its worker when
+     * there are several ({@code fc1 · w2}), and a rule of the whole model with the workers where it holds unless it
+     * holds for all of them; quiet when it is quiet for some worker and holds for none; else no data.
+     */
+    static List<Condition> ofWorkers(Map<String, List<Condition>> byWorker) {
+        List<Condition> out = new ArrayList<>();
+        boolean named = byWorker.size() > 1;
+        for (int i = 0; i < RULES.size(); i++) {
+            String rule = null;
+            State state = State.NO_DATA;
+            List<String> where = new ArrayList<>();
+            List<String> holdWithoutPlace = new ArrayList<>(); // a rule of the whole model, e.g. training stalled
+            for (Map.Entry<String, List<Condition>> e : byWorker.entrySet()) {
+                Condition c = e.getValue().get(i);
+                rule = c.rule();
+                String worker = e.getKey() == null ? "(no worker)" : e.getKey();
+                if (c.state() == State.HOLDS) {
+                    state = State.HOLDS;
+                    for (String w : c.where()) where.add(named ? w + " · " + worker : w);
+                    if (c.where().isEmpty()) holdWithoutPlace.add(worker);
+                } else if (c.state() == State.QUIET && state == State.NO_DATA) {
+                    state = State.QUIET;
+                }
+            }
+            // name the workers where it holds, unless it holds for all (the registry's rules: one process)
+            if (holdWithoutPlace.size() < byWorker.size()) where.addAll(holdWithoutPlace);
+            out.add(new Condition(rule, state, where));
+        }
+        return out;
+    }
+
     @FunctionalInterface
     private interface WindowTest {
         boolean holds(double value, double max, double min);

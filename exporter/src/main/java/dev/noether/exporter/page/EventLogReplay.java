@@ -7,10 +7,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -40,22 +42,152 @@ public final class EventLogReplay {
     /**
      * Reads the logs of several workers of one run into {@code history}, one line per worker on the page: each
      * log's files (rotated files oldest first, then the active one) in {@code logs}, keyed by the worker name to use
-     * for records that do not carry {@code "worker"} themselves. The records of all logs go in by time.
+     * for records that do not carry {@code "worker"} themselves. The logs are read side by side and their records go
+     * in by time (each log's own order kept), so that memory holds a few batches per log, never a whole log.
      */
     public static ReplaySource readWorkers(Map<String, List<Path>> logs, RunHistory history) throws IOException {
-        List<FlatRecord> all = new ArrayList<>();
-        long lines = 0, skipped = 0;
-        String firstSkipped = null;
-        for (Map.Entry<String, List<Path>> log : logs.entrySet()) {
-            String worker = log.getKey();
-            ReplaySource one = parse(log.getValue(), r -> all.add(r.withWorkerIfAbsent(worker)));
-            lines += one.lines();
-            skipped += one.skippedLines();
-            if (firstSkipped == null) firstSkipped = one.firstSkipped();
+        int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        ExecutorService parsers = parserPool(threads);
+        // a few batches ahead per log, smaller the more logs there are: many logs hold no more than one
+        int batch = Math.max(32, BATCH / logs.size());
+        List<WorkerLog> open = new ArrayList<>();
+        try {
+            PriorityQueue<WorkerLog> byTime = new PriorityQueue<>(
+                    Comparator.comparingDouble(WorkerLog::headTime).thenComparingInt(WorkerLog::index));
+            for (Map.Entry<String, List<Path>> log : logs.entrySet()) {
+                WorkerLog w = new WorkerLog(open.size(), log.getKey(), log.getValue(), parsers, batch);
+                open.add(w);
+                if (w.advance()) byTime.add(w);
+            }
+            long records = 0;
+            while (!byTime.isEmpty()) {
+                WorkerLog w = byTime.poll();
+                history.offer(w.head);
+                records++;
+                if (w.advance()) byTime.add(w);
+            }
+            long lines = 0, skipped = 0;
+            String firstSkipped = null;
+            for (WorkerLog w : open) {
+                lines += w.lines;
+                skipped += w.skipped;
+                if (firstSkipped == null) firstSkipped = w.firstSkipped;
+            }
+            return new ReplaySource(String.join(", ", logs.keySet()), lines, records, skipped, firstSkipped);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading " + logs.keySet(), e);
+        } finally {
+            for (WorkerLog w : open) w.close();
+            parsers.shutdownNow();
         }
-        all.sort(Comparator.comparingDouble(r -> Double.isNaN(r.time()) ? 0 : r.time()));
-        all.forEach(history::offer);
-        return new ReplaySource(String.join(", ", logs.keySet()), lines, all.size(), skipped, firstSkipped);
+    }
+
+    /**
+     * One worker's log, read as a stream of records: this thread reads its lines in batches, the pool parses them,
+     * at most two batches ahead of the record it is at ({@code head}).
+     */
+    private static final class WorkerLog implements AutoCloseable {
+        private final int index;
+        private final String worker;
+        private final List<Path> files;
+        private final ExecutorService parsers;
+        private final int batch;
+        private final ArrayDeque<Future<Parsed>> ahead = new ArrayDeque<>();
+        private int opened; // files opened so far
+        private BufferedReader in;
+        private String name;
+        private int lineNumber;
+        private List<FlatRecord> current = List.of();
+        private int next;
+        private double lastTime = Double.NEGATIVE_INFINITY;
+        FlatRecord head;
+        long lines;
+        long skipped;
+        String firstSkipped;
+
+        WorkerLog(int index, String worker, List<Path> files, ExecutorService parsers, int batch) {
+            this.index = index;
+            this.worker = worker;
+            this.files = files;
+            this.parsers = parsers;
+            this.batch = batch;
+        }
+
+        int index() {
+            return index;
+        }
+
+        /** The head's time; a record without one keeps the time of the record before it, so its place in its log. */
+        double headTime() {
+            return lastTime;
+        }
+
+        /** Moves to the next record of this log; false at its end. */
+        boolean advance() throws IOException, InterruptedException {
+            while (next == current.size()) {
+                fill();
+                if (ahead.isEmpty()) {
+                    head = null;
+                    return false;
+                }
+                Parsed parsed;
+                try {
+                    parsed = ahead.poll().get();
+                } catch (ExecutionException e) {
+                    throw new IOException("cannot read " + files + ": " + e.getCause(), e.getCause());
+                }
+                lines += parsed.lines();
+                skipped += parsed.skipped().size();
+                if (firstSkipped == null && !parsed.skipped().isEmpty()) {
+                    firstSkipped = parsed.file() + ":" + parsed.skipped().get(0);
+                }
+                current = parsed.records();
+                next = 0;
+                fill();
+            }
+            head = current.get(next++).withWorkerIfAbsent(worker);
+            if (!Double.isNaN(head.time())) lastTime = head.time();
+            return true;
+        }
+
+        /** Reads batches of lines and hands them to the parsers until two are ahead or the log ends. */
+        private void fill() throws IOException {
+            while (ahead.size() < 2) {
+                List<String> batchLines = new ArrayList<>(batch);
+                int first = lineNumber + 1;
+                while (batchLines.size() < batch) {
+                    if (in == null) {
+                        if (opened == files.size()) break;
+                        Path path = files.get(opened++);
+                        name = path.getFileName().toString();
+                        lineNumber = 0;
+                        first = 1;
+                        // invalid UTF-8 is replaced (the line then fails to parse and is counted), as in read(...)
+                        in = new BufferedReader(new InputStreamReader(Files.newInputStream(path), StandardCharsets.UTF_8), 1 << 16);
+                    }
+                    String line = in.readLine();
+                    if (line == null) {
+                        in.close();
+                        in = null;
+                        if (!batchLines.isEmpty()) break; // a batch holds the lines of one file: its line numbers are its own
+                        continue;
+                    }
+                    batchLines.add(line);
+                    lineNumber++;
+                }
+                if (batchLines.isEmpty()) return;
+                String of = name;
+                int from = first;
+                ahead.add(parsers.submit(() -> parse(of, batchLines, from)));
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (Future<Parsed> f : ahead) f.cancel(true);
+            if (in != null) in.close();
+        }
     }
 
     /** Reads {@code files} (rotated files oldest first, then the active one) into {@code history}. */
@@ -68,11 +200,7 @@ public final class EventLogReplay {
         long lines = 0, records = 0, skipped = 0;
         String firstSkipped = null;
         int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-        ExecutorService parsers = Executors.newFixedThreadPool(threads + 1, r -> {
-            Thread t = new Thread(r, "noether-replay-parse");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService parsers = parserPool(threads + 1);
         // one thread reads the lines and hands batches to the others to parse; this one stores them, in order
         BlockingQueue<Future<Parsed>> inFlight = new ArrayBlockingQueue<>(2 * threads);
         Future<?> reading = parsers.submit(() -> {
@@ -104,6 +232,14 @@ public final class EventLogReplay {
         }
         String name = files.isEmpty() ? "" : files.get(files.size() - 1).toString();
         return new ReplaySource(name, lines, records, skipped, firstSkipped);
+    }
+
+    private static ExecutorService parserPool(int threads) {
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "noether-replay-parse");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     private static final Parsed END = new Parsed("", List.of(), List.of(), 0);

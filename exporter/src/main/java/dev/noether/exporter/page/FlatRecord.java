@@ -16,6 +16,7 @@ final class FlatRecord implements RecordValues {
     private String type = "record";
     private long step = -1;
     private double time = Double.NaN;
+    private String worker;
     private Map<?, ?> details;
     private int size;
     private String[] k1 = new String[64];
@@ -52,6 +53,10 @@ final class FlatRecord implements RecordValues {
                     }
                     case "time" -> {
                         if (value.isNumeric() && Double.isFinite(p.getDoubleValue())) r.time = p.getDoubleValue();
+                        else p.skipChildren();
+                    }
+                    case "worker" -> {
+                        if (value == JsonToken.VALUE_STRING) r.worker = p.getText();
                         else p.skipChildren();
                     }
                     case "details" -> {
@@ -107,12 +112,7 @@ final class FlatRecord implements RecordValues {
 
     /** This record, carrying {@code "worker": worker} unless it names its worker itself (logs of older versions). */
     FlatRecord withWorkerIfAbsent(String worker) {
-        for (int i = 0; i < size; i++) {
-            if ("worker".equals(k1[i]) && k2[i] == null) {
-                return this;
-            }
-        }
-        add("worker", null, null, 0, worker);
+        if (this.worker == null) this.worker = worker;
         return this;
     }
 
@@ -129,6 +129,11 @@ final class FlatRecord implements RecordValues {
     @Override
     public double time() {
         return time;
+    }
+
+    @Override
+    public String worker() {
+        return worker;
     }
 
     @Override

@@ -4,15 +4,18 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The histograms of every layer over the run (the {@code histograms} details of step records: weights, gradients,
- * updates, neuron norms, charges), in bounded memory, for the page's distributions over time. Each series (layer ×
- * quantity) keeps at most {@value #MAX_SNAPSHOTS} histograms on an even stride through the run: the first, every
- * {@code stride}-th after it and always the latest; when a series is full its stride doubles and every other one
- * goes (TensorBoard keeps 500 histograms per series by reservoir sampling; an even stride keeps the time axis
- * regular). When all series together pass {@code maxBytes}, the longest is thinned the same way, down to
- * {@value #MIN_SNAPSHOTS}. Not thread-safe: the {@link RunHistory} calls it under its lock.
+ * updates, neuron norms, charges), in bounded memory, for the page's distributions over time. Each series (worker ×
+ * layer × quantity: a data-parallel run's workers each have their own) keeps at most {@value #MAX_SNAPSHOTS}
+ * histograms on an even stride through the run: the first, every {@code stride}-th after it and always the latest;
+ * when a series is full its stride doubles and every other one goes (TensorBoard keeps 500 histograms per series by
+ * reservoir sampling; an even stride keeps the time axis regular). When all series together pass {@code maxBytes},
+ * the longest is thinned the same way, down to {@value #MIN_SNAPSHOTS}; when every series is down to that (many
+ * workers of a large model), the series of the worker and layer updated least recently go, never those of the worker
+ * that is adding. Not thread-safe: the {@link RunHistory} calls it under its lock.
  */
 final class HistogramHistory {
     static final int MAX_SNAPSHOTS = 256;
@@ -34,9 +37,19 @@ final class HistogramHistory {
         String pair; // charges: the pair they belong to
     }
 
+    /** One layer of one worker (null: records that name no worker). */
+    private record LayerOf(String worker, String layer) {}
+
+    /** A layer's series by quantity, and when they last received a histogram. */
+    private static final class Layer {
+        final Map<String, Series> byQuantity = new LinkedHashMap<>();
+        long touched;
+    }
+
     private final long maxBytes;
-    private final Map<String, Map<String, Series>> byLayer = new LinkedHashMap<>();
+    private final Map<LayerOf, Layer> layers = new LinkedHashMap<>();
     private long bytes;
+    private long adds;
 
     HistogramHistory(long maxBytes) {
         this.maxBytes = maxBytes;
@@ -46,24 +59,30 @@ final class HistogramHistory {
         return bytes;
     }
 
-    /** Adds the {@code histograms} details of the step record at {@code step}: layer → quantity → histogram. */
+    /** Adds the {@code histograms} details of a step record of no named worker (see {@link #add(String, long, Map)}). */
     void add(long step, Map<?, ?> histograms) {
+        add(null, step, histograms);
+    }
+
+    /** Adds the {@code histograms} details of {@code worker}'s step record at {@code step}: layer → quantity → histogram. */
+    void add(String worker, long step, Map<?, ?> histograms) {
+        adds++;
         for (Map.Entry<?, ?> layer : histograms.entrySet()) {
             if (!(layer.getValue() instanceof Map<?, ?> quantities)) {
                 continue;
             }
             for (Map.Entry<?, ?> q : quantities.entrySet()) {
                 if (q.getValue() instanceof Map<?, ?> h) {
-                    add(String.valueOf(layer.getKey()), String.valueOf(q.getKey()), step, h);
+                    add(new LayerOf(worker, String.valueOf(layer.getKey())), String.valueOf(q.getKey()), step, h);
                 }
             }
         }
-        while (bytes > maxBytes && thinLongest()) {
-            // thinned one series; check again
+        while (bytes > maxBytes && (thinLongest() || dropStalestOtherThan(worker))) {
+            // thinned or dropped series; check again
         }
     }
 
-    private void add(String layer, String quantity, long step, Map<?, ?> h) {
+    private void add(LayerOf key, String quantity, long step, Map<?, ?> h) {
         int[] bins = ints(h.get("bins"));
         double min = number(h.get("min"));
         double max = number(h.get("max"));
@@ -72,7 +91,9 @@ final class HistogramHistory {
         if (bins == null || bins.length == 0 || Double.isNaN(min) || Double.isNaN(max) || !(count > 0)) {
             return; // not a histogram this version can read
         }
-        Series s = byLayer.computeIfAbsent(layer, k -> new LinkedHashMap<>()).computeIfAbsent(quantity, k -> new Series());
+        Layer layer = layers.computeIfAbsent(key, k -> new Layer());
+        layer.touched = adds;
+        Series s = layer.byQuantity.computeIfAbsent(quantity, k -> new Series());
         if (h.get("pair") instanceof String pair) {
             s.pair = pair;
         }
@@ -107,8 +128,8 @@ final class HistogramHistory {
 
     private boolean thinLongest() {
         Series longest = null;
-        for (Map<String, Series> quantities : byLayer.values()) {
-            for (Series s : quantities.values()) {
+        for (Layer layer : layers.values()) {
+            for (Series s : layer.byQuantity.values()) {
                 if (longest == null || s.kept.size() > longest.kept.size()) {
                     longest = s;
                 }
@@ -121,32 +142,43 @@ final class HistogramHistory {
         return true;
     }
 
-    /** The kept histograms of one layer's quantity, oldest first (empty when none). */
+    /** Drops the series of the layer updated least recently by a worker other than {@code worker}; false if none. */
+    private boolean dropStalestOtherThan(String worker) {
+        Map.Entry<LayerOf, Layer> stalest = null;
+        for (Map.Entry<LayerOf, Layer> e : layers.entrySet()) {
+            if (!Objects.equals(e.getKey().worker(), worker) && (stalest == null || e.getValue().touched < stalest.getValue().touched)) {
+                stalest = e;
+            }
+        }
+        if (stalest == null) {
+            return false;
+        }
+        for (Series s : stalest.getValue().byQuantity.values()) {
+            for (Snapshot snap : s.kept) {
+                bytes -= snap.bytes();
+            }
+        }
+        layers.remove(stalest.getKey());
+        return true;
+    }
+
+    /** The kept histograms of one layer's quantity of the records that name no worker, oldest first. */
     List<Snapshot> series(String layer, String quantity) {
-        Series s = byLayer.getOrDefault(layer, Map.of()).get(quantity);
+        return series(null, layer, quantity);
+    }
+
+    /** The kept histograms of {@code worker}'s layer's quantity, oldest first (empty when none). */
+    List<Snapshot> series(String worker, String layer, String quantity) {
+        Layer l = layers.get(new LayerOf(worker, layer));
+        Series s = l == null ? null : l.byQuantity.get(quantity);
         return s == null ? List.of() : List.copyOf(s.kept);
     }
 
-    /** The pair whose charges a layer's {@code neuron.charges} are, or null. */
-    String pairOf(String layer) {
-        Series s = byLayer.getOrDefault(layer, Map.of()).get("neuron.charges");
+    /** The pair whose charges {@code worker}'s layer's {@code neuron.charges} are, or null. */
+    String pairOf(String worker, String layer) {
+        Layer l = layers.get(new LayerOf(worker, layer));
+        Series s = l == null ? null : l.byQuantity.get("neuron.charges");
         return s == null ? null : s.pair;
-    }
-
-    /** Layers with at least one histogram, in the order they appeared. */
-    List<String> layers() {
-        return new ArrayList<>(byLayer.keySet());
-    }
-
-    /** The longest series, for the page's counters. */
-    int longestSeries() {
-        int n = 0;
-        for (Map<String, Series> quantities : byLayer.values()) {
-            for (Series s : quantities.values()) {
-                n = Math.max(n, s.kept.size());
-            }
-        }
-        return n;
     }
 
     private static double number(Object o) {

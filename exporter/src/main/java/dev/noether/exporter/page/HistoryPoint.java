@@ -167,11 +167,14 @@ final class HistoryPoint {
         return a == null ? 0 : 16 + 8L * a.length;
     }
 
-    /** The point as a record of {@code type}, in the nested shape {@code columns} describes. */
-    Map<String, Object> toRecord(String type, RecordColumns columns) {
+    /** The point as a record of {@code type} and {@code worker} (null: none), in the nested shape {@code columns} describes. */
+    Map<String, Object> toRecord(String type, String worker, RecordColumns columns) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("type", type);
         out.put("seq", seq);
+        if (worker != null) {
+            out.put("worker", worker);
+        }
         if (count == 1) {
             out.put("step", stepFirst);
             if (timeCount > 0) {

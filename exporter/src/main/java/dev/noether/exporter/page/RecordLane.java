@@ -8,8 +8,10 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * The whole history of one kind of record ({@code step} or {@code analysis}) in bounded memory: the first record,
- * then buckets of older records, then the latest records at full resolution.
+ * The whole history of one kind of record ({@code step} or {@code analysis}) of one worker in bounded memory: the
+ * first record, then buckets of older records, then the latest records at full resolution. A data-parallel run's
+ * workers each have their own lanes, so that a bucket never averages two workers' values (their steps interleave,
+ * their losses differ).
  *
  * <p>A record enters the full-resolution tail; when the tail holds more than {@code maxRecent}, its oldest record
  * moves into the last bucket, or starts a new one when the last holds {@code width} records. When there are more
@@ -21,6 +23,8 @@ import java.util.function.LongSupplier;
  */
 final class RecordLane {
     final String type;
+    /** The worker whose records this lane holds ({@code "worker"} of each), or null for records that name none. */
+    final String worker;
     final RecordColumns columns = new RecordColumns();
     private HistoryPoint first;
     private final ArrayList<HistoryPoint> buckets = new ArrayList<>();
@@ -32,8 +36,9 @@ final class RecordLane {
     private long records;
     private int compactions;
 
-    RecordLane(String type, int maxRecent, int maxBuckets) {
+    RecordLane(String type, String worker, int maxRecent, int maxBuckets) {
         this.type = type;
+        this.worker = worker;
         this.maxRecent = maxRecent;
         this.maxBuckets = maxBuckets;
     }
@@ -214,9 +219,9 @@ final class RecordLane {
         return out;
     }
 
-    /** The point as a record (see {@link HistoryPoint#toRecord}). */
+    /** The point as a record (see {@link HistoryPoint#toRecord}), with this lane's worker. */
     Map<String, Object> toRecord(HistoryPoint p) {
-        return p.toRecord(type, columns);
+        return p.toRecord(type, worker, columns);
     }
 
     /** A new full-resolution point of {@code record}'s values, its columns added to this lane's. */

@@ -3,8 +3,8 @@ package dev.noether.exporter.page;
 import java.util.Map;
 
 /**
- * One event-log record as the history reads it: its {@code type}, {@code step}, {@code time}, {@code details}, and
- * its other values by path (at most three keys deep: {@code model}, {@code metrics.loss},
+ * One event-log record as the history reads it: its {@code type}, {@code step}, {@code time}, {@code worker},
+ * {@code details}, and its other values by path (at most three keys deep: {@code model}, {@code metrics.loss},
  * {@code layers.fc1.layer.weight.norm}). Either a parsed map (a live report's record) or a {@link FlatRecord} (a
  * replayed line, parsed without building maps).
  */
@@ -25,6 +25,9 @@ interface RecordValues {
     long step();
 
     double time();
+
+    /** The worker of a data-parallel run whose record this is ({@code "worker"}), or null when it names none. */
+    String worker();
 
     /** The {@code details} object, or null. */
     Map<?, ?> details();
@@ -50,6 +53,11 @@ interface RecordValues {
             }
 
             @Override
+            public String worker() {
+                return record.get("worker") instanceof String w ? w : null;
+            }
+
+            @Override
             public Map<?, ?> details() {
                 return record.get("details") instanceof Map<?, ?> d ? d : null;
             }
@@ -64,9 +72,10 @@ interface RecordValues {
         };
     }
 
-    /** Keys that are the history's own, never values: type, step, time, seq, details. */
+    /** Keys that are the history's own, never values: type, step, time, seq, worker, details. */
     static boolean isOwnKey(String key) {
-        return key.equals("type") || key.equals("step") || key.equals("time") || key.equals("seq") || key.equals("details");
+        return key.equals("type") || key.equals("step") || key.equals("time") || key.equals("seq") || key.equals("worker")
+                || key.equals("details");
     }
 
     private static void visit(Visitor visitor, String k1, String k2, String k3, Object value, int depth) {

@@ -20,19 +20,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * The page's history of event-log records ({@code NoetherReport.toRecord()} maps, the same shape as the lines of the
  * event log), covering the whole run in bounded memory.
  *
- * <p>Each kind of record ({@code step}, {@code analysis}) has its own {@link RecordLane}: the first record, the
- * latest {@code maxRecords} at full resolution, and between them at most {@code maxRecords / 2} buckets that keep
- * the mean, minimum and maximum of every value over an even share of the older records. So a run of ten steps and
- * one of a million both show from step 0, with at most {@code 1 + 1.5 · maxRecords} points per kind. The
- * {@code details} of a record are not kept per record: the latest per-neuron details of each layer are (for
- * {@code /api/layer}), the {@code histograms} go to a {@link HistogramHistory}, the {@code model} description to
- * the {@link ModelTable}.
+ * <p>Each kind of record ({@code step}, {@code analysis}) of each worker ({@code "worker"} of a record: the workers
+ * of a data-parallel run, replayed together or publishing to one exporter) has its own {@link RecordLane}: the first
+ * record, the latest {@code maxRecords} at full resolution, and between them at most {@code maxRecords / 2} buckets
+ * that keep the mean, minimum and maximum of every value over an even share of the older records. So a run of ten
+ * steps and one of a million both show from step 0, with at most {@code 1 + 1.5 · maxRecords} points per kind and
+ * worker (a chart's line), and a bucket never mixes two workers' values. The {@code details} of a record are not kept
+ * per record: the latest per-neuron details of each worker's layer are (for {@code /api/layer}), the
+ * {@code histograms} go to a {@link HistogramHistory}, the {@code model} description to the {@link ModelTable}.
  *
  * <p><b>Memory bound.</b> What the history holds is counted in bytes as the JVM lays it out (points, their
- * arrays, the kept details as JSON, the histograms) and stays within {@code maxBytes}: the histograms within a
- * quarter of it, the rest within three quarters. A model so large that this is exceeded first keeps fewer
- * records at full resolution, then fewer buckets, down to 16 of each per kind; only records larger than about
- * {@code maxBytes / 200} each can take the history above its bound (to those 33 points per kind).
+ * arrays, the kept details as JSON, the histograms) and stays within {@code maxBytes}, however many workers share
+ * it: the histograms within a quarter of it, the rest within three quarters. Lanes over the bound keep fewer records
+ * at full resolution, then fewer buckets (the largest lane first), down to 16 of each per lane; details beyond half
+ * of the three quarters give way by worker and layer, least recently stored first, never the storing worker's (the
+ * histograms likewise, see {@link HistogramHistory}). Only when workers × record size passes about
+ * {@code maxBytes / 200} can the history go above its bound (to those 33 points per lane).
  *
  * <p>{@link #offer(Map)} never blocks: it puts the record in a queue of {@value #INTAKE} and returns (a full queue
  * drops the record and counts it). One daemon thread stores the records.
@@ -51,6 +54,7 @@ public final class RunHistory implements AutoCloseable {
     private final int maxBuckets;
     private final long maxBytes;
     private final long recordBytes;
+    private final long maxDetailBytes;
     private final ObjectMapper json = PageJson.MAPPER;
     private final BlockingQueue<Object> intake = new ArrayBlockingQueue<>(INTAKE);
     private final AtomicLong dropped = new AtomicLong();
@@ -58,8 +62,10 @@ public final class RunHistory implements AutoCloseable {
     private final Thread worker; // null when records are added synchronously (replay)
 
     // Guarded by this.
-    private final Map<String, RecordLane> lanes = new LinkedHashMap<>();
-    private final Map<String, StoredDetail> latestDetails = new LinkedHashMap<>();
+    private final Map<LaneKey, RecordLane> lanes = new LinkedHashMap<>();
+    private final List<String> workers = new ArrayList<>(); // in the order they appeared; null: records naming none
+    /** The latest details of each worker's layer, least recently stored first. */
+    private final Map<LayerOf, StoredDetail> latestDetails = new LinkedHashMap<>();
     private final HistogramHistory histograms;
     private final ModelTable.Accumulator model = new ModelTable.Accumulator();
     private long nextSeq = 1;
@@ -74,6 +80,7 @@ public final class RunHistory implements AutoCloseable {
         this.maxBuckets = Math.max(MIN_BUCKETS, maxRecords / 2);
         this.maxBytes = maxBytes;
         this.recordBytes = maxBytes - maxBytes / 4;
+        this.maxDetailBytes = recordBytes / 2;
         this.histograms = new HistogramHistory(maxBytes / 4);
         if (background) {
             worker = new Thread(this::drain, "noether-page-history");
@@ -156,21 +163,18 @@ public final class RunHistory implements AutoCloseable {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("accepted", accepted);
         int kept = 0, buckets = 0, full = 0, compactions = 0;
-        Map<String, Object> byType = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> byType = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> byWorker = new LinkedHashMap<>();
         for (RecordLane lane : lanes.values()) {
             kept += lane.size();
             buckets += lane.bucketCount();
             full += lane.size() - lane.bucketCount();
             compactions += lane.compactions();
-            Map<String, Object> l = new LinkedHashMap<>();
-            l.put("records", lane.records());
-            l.put("points", lane.size());
-            l.put("fullResolution", lane.size() - lane.bucketCount());
-            l.put("buckets", lane.bucketCount());
-            l.put("bucketWidth", lane.bucketWidth());
-            l.put("maxRecent", lane.maxRecent());
-            l.put("maxBuckets", lane.maxBuckets());
-            byType.put(lane.type, l);
+            addCounters(byType.computeIfAbsent(lane.type, t -> new LinkedHashMap<>()), lane);
+            if (lane.worker != null) {
+                Map<String, Object> w = byWorker.computeIfAbsent(lane.worker, k -> new LinkedHashMap<>(Map.of("worker", k)));
+                w.put(lane.type, addCounters(new LinkedHashMap<>(), lane));
+            }
         }
         c.put("kept", kept);
         c.put("fullResolution", full);
@@ -186,6 +190,22 @@ public final class RunHistory implements AutoCloseable {
         c.put("lastSeq", nextSeq - 1);
         c.put("rev", revision);
         c.put("lanes", byType);
+        c.put("workers", new ArrayList<>(byWorker.values()));
+        return c;
+    }
+
+    /**
+     * Adds a lane's counters to {@code c}: records, points, full-resolution points and buckets summed over the lanes
+     * of a kind (its workers), bucket width and bounds their largest.
+     */
+    private static Map<String, Object> addCounters(Map<String, Object> c, RecordLane lane) {
+        c.merge("records", lane.records(), (a, b) -> (Long) a + (Long) b);
+        c.merge("points", lane.size(), (a, b) -> (Integer) a + (Integer) b);
+        c.merge("fullResolution", lane.size() - lane.bucketCount(), (a, b) -> (Integer) a + (Integer) b);
+        c.merge("buckets", lane.bucketCount(), (a, b) -> (Integer) a + (Integer) b);
+        c.merge("bucketWidth", lane.bucketWidth(), (a, b) -> Math.max((Long) a, (Long) b));
+        c.merge("maxRecent", lane.maxRecent(), (a, b) -> Math.max((Integer) a, (Integer) b));
+        c.merge("maxBuckets", lane.maxBuckets(), (a, b) -> Math.max((Integer) a, (Integer) b));
         return c;
     }
 
@@ -222,29 +242,67 @@ public final class RunHistory implements AutoCloseable {
     /** A page of changed points: the epoch, the revision of the last one, the last sequence number stored. */
     record Changes(long epoch, long rev, long lastSeq, List<Map<String, Object>> records) {}
 
-    /** The points of every kind (or of {@code type}) overlapping steps [from, to], at most {@code limit} per kind. */
-    synchronized List<Map<String, Object>> range(long from, long to, int limit, String type) {
+    /**
+     * The points of every kind (or of {@code type}) and every worker (or of {@code worker}) overlapping steps
+     * [from, to], at most {@code limit} per kind and worker.
+     */
+    synchronized List<Map<String, Object>> range(long from, long to, int limit, String type, String worker) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (RecordLane lane : lanes.values()) {
             if (type != null && !type.equals(lane.type)) continue;
+            if (worker != null && !worker.equals(lane.worker)) continue;
             for (HistoryPoint p : lane.range(from, to, limit)) out.add(lane.toRecord(p));
         }
         return out;
     }
 
+    /** The workers whose records are kept, in the order they first appeared; null stands for records that name none. */
+    synchronized List<String> workers() {
+        return new ArrayList<>(workers);
+    }
+
     /**
-     * The points of {@code type} as records, oldest first: a view that writes each point out when it is read (the
-     * alert conditions read only their windows, newest first).
+     * The points of {@code type} of every worker as records, in the order they were stored (their {@code seq}): a
+     * view that writes each point out when it is read.
      */
     synchronized List<Map<String, Object>> records(String type) {
-        RecordLane lane = lanes.get(type);
-        if (lane == null) return List.of();
-        List<HistoryPoint> points = lane.points();
+        List<RecordLane> of = new ArrayList<>();
+        for (RecordLane lane : lanes.values()) {
+            if (lane.type.equals(type)) of.add(lane);
+        }
+        if (of.size() == 1) return view(of.get(0));
+        List<HistoryPoint> points = new ArrayList<>();
+        Map<HistoryPoint, RecordLane> laneOf = new java.util.IdentityHashMap<>();
+        for (RecordLane lane : of) {
+            for (HistoryPoint p : lane.points()) {
+                points.add(p);
+                laneOf.put(p, lane);
+            }
+        }
+        points.sort(Comparator.comparingLong(p -> p.seq));
+        return view(points, laneOf::get);
+    }
+
+    /**
+     * The points of {@code type} of one worker (null: of the records that name none) as records, oldest first: a view
+     * that writes each point out when it is read (the alert conditions read only their windows, newest first).
+     */
+    synchronized List<Map<String, Object>> records(String type, String worker) {
+        RecordLane lane = lanes.get(new LaneKey(type, worker));
+        return lane == null ? List.of() : view(lane);
+    }
+
+    private List<Map<String, Object>> view(RecordLane lane) {
+        return view(lane.points(), p -> lane);
+    }
+
+    private List<Map<String, Object>> view(List<HistoryPoint> points, java.util.function.Function<HistoryPoint, RecordLane> laneOf) {
         return new AbstractList<>() {
             @Override
             public Map<String, Object> get(int index) {
                 synchronized (RunHistory.this) {
-                    return lane.toRecord(points.get(index));
+                    HistoryPoint p = points.get(index);
+                    return laneOf.apply(p).toRecord(p);
                 }
             }
 
@@ -255,16 +313,26 @@ public final class RunHistory implements AutoCloseable {
         };
     }
 
-    /** The newest record of {@code type}, or null. */
+    /** The newest record of {@code type} of any worker, or null. */
     synchronized Map<String, Object> last(String type) {
-        RecordLane lane = lanes.get(type);
-        HistoryPoint p = lane == null ? null : lane.last();
-        return p == null ? null : lane.toRecord(p);
+        RecordLane newestLane = null;
+        HistoryPoint newest = null;
+        for (RecordLane lane : lanes.values()) {
+            HistoryPoint p = lane.type.equals(type) ? lane.last() : null;
+            if (p != null && (newest == null || p.seq > newest.seq)) {
+                newest = p;
+                newestLane = lane;
+            }
+        }
+        return newest == null ? null : newestLane.toRecord(newest);
     }
 
-    /** The values of {@code name} in {@code section} of the newest record of {@code type} that has them, or an empty map. */
-    synchronized Map<String, Object> latest(String type, String section, String name) {
-        RecordLane lane = lanes.get(type);
+    /**
+     * The values of {@code name} in {@code section} of {@code worker}'s newest record of {@code type} that has them,
+     * or an empty map.
+     */
+    synchronized Map<String, Object> latest(String type, String section, String name, String worker) {
+        RecordLane lane = lanes.get(new LaneKey(type, worker));
         if (lane == null) return Map.of();
         for (HistoryPoint p : lane.newestFirst()) {
             Map<String, Object> record = lane.toRecord(p);
@@ -282,19 +350,19 @@ public final class RunHistory implements AutoCloseable {
         return model.table();
     }
 
-    /** The latest per-neuron details of {@code layer}, or null. */
-    synchronized StoredDetail detail(String layer) {
-        return latestDetails.get(layer);
+    /** The latest per-neuron details of {@code worker}'s {@code layer} (null worker: records that name none), or null. */
+    synchronized StoredDetail detail(String layer, String worker) {
+        return latestDetails.get(new LayerOf(worker, layer));
     }
 
-    /** The kept histograms of one layer's quantity, oldest first. */
-    synchronized List<HistogramHistory.Snapshot> histograms(String layer, String quantity) {
-        return histograms.series(layer, quantity);
+    /** The kept histograms of one layer's quantity of {@code worker}, oldest first. */
+    synchronized List<HistogramHistory.Snapshot> histograms(String layer, String quantity, String worker) {
+        return histograms.series(worker, layer, quantity);
     }
 
-    /** The pair whose charges are in {@code layer}'s charge histograms, or null. */
-    synchronized String chargePairOf(String layer) {
-        return histograms.pairOf(layer);
+    /** The pair whose charges are in {@code worker}'s {@code layer}'s charge histograms, or null. */
+    synchronized String chargePairOf(String layer, String worker) {
+        return histograms.pairOf(worker, layer);
     }
 
     private void drain() {
@@ -328,13 +396,17 @@ public final class RunHistory implements AutoCloseable {
 
     private synchronized void store(RecordValues record) {
         try {
-            RecordLane lane = lanes.computeIfAbsent(record.type(), t -> new RecordLane(t, maxRecords, maxBuckets));
+            String worker = record.worker();
+            RecordLane lane = lanes.computeIfAbsent(new LaneKey(record.type(), worker), k -> {
+                if (!workers.contains(worker)) workers.add(worker);
+                return new RecordLane(k.type(), worker, maxRecords, maxBuckets);
+            });
             long seq = nextSeq++;
             lane.add(lane.pointOf(seq, record), () -> ++revision);
             model.add(record);
             accepted++;
             if (record.details() != null) {
-                keepDetails(record.step(), record.details());
+                keepDetails(worker, record.step(), record.details());
             }
             while (pointBytes() + detailBytes > recordBytes && shrinkLargestLane()) {
                 // one lane holds less now; check again
@@ -344,16 +416,26 @@ public final class RunHistory implements AutoCloseable {
         }
     }
 
-    private void keepDetails(long step, Map<?, ?> details) throws JsonProcessingException {
+    private void keepDetails(String worker, long step, Map<?, ?> details) throws JsonProcessingException {
         if (details.get("layers") instanceof Map<?, ?> layers) {
             for (Map.Entry<?, ?> e : layers.entrySet()) {
                 byte[] bytes = json.writeValueAsBytes(e.getValue()); // a copy: live reports hold arrays
-                StoredDetail old = latestDetails.put(String.valueOf(e.getKey()), new StoredDetail(step, bytes));
+                LayerOf key = new LayerOf(worker, String.valueOf(e.getKey()));
+                StoredDetail old = latestDetails.remove(key); // stored again at the end: the most recent
+                latestDetails.put(key, new StoredDetail(step, bytes));
                 detailBytes += bytes.length + 16 - (old == null ? 0 : old.json().length + 16);
+            }
+            // many workers' details: those of other workers stored least recently give way
+            for (var it = latestDetails.entrySet().iterator(); detailBytes > maxDetailBytes && it.hasNext(); ) {
+                Map.Entry<LayerOf, StoredDetail> e = it.next();
+                if (!java.util.Objects.equals(e.getKey().worker(), worker)) {
+                    detailBytes -= e.getValue().json().length + 16;
+                    it.remove();
+                }
             }
         }
         if (details.get("histograms") instanceof Map<?, ?> h) {
-            histograms.add(step, h);
+            histograms.add(worker, step, h);
         }
         if (details.get("model") instanceof Map<?, ?> m) {
             model.addDescription(m);
@@ -368,6 +450,12 @@ public final class RunHistory implements AutoCloseable {
         }
         return false;
     }
+
+    /** A lane's key: a kind of record of one worker (null: records that name none). */
+    private record LaneKey(String type, String worker) {}
+
+    /** One layer of one worker (null: records that name none). */
+    private record LayerOf(String worker, String layer) {}
 
     /** The latest per-neuron details of one layer, from the analysis at {@code step}, as JSON. */
     record StoredDetail(long step, byte[] json) {

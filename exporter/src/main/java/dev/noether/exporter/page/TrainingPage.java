@@ -27,11 +27,11 @@ import java.util.Set;
  *     monitor cost, GPU gauges</td></tr>
  * <tr><td>{@code /api/records?after=REV&epoch=E&limit=N}</td><td>the history's points changed since revision REV
  *     (N ≤ 5000): full-resolution records and buckets of older ones (see {@link RunHistory})</td></tr>
- * <tr><td>{@code /api/records?from=S&to=S&points=N&type=T}</td><td>the points overlapping a step range, at most N per
- *     kind of record</td></tr>
- * <tr><td>{@code /api/layer?name=L}</td><td>the latest per-neuron details of layer L: correlation heatmap in
- *     clustered order (at most 128×128 cells), the λ_H/λ_G points with fitted and predicted slopes, and the
- *     layer's histograms over time as heatmaps</td></tr>
+ * <tr><td>{@code /api/records?from=S&to=S&points=N&type=T&worker=W}</td><td>the points overlapping a step range, at
+ *     most N per kind of record and worker</td></tr>
+ * <tr><td>{@code /api/layer?name=L&worker=W}</td><td>the latest per-neuron details of worker W's layer L (default:
+ *     the first worker): correlation heatmap in clustered order (at most 128×128 cells), the λ_H/λ_G points with
+ *     fitted and predicted slopes, and the layer's histograms over time as heatmaps</td></tr>
  * </table>
  */
 public final class TrainingPage {
@@ -80,7 +80,7 @@ public final class TrainingPage {
                 case "/echarts.min.js" -> new PageResponse(200, "text/javascript; charset=utf-8", asset(ECHARTS));
                 case "/api/run" -> PageResponse.json(PageJson.MAPPER.writeValueAsBytes(run()));
                 case "/api/records" -> records(query);
-                case "/api/layer" -> layer(query.get("name"));
+                case "/api/layer" -> layer(query.get("name"), query.get("worker"));
                 default -> PageResponse.text(404, "Not found: " + path + "\n");
             };
         } catch (JsonProcessingException e) {
@@ -106,9 +106,15 @@ public final class TrainingPage {
             out.put("jvm", JvmMemory.now());
             out.put("monitor", meters);
         }
+        // each worker's conditions on its own records; a rule holds when it holds for one of them (and names it)
+        Map<String, List<AlertConditions.Condition>> byWorker = new LinkedHashMap<>();
+        for (String worker : history.workers()) {
+            byWorker.put(worker, AlertConditions.evaluate(history.records("step", worker),
+                    history.records("analysis", worker), now, meters, table));
+        }
         List<Map<String, Object>> alerts = new ArrayList<>();
-        for (AlertConditions.Condition c : AlertConditions.evaluate(history.records("step"), history.records("analysis"),
-                now, meters, table)) {
+        for (AlertConditions.Condition c : byWorker.isEmpty()
+                ? AlertConditions.evaluate(List.of(), List.of(), now, meters, table) : AlertConditions.ofWorkers(byWorker)) {
             Map<String, Object> a = new LinkedHashMap<>();
             a.put("rule", c.rule());
             a.put("state", c.state().name().toLowerCase().replace('_', '-'));
@@ -122,7 +128,8 @@ public final class TrainingPage {
     /**
      * Two ways: {@code ?after=REV&epoch=E&limit=N}, the points changed since revision REV in revision order (the
      * page's polls; everything again when E is not the history's epoch, with {@code reset: true}); or
-     * {@code ?from=S&to=S&points=N[&type=T]}, the points overlapping steps [S, S] at most N per kind of record.
+     * {@code ?from=S&to=S&points=N[&type=T][&worker=W]}, the points overlapping steps [S, S] at most N per kind of
+     * record and worker.
      */
     private PageResponse records(Map<String, String> query) throws JsonProcessingException {
         if (query.containsKey("from") || query.containsKey("to") || query.containsKey("points")) {
@@ -133,7 +140,7 @@ public final class TrainingPage {
             out.put("from", from);
             out.put("to", to);
             out.put("points", points);
-            out.put("records", history.range(from, to, points, query.get("type")));
+            out.put("records", history.range(from, to, points, query.get("type"), query.get("worker")));
             return PageResponse.json(PageJson.MAPPER.writeValueAsBytes(out));
         }
         long after = longParam(query, "after", 0);
@@ -150,13 +157,24 @@ public final class TrainingPage {
         return PageResponse.json(PageJson.MAPPER.writeValueAsBytes(out));
     }
 
-    private PageResponse layer(String name) throws JsonProcessingException {
+    /**
+     * {@code worker}'s layer detail; without {@code worker}, the first worker's (the only one, mostly); an empty
+     * {@code worker}, that of the records that name none.
+     */
+    private PageResponse layer(String name, String worker) throws JsonProcessingException {
         if (name == null || name.isEmpty()) return PageResponse.text(400, "Missing ?name=<layer>\n");
-        RunHistory.StoredDetail stored = history.detail(name);
+        if (worker == null) {
+            List<String> workers = history.workers();
+            worker = workers.isEmpty() ? null : workers.get(0);
+        } else if (worker.isEmpty()) {
+            worker = null; // the records that name no worker
+        }
+        RunHistory.StoredDetail stored = history.detail(name, worker);
         JsonNode detail = stored == null ? null : stored.tree();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("layer", name);
-        Map<String, Object> latest = history.latest("analysis", "layers", name);
+        if (worker != null) out.put("worker", worker);
+        Map<String, Object> latest = history.latest("analysis", "layers", name, worker);
         out.put("step", stored == null ? null : stored.step());
         out.put("correlation", detail == null ? null : NeuronHeatmap.of(detail.path("correlation"), MAX_HEATMAP));
         Map<String, Object> pah = new LinkedHashMap<>();
@@ -174,11 +192,11 @@ public final class TrainingPage {
         out.put("pah", pah);
         Map<String, Object> distributions = new LinkedHashMap<>();
         for (String quantity : HistogramHistory.QUANTITIES) {
-            Map<String, Object> heatmap = HistogramHeatmap.of(history.histograms(name, quantity), HISTOGRAM_ROWS);
+            Map<String, Object> heatmap = HistogramHeatmap.of(history.histograms(name, quantity, worker), HISTOGRAM_ROWS);
             if (heatmap != null) distributions.put(quantity, heatmap);
         }
         out.put("histograms", distributions);
-        out.put("chargePair", history.chargePairOf(name));
+        out.put("chargePair", history.chargePairOf(name, worker));
         return PageResponse.json(PageJson.MAPPER.writeValueAsBytes(out));
     }
 

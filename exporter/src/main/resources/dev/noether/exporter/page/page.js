@@ -5,8 +5,8 @@ const MAX_CHART_LAYERS = 12;   // series charts show at most this many layers at
 const TABLE_PAGE = 25;         // model table rows per page
 const RECORDS_PAGE = 5000;     // points per /api/records request (the server's limit)
 const DETAIL_REFRESH_MS = 5000; // a live layer detail (histograms) is fetched again at most this often
-// The history serves at most 1 + 1.5·maxRecords points per kind of record (the first record, buckets of older
-// records with their mean, min and max, the latest at full resolution): a chart draws each of them once.
+// The history serves at most 1 + 1.5·maxRecords points per kind of record and worker (the first record, buckets of
+// older records with their mean, min and max, the latest at full resolution): a chart's line draws each of them once.
 const HISTOGRAMS = [['weights', 'c-hist-weights'], ['gradients', 'c-hist-gradients'], ['updates', 'c-hist-updates'],
   ['neuron.norms', 'c-hist-norms'], ['neuron.charges', 'c-hist-charges']];
 const PHASES = ['crh', 'backward_crh', 'forward_crh', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'none'];
@@ -86,20 +86,38 @@ function lineOption(series, opts) {
 
 function num(v) { return typeof v === 'number' && isFinite(v) ? v : null; }
 
-/** The points of `type` to draw, oldest first: the run's first record, buckets of older records, the latest ones. */
-function view(type) {
-  return state.lanes[type] || [];
+/** The worker a record names ('' for none): the history keeps each worker's records in lanes of their own. */
+function workerOf(r) { return typeof r.worker === 'string' ? r.worker : ''; }
+
+/**
+ * The points of `type` of `worker` to draw, oldest first: the worker's first record, buckets of its older records,
+ * its latest ones. Without a worker: the only worker's, or with several every worker's in the order they were
+ * stored (for "the newest record"; never one line: buckets of different workers overlap).
+ */
+function view(type, worker = null) {
+  const lanes = state.lanes[type] || {};
+  if (worker !== null) return lanes[worker] || [];
+  const all = Object.values(lanes);
+  if (all.length <= 1) return all[0] || [];
+  state.view = state.view || {};
+  const key = 'merged ' + type;
+  if (!state.view[key]) state.view[key] = all.flat().sort((a, b) => a.seq - b.seq);
+  return state.view[key];
 }
+state.points = view; // read by the browser tests
 
 /** A point's sequence range: a bucket covers the records from seqFirst to seq. */
 function seqFirst(p) { return p.seqFirst === undefined ? p.seq : p.seqFirst; }
 
 /**
- * Merges one changed point into its lane (sorted by seq): it replaces every point it covers (its own older
- * version and the records it absorbed).
+ * Merges one changed point into its lane, that of its type and worker (sorted by seq): it replaces every point it
+ * covers, its own older version and the records it absorbed (other workers' records, whose seqs interleave with
+ * its own, are in lanes of their own, as on the server).
  */
 function merge(point) {
-  const lane = state.lanes[point.type] || (state.lanes[point.type] = []);
+  const lanes = state.lanes[point.type] || (state.lanes[point.type] = {});
+  const worker = workerOf(point);
+  const lane = lanes[worker] || (lanes[worker] = []);
   const first = seqFirst(point);
   let lo = 0, hi = lane.length;
   while (lo < hi) { const mid = (lo + hi) >> 1; if (lane[mid].seq < first) lo = mid + 1; else hi = mid; }
@@ -108,23 +126,33 @@ function merge(point) {
   lane.splice(lo, end - lo, point);
 }
 
-/** The workers whose records are kept (`worker` of each record), when there are several; else none. */
+/** The workers whose records are kept (their lanes; '' for records that name none), when there are several; else none. */
 function workers() {
   state.view = state.view || {};
   if (!state.view.workers) {
     const set = new Set();
-    for (const lane of Object.values(state.lanes)) for (const r of lane) if (typeof r.worker === 'string') set.add(r.worker);
+    for (const lanes of Object.values(state.lanes)) for (const w of Object.keys(lanes)) set.add(w);
     state.view.workers = set.size > 1 ? [...set].sort() : [];
   }
   return state.view.workers;
 }
+
+function workerName(w) { return w === '' ? '(no worker)' : w; }
 
 /** One line per worker of the series `make(worker)` draws (with several workers), else one line. */
 function perWorker(make) {
   const ws = workers();
   if (!ws.length) return [].concat(make(null));
   // a colour per layer no longer tells the lines apart: ECharts gives each line its own
-  return ws.flatMap(w => [].concat(make(w)).map(s => ({ ...s, name: s.name + ' · ' + w, color: undefined })));
+  return ws.flatMap(w => [].concat(make(w)).map(s => ({ ...s, name: s.name + ' · ' + workerName(w), color: undefined })));
+}
+
+/** The worker whose layer details, neurons, phases and alignments are shown (with several workers), else null. */
+function detailWorker() {
+  const ws = workers();
+  if (!ws.length) return null;
+  const picked = el('detailWorker').value;
+  return ws.includes(picked) ? picked : ws[0];
 }
 
 /**
@@ -136,11 +164,10 @@ function seriesOf(section, names, metric, type, f) {
 }
 
 function seriesOfWorker(section, names, metric, type, f, worker) {
-  const records = view(type);
+  const records = view(type, worker);
   return names.map((name, i) => {
     const data = [];
     for (const r of records) {
-      if (worker !== null && r.worker !== worker) continue;
       const s = r[section] && r[section][name];
       const v = s ? num(s[metric]) : null;
       if (v === null) continue;
@@ -153,8 +180,7 @@ function seriesOfWorker(section, names, metric, type, f, worker) {
 
 function modelSeries(name, metric, worker = null) {
   const data = [];
-  for (const r of view('step')) {
-    if (worker !== null && r.worker !== worker) continue;
+  for (const r of view('step', worker)) {
     const v = r.metrics ? num(r.metrics[metric]) : null;
     if (v !== null) data.push([r.step, v]);
   }
@@ -174,8 +200,7 @@ function envelope(name, which) {
 function speedSeries(worker = null) {
   const data = [];
   let prev = null;
-  for (const r of view('step')) {
-    if (worker !== null && r.worker !== worker) continue;
+  for (const r of view('step', worker)) {
     if (typeof r.time !== 'number') continue;
     if (prev && r.time > prev.time && r.step > prev.step) data.push([r.step, (r.step - prev.step) / (r.time - prev.time)]);
     prev = r;
@@ -184,7 +209,7 @@ function speedSeries(worker = null) {
 }
 
 function latestAnalysis(layer) {
-  const analyses = view('analysis');
+  const analyses = view('analysis', detailWorker());
   for (let i = analyses.length - 1; i >= 0; i--) {
     const r = analyses[i];
     if (r.layers && r.layers[layer]) return { step: r.step, values: r.layers[layer], seq: r.seq };
@@ -192,6 +217,7 @@ function latestAnalysis(layer) {
   return null;
 }
 
+/** The newest step record of any worker. */
 function lastRecord() {
   const steps = view('step');
   return steps.length ? steps[steps.length - 1] : null;
@@ -224,6 +250,17 @@ function updateLayerPickers() {
   detail.value = names.includes(current) ? current : (probed[0] || names[0] || '');
 }
 
+/** With several workers: which one's layer details, neurons, phases and alignments to show. */
+function updateWorkerPicker() {
+  const ws = workers();
+  el('detailWorkerPick').hidden = ws.length === 0;
+  const pick = el('detailWorker');
+  if (ws.join('\u0000') === Array.from(pick.options).map(o => o.value).join('\u0000')) return;
+  const current = pick.value;
+  pick.replaceChildren(...ws.map(w => { const o = text('option', workerName(w)); o.value = w; return o; }));
+  pick.value = ws.includes(current) ? current : (ws[0] ?? '');
+}
+
 el('layers').addEventListener('change', () => {
   const chosen = Array.from(el('layers').selectedOptions).map(o => o.value).slice(0, MAX_CHART_LAYERS);
   state.selected = chosen;
@@ -232,6 +269,7 @@ el('layers').addEventListener('change', () => {
   render();
 });
 el('detailLayer').addEventListener('change', () => { state.detailFor = ''; refreshDetail().then(render); });
+el('detailWorker').addEventListener('change', () => { state.detailFor = ''; refreshDetail().then(render); });
 
 // ---- charts ----
 
@@ -356,7 +394,7 @@ function renderNeurons(layers) {
 }
 
 function renderPhases(layers) {
-  const analyses = view('analysis');
+  const analyses = view('analysis', detailWorker());
   const steps = analyses.map(r => String(r.step));
   const data = [];
   analyses.forEach((r, x) => layers.forEach((l, y) => {
@@ -377,7 +415,11 @@ function renderPhases(layers) {
 function detailLayer() { return el('detailLayer').value; }
 
 function renderAlignments() {
-  document.querySelectorAll('.detailName').forEach(e => { e.textContent = detailLayer() || '–'; });
+  const w = detailWorker();
+  document.querySelectorAll('.detailName').forEach(e => {
+    e.textContent = (detailLayer() || '–') + (w === null ? '' : ' · ' + workerName(w));
+  });
+  document.querySelectorAll('.workerName').forEach(e => { e.textContent = w === null ? '' : ' — ' + workerName(w); });
   const a = latestAnalysis(detailLayer());
   const cats = [], align = [], base = [];
   for (const side of ['a', 'b']) {
@@ -519,27 +561,31 @@ function renderHeader() {
   mode.className = 'badge' + (run && run.mode === 'replay' ? ' replay' : '');
   el('model').textContent = run ? run.models.join(', ') : '';
   el('metricsLink').hidden = !run || run.mode !== 'live';
+  // the newest step record, of whichever worker sent it (with several, the header names it)
   const last = lastRecord();
-  el('step').textContent = last ? String(last.step) : '–';
-  const speed = speedSeries().data;
+  const lastWorker = last && workers().length ? workerOf(last) : null;
+  el('step').textContent = last ? String(last.step) + (lastWorker === null ? '' : ' · ' + workerName(lastWorker)) : '–';
+  const speed = speedSeries(lastWorker).data;
   el('rate').textContent = speed.length ? speed[speed.length - 1][1].toFixed(0) : '–';
-  const loss = modelSeries('loss', 'loss').data;
+  const loss = modelSeries('loss', 'loss', lastWorker).data;
   el('loss').textContent = loss.length ? fmt(loss[loss.length - 1][1]) : '–';
   el('empty').hidden = view('step').length + view('analysis').length > 0;
   if (run) {
     const h = run.history;
     const lane = (h.lanes && h.lanes.step) || { records: 0, fullResolution: 0, buckets: 0 };
+    const lines = Math.max(1, workers().length); // each worker's first record is kept apart from the others
     const merged = lane.records - lane.fullResolution;
     const n = v => Number(v).toLocaleString('en-US');
-    el('historyInfo').textContent = `${n(lane.records)} step records` + (merged > 0
-      ? ` from step 0 · the latest ${n(lane.fullResolution - 1)} at full resolution · ${n(merged)} older in ${n(lane.buckets)} buckets`
+    el('historyInfo').textContent = `${n(lane.records)} step records` + (lines > 1 ? ` of ${lines} workers` : '') + (merged > 0
+      ? ` from step 0 · the latest ${n(lane.fullResolution - lines)} at full resolution · ${n(merged)} older in ${n(lane.buckets)} buckets`
       : '') + (h.dropped ? ` · ${n(h.dropped)} dropped` : '');
     const skipped = run.replay ? run.replay.skippedLines : 0;
     el('skippedInfo').hidden = !skipped;
     if (skipped) el('skippedInfo').textContent = `${skipped} bad event-log lines skipped (first: ${run.replay.firstSkipped})`;
     el('footer').textContent = (run.replay ? `Replay of ${run.replay.file}: ${run.replay.records} records. ` : '')
-      + `History bounds: the latest ${h.maxRecords} records of each kind at full resolution, at most ${h.maxBuckets} buckets `
-      + `of older ones, ${(h.maxBytes / 1048576).toFixed(0)} MiB in all (now ${(h.bytes / 1048576).toFixed(2)} MiB).`;
+      + `History bounds: the latest ${h.maxRecords} records of each kind${workers().length ? ' and worker' : ''} at full `
+      + `resolution, at most ${h.maxBuckets} buckets of older ones, ${(h.maxBytes / 1048576).toFixed(0)} MiB in all `
+      + `(now ${(h.bytes / 1048576).toFixed(2)} MiB).`;
   }
 }
 
@@ -547,9 +593,11 @@ function render() {
   if (!state.run) return;
   const started = performance.now();
   updateLayerPickers();
-  const steps = view('step');
-  state.xMin = steps.length ? steps[0].step : undefined;
-  state.xMax = steps.length ? steps[steps.length - 1].step : undefined;
+  updateWorkerPicker();
+  // every worker's line from its first record to its latest: the axis spans them all
+  const ends = Object.values(state.lanes.step || {}).filter(l => l.length);
+  state.xMin = ends.length ? Math.min(...ends.map(l => l[0].step)) : undefined;
+  state.xMax = ends.length ? Math.max(...ends.map(l => l[l.length - 1].step)) : undefined;
   renderHeader();
   renderTraining();
   renderPhysics();
@@ -568,13 +616,16 @@ async function getJson(url) {
 
 async function refreshDetail() {
   const layer = detailLayer();
+  const worker = detailWorker();
   const a = layer ? latestAnalysis(layer) : null;
   const seq = a ? a.seq : -1;
   // live histograms arrive between analyses: fetch a live detail again now and then
   const stale = state.run && state.run.mode === 'live' && Date.now() - state.detailAt > DETAIL_REFRESH_MS;
-  if (!layer || (state.detailFor === layer && state.detailSeq === seq && !stale)) return;
-  state.detail = await getJson('api/layer?name=' + encodeURIComponent(layer));
+  if (!layer || (state.detailFor === layer && state.detailWorkerFor === worker && state.detailSeq === seq && !stale)) return;
+  state.detail = await getJson('api/layer?name=' + encodeURIComponent(layer)
+    + (worker === null ? '' : '&worker=' + encodeURIComponent(worker)));
   state.detailFor = layer;
+  state.detailWorkerFor = worker;
   state.detailSeq = seq;
   state.detailAt = Date.now();
   state.detailFetches++;
@@ -610,6 +661,7 @@ async function poll() {
       delay = 5000; // a replay does not change
     }
     updateLayerPickers();
+    updateWorkerPicker();
     const before = state.detailFetches;
     await refreshDetail();
     // A replay does not change: draw again only when something new arrived (or on the first poll).

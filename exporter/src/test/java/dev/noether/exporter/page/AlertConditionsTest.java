@@ -26,6 +26,25 @@ class AlertConditionsTest {
         assertThat(evaluated).containsExactlyElementsOf(AlertConditions.RULES);
     }
 
+    /**
+     * The page of a run of two workers: a layer's latest value is its own worker's, so a rule holds where it holds for
+     * one worker even when another worker's record is newer, and says which worker.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aRuleOfSeveralWorkersHoldsWhereItHoldsForOneAndNamesTheWorker() {
+        RunHistory h = RunHistory.replay(100, Long.MAX_VALUE);
+        h.offer(Records.step(0, 1).worker("a").layer("fc1", "layer.neurons", 64.0).layer("fc1", "layer.inputs", 64.0).build());
+        h.offer(Records.analysis(0, 2).worker("a").layer("fc1", "neurons.dead", 33.0).build()); // 52 % dead: holds
+        h.offer(Records.step(0, 3).worker("b").layer("fc1", "layer.neurons", 64.0).layer("fc1", "layer.inputs", 64.0).build());
+        h.offer(Records.analysis(0, 4).worker("b").layer("fc1", "neurons.dead", 2.0).build()); // newer, quiet
+        List<Map<String, Object>> alerts = (List<Map<String, Object>>) TrainingPage.replay(h,
+                new ReplaySource("two workers", 4, 4, 0, null)).run().get("alerts");
+        Map<String, Object> dead = alerts.stream().filter(a -> a.get("rule").equals("NoetherDeadNeurons")).findFirst().orElseThrow();
+        assertThat(dead).containsEntry("state", "holds").containsEntry("where", List.of("fc1 · a"));
+        assertThat(alerts).hasSize(AlertConditions.RULES.size());
+    }
+
     @Test
     void anEmptyHistoryHasNoDataRatherThanQuietRules() {
         assertThat(AlertConditions.evaluate(List.of(), 0, null))

@@ -43,6 +43,12 @@ final class Records {
         return this;
     }
 
+    /** The worker of a data-parallel run whose record this is, as the exporter adds it. */
+    Records worker(String worker) {
+        record.put("worker", worker);
+        return this;
+    }
+
     Records details(Map<String, Object> details) {
         record.put("details", details);
         return this;

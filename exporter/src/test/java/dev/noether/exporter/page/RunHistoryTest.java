@@ -58,7 +58,7 @@ class RunHistoryTest {
         h.offer(Records.analysis(30, 3).layer("fc1", "neurons.dead", 4.0).layer("fc1", "crh.phase", "crh").build());
         h.offer(Records.analysis(40, 4).build());
         // three points at most: the first and the last stay, 10 to 30 become one bucket
-        List<Map<String, Object>> points = h.range(0, Long.MAX_VALUE, 3, "analysis");
+        List<Map<String, Object>> points = h.range(0, Long.MAX_VALUE, 3, "analysis", null);
         assertThat(points).hasSize(3);
         Map<String, Object> bucket = points.get(1);
         assertThat(bucket).containsEntry("count", 3).containsEntry("stepFirst", 10L).containsEntry("stepLast", 30L);
@@ -83,6 +83,8 @@ class RunHistoryTest {
         for (int step = 0; step < 3000; step++) {
             h.offer(Records.step(step, step).metric("loss", random.nextDouble()).build());
             if (step % 7 == 0) h.offer(Records.analysis(step, step).layer("fc1", "neurons.dead", 1.0).build());
+            // a second worker of the run, less often: its own lanes, whose buckets span the first one's records
+            if (step % 3 == 0) h.offer(Records.step(step, step).worker("w2").metric("loss", random.nextDouble()).build());
             if (random.nextInt(10) == 0) {
                 while (true) {
                     boolean reset = epoch >= 0 && epoch != h.epoch();
@@ -97,23 +99,117 @@ class RunHistoryTest {
                     if (page.records().size() < 50) break;
                 }
                 for (String type : List.of("step", "analysis")) {
-                    List<Long> held = new ArrayList<>(client.getOrDefault(type, new TreeMap<>()).keySet());
-                    List<Long> server = new ArrayList<>();
-                    for (Map<String, Object> p : h.records(type)) server.add(((Number) p.get("seq")).longValue());
-                    assertThat(held).as(type + " at step " + step).isEqualTo(server);
+                    for (String worker : h.workers()) {
+                        List<Long> held = new ArrayList<>(client.getOrDefault(type + "/" + worker, new TreeMap<>()).keySet());
+                        List<Long> server = new ArrayList<>();
+                        for (Map<String, Object> p : h.records(type, worker)) server.add(((Number) p.get("seq")).longValue());
+                        assertThat(held).as(type + " of " + worker + " at step " + step).isEqualTo(server);
+                    }
                 }
             }
         }
         assertThat(resets).as("compactions made the client start over").isPositive();
     }
 
+    /** As page.js merges a point: into the lane of its type and worker. */
     private static void merge(Map<String, TreeMap<Long, Map<String, Object>>> client, Map<String, Object> point) {
-        TreeMap<Long, Map<String, Object>> lane = client.computeIfAbsent((String) point.get("type"), t -> new TreeMap<>());
+        String key = point.get("type") + "/" + point.get("worker");
+        TreeMap<Long, Map<String, Object>> lane = client.computeIfAbsent(key, t -> new TreeMap<>());
         long last = ((Number) point.get("seq")).longValue();
         long first = point.containsKey("seqFirst") ? ((Number) point.get("seqFirst")).longValue() : last;
         // the point replaces what it covers: the records it absorbed and its own older version (keys: last seq)
         lane.subMap(first, true, last, true).clear();
         lane.put(last, point);
+    }
+
+    /**
+     * Two workers of one run with very different losses (as after different initialisations or data shards), their
+     * records interleaved as they arrive: every point of a worker's line (a record or a bucket: its mean, minimum and
+     * maximum) lies within that worker's own range, every record of each worker is in exactly one of its points, and
+     * each worker's line starts at its step 0 and ends at its latest step, within the points bound per line.
+     */
+    @Test
+    void twoWorkersValuesNeverShareABucket() {
+        int maxRecords = 50;
+        RunHistory h = RunHistory.replay(maxRecords, Long.MAX_VALUE);
+        Random random = new Random(7);
+        int steps = 20_000;
+        for (int step = 0; step < steps; step++) {
+            h.offer(Records.step(step, step).worker("low").metric("loss", random.nextDouble())
+                    .layer("fc1", "layer.weight.norm", 1 + random.nextDouble()).build());
+            h.offer(Records.step(step, step + 0.5).worker("high").metric("loss", 100 + random.nextDouble())
+                    .layer("fc1", "layer.weight.norm", 50 + random.nextDouble()).build());
+        }
+        assertThat(h.workers()).containsExactly("low", "high");
+        Map<String, double[]> range = Map.of("low", new double[] {0, 1}, "high", new double[] {100, 101});
+        for (String worker : h.workers()) {
+            List<Map<String, Object>> points = h.records("step", worker);
+            assertThat(points.size()).as(worker + "'s line").isLessThanOrEqualTo(1 + maxRecords + maxRecords / 2);
+            assertThat(PageJson.step(points.get(0))).isZero();
+            assertThat(PageJson.step(points.get(points.size() - 1))).isEqualTo(steps - 1);
+            double lo = range.get(worker)[0], hi = range.get(worker)[1];
+            long records = 0;
+            for (Map<String, Object> p : points) {
+                assertThat(p).containsEntry("worker", worker);
+                records += p.containsKey("count") ? ((Number) p.get("count")).longValue() : 1;
+                List<Map<String, Object>> values = new ArrayList<>(List.of(p));
+                if (p.containsKey("count")) values.addAll(List.of(section(p, "min"), section(p, "max")));
+                for (Map<String, Object> v : values) {
+                    assertThat(PageJson.number(PageJson.section(v, "metrics"), "loss")).as(worker + "'s loss at step " + p.get("step"))
+                            .isBetween(lo, hi);
+                    assertThat(PageJson.number(section(PageJson.section(v, "layers"), "fc1"), "layer.weight.norm"))
+                            .as(worker + "'s weight norm").isBetween(lo < 100 ? 1.0 : 50.0, lo < 100 ? 2.0 : 51.0);
+                }
+            }
+            assertThat(records).as("every record of " + worker + " in one of its points").isEqualTo(steps);
+        }
+        // the merged view of a kind holds both lines, in the order their points were stored
+        assertThat(h.records("step")).hasSize(h.records("step", "low").size() + h.records("step", "high").size());
+        assertThat(h.range(0, Long.MAX_VALUE, 40, "step", "high")).hasSizeLessThanOrEqualTo(40)
+                .allSatisfy(p -> assertThat(p).containsEntry("worker", "high"));
+        List<?> workers = (List<?>) h.counters().get("workers");
+        assertThat(workers).hasSize(2);
+        assertThat(section(section(h.counters(), "lanes"), "step")).containsEntry("records", 2L * steps);
+    }
+
+    /** Eight workers of a large model share one byte budget: each keeps its line from step 0, within the bound. */
+    @Test
+    void manyWorkersShareTheBytesEachLineStillFromStepZero() {
+        long maxBytes = 2L << 20;
+        RunHistory h = RunHistory.replay(2000, maxBytes);
+        int workers = 8;
+        for (int step = 0; step < 3000; step++) {
+            for (int w = 0; w < workers; w++) {
+                Records r = Records.step(step, step).worker("w" + w).metric("loss", w + 1.0 / (1 + step));
+                for (int l = 0; l < 30; l++) r.layer("dense" + l, "layer.weight.norm", 1.0 + l);
+                h.offer(r.build());
+            }
+        }
+        assertThat(h.bytes()).isLessThanOrEqualTo(maxBytes);
+        for (int w = 0; w < workers; w++) {
+            List<Map<String, Object>> line = h.records("step", "w" + w);
+            assertThat(PageJson.step(line.get(0))).isZero();
+            assertThat(PageJson.step(line.get(line.size() - 1))).isEqualTo(2999);
+            assertThat(line.size()).as("w" + w + " keeps a line of points").isGreaterThan(2 * RunHistory.MIN_RECENT);
+        }
+    }
+
+    /** Each worker's layer has its own latest details and histograms; a worker's never stand in for another's. */
+    @Test
+    void detailsAndHistogramsAreKeptPerWorker() {
+        RunHistory h = RunHistory.replay(100, Long.MAX_VALUE);
+        for (String worker : List.of("a", "b")) {
+            double v = worker.equals("a") ? -1.0 : 1.0;
+            h.offer(Records.analysis(10, 1).worker(worker).layer("fc1", "neurons.dead", 0.0)
+                    .details(Map.of("layers", Map.of("fc1", Map.of("tag", worker)))).build());
+            h.offer(Records.step(10, 1).worker(worker).details(Map.of("histograms", Map.of("fc1", Map.of("weights",
+                    Map.of("count", 2, "min", v, "max", v, "mean", v, "bins", new int[] {2}))))).build());
+        }
+        assertThat(h.detail("fc1", "a").tree().path("tag").asText()).isEqualTo("a");
+        assertThat(h.detail("fc1", "b").tree().path("tag").asText()).isEqualTo("b");
+        assertThat(h.detail("fc1", null)).isNull();
+        assertThat(h.histograms("fc1", "weights", "a")).singleElement().satisfies(s -> assertThat(s.mean()).isEqualTo(-1.0));
+        assertThat(h.histograms("fc1", "weights", "b")).singleElement().satisfies(s -> assertThat(s.mean()).isEqualTo(1.0));
     }
 
     @Test
@@ -122,14 +218,14 @@ class RunHistoryTest {
         for (int step = 0; step < 5000; step++) {
             h.offer(Records.step(step, step).metric("loss", (double) step).build());
         }
-        List<Map<String, Object>> range = h.range(0, Long.MAX_VALUE, 100, "step");
+        List<Map<String, Object>> range = h.range(0, Long.MAX_VALUE, 100, "step", null);
         assertThat(range.size()).isLessThanOrEqualTo(100);
         assertThat(PageJson.step(range.get(0))).isZero();
         assertThat(PageJson.step(range.get(range.size() - 1))).isEqualTo(4999);
         long records = 0;
         for (Map<String, Object> p : range) records += p.containsKey("count") ? ((Number) p.get("count")).longValue() : 1;
         assertThat(records).isEqualTo(5000);
-        List<Map<String, Object>> zoom = h.range(4900, 4950, 100, "step");
+        List<Map<String, Object>> zoom = h.range(4900, 4950, 100, "step", null);
         assertThat(zoom).hasSize(51).allSatisfy(p -> assertThat(p).doesNotContainKey("count"));
     }
 
@@ -159,10 +255,10 @@ class RunHistoryTest {
                 .details(Map.of("layers", Map.of("fc1", Map.of("correlation", Map.of("order", new int[] {1, 0}))))).build());
         h.offer(Records.analysis(20, 2).layer("fc1", "neurons.dead", 0.0)
                 .details(Map.of("layers", Map.of("fc1", Map.of("correlation", Map.of("order", List.of(0, 1)))))).build());
-        assertThat(h.detail("fc1").step()).isEqualTo(20);
-        assertThat(h.detail("fc1").tree().path("correlation").path("order").get(0).asInt()).isZero();
+        assertThat(h.detail("fc1", null).step()).isEqualTo(20);
+        assertThat(h.detail("fc1", null).tree().path("correlation").path("order").get(0).asInt()).isZero();
         assertThat(h.records("analysis")).allSatisfy(r -> assertThat(r).doesNotContainKey("details"));
-        assertThat(h.detail("fc2")).isNull();
+        assertThat(h.detail("fc2", null)).isNull();
     }
 
     @Test
@@ -173,7 +269,7 @@ class RunHistoryTest {
                 "histograms", Map.of("fc1", Map.of("weights", weights)),
                 "model", Map.of("optimizer", "sgd(η=0.1)", "layers", Map.of("fc1", Map.of("kind", "conv2d",
                         "activation", "relu", "shape", "16x6x5x5"))))).build());
-        assertThat(h.histograms("fc1", "weights")).singleElement().satisfies(s -> {
+        assertThat(h.histograms("fc1", "weights", null)).singleElement().satisfies(s -> {
             assertThat(s.step()).isEqualTo(5);
             assertThat(s.bins()).containsExactly(1, 2, 0, 1);
         });
