@@ -28,8 +28,8 @@ class OptimizerPhysicsTest {
             .minAnalysisInterval(Duration.ZERO).maxAnalysisShare(1).overheadBudget(1).build();
 
     /** One observed step's values of one pair, with the charge and scale summed here. */
-    record Observed(long step, double q, double scale, double rate, double predicted, double residual, double[] parts,
-                    double violation, double rotation) {
+    record Observed(long step, double q, double scale, double identity, double rate, double predicted, double residual,
+                    double[] parts, double violation, double rotation) {
         double partSum() {
             return parts[0] + parts[1] + parts[2] + parts[3];
         }
@@ -52,7 +52,8 @@ class OptimizerPhysicsTest {
                 for (int p = 0; p < PARTS.length; p++) {
                     parts[p] = value(monitor, "charge.drift.rate.part", with(pair, "part", PARTS[p]));
                 }
-                out.add(new Observed(t, net.charge(layer), scale(net, layer), value(monitor, "charge.drift.rate", pair),
+                out.add(new Observed(t, net.charge(layer), scale(net, layer), identity(net, layer),
+                        value(monitor, "charge.drift.rate", pair),
                         value(monitor, "charge.drift.rate.predicted", pair), value(monitor, "charge.residual", pair),
                         parts, value(monitor, "symmetry.violation", pair), value(monitor, "rotation.violation", pair)));
                 optimizer.step(net);
@@ -71,6 +72,23 @@ class OptimizerPhysicsTest {
         out[tags.length] = key;
         out[tags.length + 1] = value;
         return out;
+    }
+
+    /** θᵀAĝ = W_l·G_l + b_l·g_l − W_{l+1}·G_{l+1}, by explicit sums: 0 when the loss has the pair's symmetry. */
+    static double identity(PlainSgdMlp net, int l) {
+        double s = 0;
+        for (int i = 0; i < net.w[l].length; i++) {
+            s += (double) net.w[l][i] * net.gw[l][i];
+        }
+        if (net.b[l] != null) {
+            for (int i = 0; i < net.b[l].length; i++) {
+                s += (double) net.b[l][i] * net.gb[l][i];
+            }
+        }
+        for (int i = 0; i < net.w[l + 1].length; i++) {
+            s -= (double) net.w[l + 1][i] * net.gw[l + 1][i];
+        }
+        return s;
     }
 
     /** S = ‖W_l‖² + ‖b_l‖² + ‖W_{l+1}‖², by explicit sums. */
@@ -187,6 +205,28 @@ class OptimizerPhysicsTest {
             total += Math.abs(o.part("decay")) + Math.abs(o.part("optimizer")) + Math.abs(o.part("step"));
         }
         assertThat(gradient).as("gradient part against the other parts").isGreaterThan(0.05 * total);
+    }
+
+    /**
+     * Under plain SGD without decay η_eff = η, so the gradient part is −2η θᵀAĝ / S, with θᵀAĝ summed here from the
+     * network's own arrays: its value and sign, on a tanh pair described as ReLU where it is far from 0.
+     */
+    @Test
+    void theGradientPartIsMinusTwoEtaThetaAGOverSUnderPlainSgd() {
+        double eta = 0.05;
+        PlainSgdMlp tanh = new PlainSgdMlp(new int[] {6, 16, 16, 3}, true, PlainSgdMlp.Act.TANH, 0, 0, 4);
+        List<Observed> steps = train(tanh, Activation.RELU, HandOptimizer.sgd(eta, 0, 0), 40, PAIR1, 0);
+        double broken = 0;
+        for (Observed o : steps.subList(1, steps.size())) {
+            Observed before = steps.get((int) o.step - 1);
+            double expected = -2 * eta * before.identity / before.scale;
+            broken += Math.abs(expected) / (steps.size() - 1);
+            // float32 rounding of the update: ~1e-9 of S
+            assertThat(o.part("gradient")).as("gradient part at %d", o.step)
+                    .isCloseTo(expected, within(1e-5 * Math.abs(expected) + 1e-8));
+            assertThat(Math.abs(o.part("optimizer"))).as("optimizer part at %d", o.step).isLessThan(1e-7);
+        }
+        assertThat(broken).as("mean |gradient part|: the symmetry is broken").isGreaterThan(1e-5);
     }
 
     /** Plain SGD: the optimizer part is 0 and the decay part −2ηγQ/S, to round-off. */
