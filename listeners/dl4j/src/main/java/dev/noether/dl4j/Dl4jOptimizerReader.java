@@ -100,8 +100,10 @@ final class Dl4jOptimizerReader {
                     .breaksIdentity("updaters that differ between parameters").build();
         }
         boolean decoupled = weights.decoupled != 0 || biases != null && biases.decoupled != 0;
-        OptimizerSettings.Builder b = OptimizerSettings.builder(u.kind == Kind.ADAM && decoupled ? Kind.ADAMW : u.kind)
-                .name(u.name).learningRate(u.eta).momentum(u.momentum).moments(u.beta1, u.beta2, u.epsilon);
+        Kind kind = u.kind == Kind.ADAM && decoupled ? Kind.ADAMW : u.kind;
+        // a modelled update goes by its kind's tag ("nesterov", "adamw"), an unmodelled one by DL4J's name
+        OptimizerSettings.Builder b = OptimizerSettings.builder(kind).name(kind == Kind.OTHER ? u.name : kind.tag())
+                .learningRate(u.eta).momentum(u.momentum).moments(u.beta1, u.beta2, u.epsilon);
         if (sameValues) {
             b.weights(new Decay(weights.l2, weights.decoupled))
                     .biases(biases == null ? Decay.NONE : new Decay(biases.l2, biases.decoupled));
