@@ -41,13 +41,23 @@ enum AgentOption {
             return nonEmpty(value);
         }
     },
+    TARGETS("targets", "", "folder of Prometheus file_sd target files: this process's is written there (none by default)") {
+        @Override
+        String check(String value) {
+            try {
+                return Path.of(nonEmpty(value)).toString();
+            } catch (InvalidPathException e) {
+                throw new IllegalArgumentException("not a folder path (" + e.getReason() + ")");
+            }
+        }
+    },
     RUN("run", "", "common tag run=... on every metric (none by default)") {
         @Override
         String check(String value) {
             return nonEmpty(value);
         }
     },
-    WORKER("worker", "", "common tag worker=... on every metric (none by default)") {
+    WORKER("worker", "", "common tag worker=... on every metric (default with run or targets: <host>-<pid>)") {
         @Override
         String check(String value) {
             return nonEmpty(value);

@@ -138,16 +138,19 @@ final class AgentOptions {
         return Optional.ofNullable(values.get(option));
     }
 
-    /** The common tags run and worker, as key, value pairs, only those that are set. */
-    String[] commonTags() {
-        List<String> tags = new ArrayList<>();
-        for (AgentOption option : List.of(AgentOption.RUN, AgentOption.WORKER)) {
-            String value = values.get(option);
-            if (value != null) {
-                tags.add(option.key());
-                tags.add(value);
-            }
-        }
-        return tags.toArray(String[]::new);
+    /** The {@code run} tag, if set. */
+    Optional<String> run() {
+        return value(AgentOption.RUN);
     }
+
+    /** The {@code worker} tag, if set (the exporter gives one by default with {@code run} or {@code targets}). */
+    Optional<String> worker() {
+        return value(AgentOption.WORKER);
+    }
+
+    /** The folder of file_sd target files, if set. */
+    Optional<Path> targets() {
+        return value(AgentOption.TARGETS).map(Path::of);
+    }
+
 }

@@ -47,8 +47,9 @@ public final class MonitorSession {
         NOETHER_LOG.setLevel(Level.WARNING);
         NoetherExporter.Builder builder = NoetherExporter.builder().host(options.host()).port(options.port())
                 .gpuMetrics(options.gpu());
-        String[] tags = options.commonTags();
-        if (tags.length > 0) builder.commonTags(tags);
+        options.run().ifPresent(builder::run);
+        options.worker().ifPresent(builder::worker);
+        options.targets().ifPresent(builder::targets);
         options.eventLog().ifPresent(builder::eventLog);
         NoetherExporter exporter = builder.start(); // its HTTP threads are daemons: a finished program exits
         MonitorSession session = new MonitorSession(exporter, config, options.model());
@@ -100,11 +101,19 @@ public final class MonitorSession {
     }
 
     /**
+     * The {@code model} tag of a data-parallel worker's network: the {@code model} option or {@code derived}, not made
+     * unique (its {@code worker} tag tells it apart, and every round's network of a worker is the same model).
+     */
+    public String baseModelName(String derived) {
+        return model.orElse(derived);
+    }
+
+    /**
      * The {@code model} tag for a new listener: the {@code model} option if set, else {@code derived} (what the
      * listener would call the model itself), made unique with {@code -2}, {@code -3}, ... so that two models
      * (or two trainers of one model) never share meters.
      */
-    public synchronized String modelName(String derived) {
+        public synchronized String modelName(String derived) {
         String base = model.orElse(derived);
         String name = base;
         for (int n = 2; !modelNames.add(name); n++) {

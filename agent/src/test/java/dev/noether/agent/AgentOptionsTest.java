@@ -22,22 +22,26 @@ class AgentOptionsTest {
         assertThat(o.noetherConfig()).usingRecursiveComparison().isEqualTo(NoetherConfig.defaults());
         assertThat(o.eventLog()).isEmpty();
         assertThat(o.model()).isEmpty();
-        assertThat(o.commonTags()).isEmpty();
+        assertThat(o.run()).isEmpty();
+        assertThat(o.worker()).isEmpty();
+        assertThat(o.targets()).isEmpty();
     }
 
     @Test
     void agentArgumentSetsEveryOption() {
         AgentOptions o = AgentOptions.resolve(
                 " port=0 , host=0.0.0.0,every=7,observe=1,interval=0.5,share=1,events=/tmp/n.jsonl,model=resnet,run=r1,"
-                        + "worker=3,gpu=false,enabled=FALSE",
+                        + "worker=3,targets=/shared/noether,gpu=false,enabled=FALSE",
                 NONE, NONE);
         assertThat(o.port()).isZero();
         assertThat(o.host()).isEqualTo("0.0.0.0");
         assertThat(o.noetherConfig()).usingRecursiveComparison().isEqualTo(NoetherConfig.builder()
-                .analysisEvery(7).observeEvery(1).minAnalysisInterval(Duration.ofMillis(500)).maxAnalysisShare(1).overheadBudget(1).build());
+                .analysisEvery(7).observeEvery(1).minAnalysisInterval(Duration.ofMillis(500)).maxAnalysisShare(1).build());
         assertThat(o.eventLog()).contains(Path.of("/tmp/n.jsonl"));
         assertThat(o.model()).contains("resnet");
-        assertThat(o.commonTags()).containsExactly("run", "r1", "worker", "3");
+        assertThat(o.run()).contains("r1");
+        assertThat(o.worker()).contains("3");
+        assertThat(o.targets()).contains(Path.of("/shared/noether"));
         assertThat(o.gpu()).isFalse();
         assertThat(o.enabled()).isFalse();
     }
@@ -76,7 +80,7 @@ class AgentOptionsTest {
     @Test
     void unknownKeysInTheArgumentAreErrorsButUnknownPropertiesAndVariablesAreNotOurs() {
         assertThatThrownBy(() -> AgentOptions.resolve("prot=9464", NONE, NONE))
-                .hasMessageStartingWith("agent option 'prot=9464' is unknown (known: port, host, events, model, run, worker, gpu, "
+                .hasMessageStartingWith("agent option 'prot=9464' is unknown (known: port, host, events, model, targets, run, worker, gpu, "
                         + "enabled, analysisEvery, observeEvery,")
                 .hasMessageEndingWith("; aliases: every, interval, observe, share)");
         AgentOptions o = AgentOptions.resolve(null, Map.of("noether.colour", "red"), Map.of("NOETHER_HOME", "/opt"));

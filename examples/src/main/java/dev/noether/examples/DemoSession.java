@@ -37,6 +37,9 @@ final class DemoSession implements AutoCloseable {
         if (options.events != null) {
             b.eventLog(options.events);
         }
+        if (options.run != null) b.run(options.run);
+        if (options.worker != null) b.worker(options.worker);
+        if (options.targets != null) b.targets(options.targets);
         this.exporter = b.start();
         out.println("Noether page at " + exporter.pageUrl());
         out.println("Noether metrics at " + exporter.url().resolve("/metrics")

@@ -59,6 +59,16 @@ final class TrainingOptions {
     @Option(names = "--events", description = "Write the JSONL event log here (default: none).")
     Path events;
 
+    @Option(names = "--run", description = "The run this process is a worker of: tag run=<run> on every metric (default: none).")
+    String run;
+
+    @Option(names = "--worker", description = "This worker's name within the run (default with --run or --targets: <host>-<pid>).")
+    String worker;
+
+    @Option(names = "--targets", description = "Folder of Prometheus file_sd target files: write this process's there "
+            + "(removed at exit) so that a scraper finds every worker of a run (default: none).")
+    Path targets;
+
     @Option(names = "--seed", description = "Random seed for data and initialization (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 

@@ -45,13 +45,30 @@ class FreshCloneInstallTest {
             assertThat(repo.resolve("dev/noether/" + module + "/0.1.0-SNAPSHOT/" + module + "-0.1.0-SNAPSHOT.jar"))
                     .as(module).isRegularFile();
         }
+        assertExporterBringsNoJackson(repo);
         try (ZipFile jar = new ZipFile(repo.resolve(
                 "dev/noether/noether-dashboards/0.1.0-SNAPSHOT/noether-dashboards-0.1.0-SNAPSHOT.jar").toFile())) {
             for (String entry : List.of("grafana/noether-overview.json", "grafana/noether-layer.json",
                     "grafana/provisioning/dashboards/noether.yml", "grafana/provisioning/datasources/prometheus.yml",
-                    "prometheus/noether-alerts.yml", "prometheus/noether-recording.yml", "prometheus/prometheus.yml")) {
+                    "prometheus/noether-alerts.yml", "prometheus/noether-recording.yml", "prometheus/noether-runs.yml",
+                    "prometheus/prometheus.yml")) {
                 assertThat(jar.getEntry("dev/noether/dashboards/" + entry)).as(entry).isNotNull();
             }
+        }
+    }
+
+    /**
+     * The exporter as an application gets it: Jackson relocated inside its jar, none on the application's class path
+     * (its POM has no Jackson dependency that Maven would follow), so Spark and others keep their own.
+     */
+    private static void assertExporterBringsNoJackson(Path repo) throws IOException {
+        Path dir = repo.resolve("dev/noether/noether-exporter/0.1.0-SNAPSHOT");
+        String pom = Files.readString(dir.resolve("noether-exporter-0.1.0-SNAPSHOT.pom"));
+        assertThat(pom).as("the installed exporter POM").doesNotContain("<artifactId>jackson-databind</artifactId>");
+        try (ZipFile jar = new ZipFile(dir.resolve("noether-exporter-0.1.0-SNAPSHOT.jar").toFile())) {
+            assertThat(jar.stream().map(java.util.zip.ZipEntry::getName))
+                    .as("classes under com/fasterxml").noneMatch(n -> n.startsWith("com/fasterxml/"))
+                    .anyMatch(n -> n.startsWith("dev/noether/exporter/shaded/jackson/databind/ObjectMapper"));
         }
     }
 

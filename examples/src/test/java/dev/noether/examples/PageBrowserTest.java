@@ -42,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * The training page in real headless Chromium (Debian's chromium through /usr/bin/chromedriver, both installed
@@ -56,6 +57,10 @@ class PageBrowserTest {
     /** Charts fed from the live registry and JVM, which an event log does not carry. */
     private static final List<String> LIVE_ONLY = List.of("c-jvm", "c-cost", "c-overhead");
     private static final Path OUT = Path.of("target", "page-test");
+    /** The records the page's history kept before issue 25 (oldest evicted first): the run must pass them. */
+    private static final long FORMER_HISTORY_BOUND = 20_000;
+    /** Enough steps to pass that bound with records to spare, while the live checks run. */
+    private static final int DEMO_STEPS = 60_000;
 
     private static Process demo;
     private static URI pageUrl;
@@ -71,11 +76,12 @@ class PageBrowserTest {
         Files.deleteIfExists(OUT.resolve("run.jsonl"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // Long enough to outlast the live checks; --hold keeps the page up after training, the test stops it.
-        // Two observed steps in 25 keep the event log of this wall-clock-bounded run short enough for the
-        // replay to draw every record (the every-step default would write one per step, which the page strides).
+        // Every step observed: one record per step, so that the run passes the 20,000 records that the page's
+        // history kept before it covered the whole run (issue 25) within a minute or two.
         demo = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true",
-                "dev.noether.examples.NoetherDemo", "djl-mlp", "--steps", "40000", "--samples", "1024", "--every", "25",
-                "--noether", "observeEvery=25", "--port", "0", "--progress-every", "1000000", "--events", OUT.resolve("run.jsonl").toString(), "--hold")
+                "dev.noether.examples.NoetherDemo", "djl-mlp", "--steps", String.valueOf(DEMO_STEPS), "--samples", "1024",
+                "--every", "25", "--noether", "observeEvery=1", "--port", "0", "--progress-every", "1000000",
+                "--events", OUT.resolve("run.jsonl").toString(), "--hold")
                 .redirectErrorStream(true).start();
         pageUrl = URI.create(readPageUrl(demo));
 
@@ -120,14 +126,87 @@ class PageBrowserTest {
 
         assertThat(((Number) js("return document.documentElement.scrollWidth;")).intValue())
                 .as("no horizontal scrolling at 1280 px").isLessThanOrEqualTo(1280);
+        assertThat(browser.findElement(By.id("modelTable")).getText()).contains("dense", "relu", "batch_norm", "Optimizer: sgd(η=0.05");
+        assertHistogramsForEveryLayer();
         assertNothingFromAnotherOrigin();
         assertNoConsoleErrors();
         livePoints = chartPoints();
         screenshot("page-live.png");
     }
 
+    /**
+     * Past the 20,000 records the page's history used to keep (so that the oldest were evicted and every chart
+     * started at step ~15,000 after 35 s of the default demo), the whole run is still on the page: the first
+     * chart's x-axis starts at step 0, every chart within its bound of points per series.
+     */
     @Test
     @Order(2)
+    void afterTheFormerHistoryBoundTheFirstChartStillStartsAtStepZero() throws Exception {
+        try {
+            new WebDriverWait(browser, Duration.ofSeconds(300)).until(d -> ((Number) js(
+                    "return window.noetherPage.run ? window.noetherPage.run.history.accepted : 0;")).longValue() > FORMER_HISTORY_BOUND + 2_000);
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("the demo did not pass " + FORMER_HISTORY_BOUND + " records: "
+                    + js("return JSON.stringify(window.noetherPage.run.history);"), e);
+        }
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> ((Number) js(
+                "return window.noetherPage.renders;")).longValue() > 0 && lossAxisStart() != null);
+        long drawnAt = ((Number) js("return window.noetherPage.renders;")).longValue();
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> ((Number) js("return window.noetherPage.renders;")).longValue() > drawnAt);
+        assertThat(lossAxisStart()).as("the loss chart's x-axis starts at").isEqualTo(0.0);
+        assertThat(((Number) js("return window.noetherPage.lanes.step[0].step;")).longValue()).isZero();
+        assertThat(browser.findElement(By.id("historyInfo")).getText()).contains("from step 0", "at full resolution", "buckets");
+        long bound = ((Number) js("return window.noetherPage.run.history.maxPointsPerSeries;")).longValue();
+        assertThat(chartLongestSeries()).as("points per series of each chart").allSatisfy((id, n) ->
+                assertThat(n).as(id).isLessThanOrEqualTo(bound));
+        assertThat(chartLongestSeries().get("c-loss")).as("the loss chart draws buckets and full records").isGreaterThan(bound / 2);
+        assertNoConsoleErrors();
+        screenshot("page-live-long.png");
+    }
+
+    /** Each layer of the detail picker: its distributions over time are drawn (charges for a pair's first layer). */
+    @SuppressWarnings("unchecked")
+    private static void assertHistogramsForEveryLayer() {
+        List<String> layers = (List<String>) js("return Array.from(document.getElementById('detailLayer').options).map(o => o.value);");
+        List<String> firsts = (List<String>) js("return window.noetherPage.run.pairs.map(p => p.name.split(':')[0]);");
+        assertThat(layers).hasSize(4);
+        for (String layer : layers) {
+            js("const s = document.getElementById('detailLayer'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));", layer);
+            try {
+                new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> layer.equals(js("return window.noetherPage.detailFor;"))
+                        && js("return window.noetherPage.detailDrawn === window.noetherPage.detailFetches;").equals(Boolean.TRUE)
+                        && chartPoints().get("c-hist-weights") > 0 && chartPoints().get("c-hist-updates") > 0);
+            } catch (org.openqa.selenium.TimeoutException e) {
+                throw new AssertionError("no distributions for " + layer + ": " + chartPoints(), e);
+            }
+            Map<String, Long> points = chartPoints();
+            for (String chart : List.of("c-hist-weights", "c-hist-gradients", "c-hist-updates", "c-hist-norms")) {
+                assertThat(points.get(chart)).as(chart + " of " + layer).isPositive();
+            }
+            assertThat(points.get("c-hist-charges") > 0).as("charges of " + layer).isEqualTo(firsts.contains(layer));
+            assertThat(browser.findElement(By.id("c-hist-weights")).getText()).doesNotContain("no histogram");
+        }
+        js("const s = document.getElementById('detailLayer'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));", layers.get(0));
+    }
+
+    private static Double lossAxisStart() {
+        Object v = js("const c = echarts.getInstanceByDom(document.getElementById('c-loss'));"
+                + " return c ? c.getModel().getComponent('xAxis', 0).axis.scale.getExtent()[0] : null;");
+        return v == null ? null : ((Number) v).doubleValue();
+    }
+
+    /** data-longest-series of every chart: the most points one of its series draws. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Long> chartLongestSeries() {
+        Map<String, Object> raw = (Map<String, Object>) js("const o = {}; document.querySelectorAll('.chart')"
+                + ".forEach(c => { o[c.id] = Number(c.dataset.longestSeries || 0); }); return o;");
+        Map<String, Long> out = new TreeMap<>();
+        raw.forEach((k, v) -> out.put(k, ((Number) v).longValue()));
+        return out;
+    }
+
+    @Test
+    @Order(3)
     void replayOfTheRecordedEventLogShowsTheSameCharts() throws Exception {
         assertThat(livePoints).as("the live test ran first").isNotNull();
         // Leave the live page first: once the demo stops, its polls would (rightly) log refused connections.
@@ -166,7 +245,7 @@ class PageBrowserTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aModelOf250LayersShowsASelectionAndAPagedTable() throws Exception {
         ObjectMapper json = new ObjectMapper();
         List<String> lines = new ArrayList<>();
@@ -202,7 +281,7 @@ class PageBrowserTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aRunWithNoLayerMappedShowsItsEmptyStates() throws Exception {
         Path log = OUT.resolve("no-layers.jsonl");
         Files.writeString(log, "{\"type\":\"step\",\"model\":\"m\",\"step\":0,\"time\":1.0,\"metrics\":{\"loss\":2.0},\"layers\":{},\"pairs\":{}}\n"
@@ -218,38 +297,103 @@ class PageBrowserTest {
     }
 
     /**
-     * What the charts draw, recomputed here from the event log: DL4J's signature chart is
-     * log10(‖ΔW‖/‖W‖) per step record, and steps/s is Δstep/Δtime between consecutive step records.
+     * What the charts draw, recomputed here from the event log: DL4J's signature chart is log10(‖ΔW‖/‖W‖) per point
+     * of the page's history, and steps/s is Δstep/Δtime between consecutive points. A point is a step record, or a
+     * bucket of consecutive step records whose value is the mean over them: each is checked against the log's own
+     * records of its step range, and together they hold every step record of the log.
      */
     @SuppressWarnings("unchecked")
+    @Test
+    @Order(5)
+    void aRunOfTwoWorkersReplayedTogetherDrawsOneLinePerWorker() throws Exception {
+        assertThat(OUT.resolve("run.jsonl")).as("the live test recorded a run").exists();
+        // two workers of one run, as their exporters name their logs in a shared folder: the recorded run twice
+        Path folder = Files.createDirectories(OUT.resolve("many-workers"));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String worker : List.of("w1", "w2")) {
+            List<String> out = new ArrayList<>();
+            for (String line : Files.readAllLines(OUT.resolve("run.jsonl"))) {
+                var record = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(line);
+                record.put("worker", worker);
+                out.add(json.writeValueAsString(record));
+            }
+            Files.write(folder.resolve("r1." + worker + ".jsonl"), out);
+        }
+        try (ReplayServer replay = ReplayServer.start(List.of(folder), "127.0.0.1", 0, RunHistory.DEFAULT_MAX_RECORDS,
+                RunHistory.DEFAULT_MAX_BYTES)) {
+            browser.get(replay.url().toString());
+            waitForCharts(Duration.ofSeconds(30), LIVE_ONLY);
+            assertThat(js("return echarts.getInstanceByDom(document.getElementById('c-loss')).getOption()"
+                    + ".series.map(s => s.name);")).as("the loss chart").isEqualTo(List.of("loss · w1", "loss · w2"));
+            assertThat((List<?>) js("return echarts.getInstanceByDom(document.getElementById('c-wnorm')).getOption()"
+                    + ".series.map(s => s.name);")).as("a layer chart: each layer once per worker")
+                    .anySatisfy(n -> assertThat((String) n).endsWith(" · w1"))
+                    .anySatisfy(n -> assertThat((String) n).endsWith(" · w2"));
+            assertNoConsoleErrors();
+            screenshot("page-many-workers.png");
+        }
+    }
+
     private static void assertDrawnValuesMatchTheLog(Path log) throws IOException {
         ObjectMapper json = new ObjectMapper();
-        List<double[]> ratio = new ArrayList<>();
-        List<double[]> speed = new ArrayList<>();
-        double[] prev = null;
+        TreeMap<Long, double[]> byStep = new TreeMap<>(); // step → {ratio (NaN if absent), time}
         for (String line : Files.readAllLines(log)) {
             Map<String, Object> r = json.readValue(line, Map.class);
             if (!"step".equals(r.get("type"))) continue;
-            double step = ((Number) r.get("step")).doubleValue(), time = ((Number) r.get("time")).doubleValue();
             Object v = ((Map<String, Map<String, Object>>) r.get("layers")).get("01Linear").get("layer.update.ratio");
-            if (v instanceof Number n && n.doubleValue() > 0) ratio.add(new double[] {step, Math.log10(n.doubleValue())});
+            byStep.put(((Number) r.get("step")).longValue(), new double[] {v instanceof Number n ? n.doubleValue() : Double.NaN,
+                    ((Number) r.get("time")).doubleValue()});
+        }
+        List<Map<String, Object>> points = (List<Map<String, Object>>) js("return window.noetherPage.lanes.step.map(p => ({"
+                + "step: p.step, time: p.time, count: p.count || 1, first: p.stepFirst ?? p.step, last: p.stepLast ?? p.step,"
+                + "ratio: p.layers && p.layers['01Linear'] ? p.layers['01Linear']['layer.update.ratio'] ?? null : null}));");
+        assertThat(points.size()).as("the replay is long enough to need buckets").isLessThan(byStep.size());
+        double t0 = byStep.firstEntry().getValue()[1]; // sums of epoch seconds (~1.7e9) would lose sub-second spreads
+        List<double[]> ratio = new ArrayList<>();
+        List<double[]> speed = new ArrayList<>();
+        double[] prev = null;
+        long records = 0;
+        for (Map<String, Object> p : points) {
+            long first = ((Number) p.get("first")).longValue(), last = ((Number) p.get("last")).longValue();
+            double ratioSum = 0, stepSum = 0, timeSum = 0;
+            int ratios = 0, n = 0;
+            for (Map.Entry<Long, double[]> e : byStep.subMap(first, true, last, true).entrySet()) {
+                n++;
+                stepSum += e.getKey();
+                timeSum += e.getValue()[1] - t0;
+                if (!Double.isNaN(e.getValue()[0])) {
+                    ratios++;
+                    ratioSum += e.getValue()[0];
+                }
+            }
+            assertThat(((Number) p.get("count")).intValue()).as("records in the point of steps " + first + "–" + last).isEqualTo(n);
+            records += n;
+            double step = stepSum / n, time = t0 + timeSum / n;
+            assertThat(((Number) p.get("step")).doubleValue()).isCloseTo(step, within(1e-6));
+            if (ratios > 0) {
+                double mean = ratioSum / ratios;
+                assertThat(((Number) p.get("ratio")).doubleValue()).as("mean ratio of steps " + first + "–" + last)
+                        .isCloseTo(mean, within(1e-9 * mean));
+                if (mean > 0) ratio.add(new double[] {step, Math.log10(mean)});
+            }
             if (prev != null && time > prev[1] && step > prev[0]) speed.add(new double[] {step, (step - prev[0]) / (time - prev[1])});
             prev = new double[] {step, time};
         }
-        assertThat(ratio.size()).as("the run is short enough to be drawn without striding").isBetween(10, 1500);
-        assertSeries("c-ratio", "01Linear", ratio);
-        assertSeries("c-speed", "steps/s", speed);
+        assertThat(records).as("every step record of the log is in one point").isEqualTo(byStep.size());
+        assertSeries("c-ratio", "01Linear", ratio, 1e-9);
+        // a point's time is epoch seconds (~1.7e9, an ulp of 2.4e-7 s) and a bucket may span a fraction of a second
+        assertSeries("c-speed", "steps/s", speed, 1e-5);
     }
 
     @SuppressWarnings("unchecked")
-    private static void assertSeries(String chart, String name, List<double[]> expected) {
+    private static void assertSeries(String chart, String name, List<double[]> expected, double relative) {
         List<List<Number>> drawn = (List<List<Number>>) js("return echarts.getInstanceByDom(document.getElementById('"
                 + chart + "')).getOption().series.find(s => s.name === '" + name + "').data;");
         assertThat(drawn).as(chart + " " + name).hasSameSizeAs(expected);
         for (int i = 0; i < expected.size(); i++) {
-            assertThat(drawn.get(i).get(0).doubleValue()).isEqualTo(expected.get(i)[0]);
+            assertThat(drawn.get(i).get(0).doubleValue()).isCloseTo(expected.get(i)[0], within(1e-6));
             assertThat(drawn.get(i).get(1).doubleValue()).as(chart + " point " + i).isCloseTo(expected.get(i)[1],
-                    org.assertj.core.api.Assertions.within(1e-9 * Math.max(1, Math.abs(expected.get(i)[1]))));
+                    within(relative * Math.max(1, Math.abs(expected.get(i)[1]))));
         }
     }
 
@@ -299,8 +443,8 @@ class PageBrowserTest {
         Files.copy(shot.toPath(), OUT.resolve(name), StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static Object js(String script) {
-        return ((JavascriptExecutor) browser).executeScript(script);
+    private static Object js(String script, Object... args) {
+        return ((JavascriptExecutor) browser).executeScript(script, args);
     }
 
     /** Reads the demo's output until it prints the page URL; keeps draining it afterwards. */

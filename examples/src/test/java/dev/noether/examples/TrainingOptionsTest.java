@@ -18,8 +18,11 @@ class TrainingOptionsTest {
         assertThat(options.noetherConfig().seed()).isEqualTo(5);
         assertThat(options.noetherConfig().analysisEvery()).isEqualTo(20);                      // --every
         assertThat(options.noetherConfig().minAnalysisInterval()).isEqualTo(Duration.ofMillis(500)); // the demo's
-        options.noether = "observeEvery=0";
+        options.noether = "observeEvery=-1";
         assertThatThrownBy(options::validate)
-                .hasMessage("--noether 'observeEvery=0': observeEvery must be at least 1 step, got 0");
+                .hasMessage("--noether 'observeEvery=-1': observeEvery must be at least 1 step (or auto), got -1");
+        options.noether = "observeEvery=auto,overheadBudget=0.05";
+        assertThat(options.noetherConfig().observesByBudget()).isTrue();
+        assertThat(options.noetherConfig().overheadBudget()).isEqualTo(0.05);
     }
 }

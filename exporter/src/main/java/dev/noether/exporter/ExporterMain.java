@@ -4,6 +4,8 @@ import dev.noether.exporter.page.ReplaySource;
 import dev.noether.exporter.page.RunHistory;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -11,7 +13,8 @@ import java.util.concurrent.CountDownLatch;
  * of a recorded run until Ctrl-C; anything else is the event-log summary table ({@link EventLogSummary}).
  */
 public final class ExporterMain {
-    private static final String USAGE = "usage: java -jar noether-exporter.jar ui run.jsonl [--port 9464] [--host 127.0.0.1]";
+    private static final String USAGE = "usage: java -jar noether-exporter.jar ui run.jsonl|worker.jsonl...|folder "
+            + "[--port 9464] [--host 127.0.0.1]";
     private ExporterMain() {}
 
     /** {@code ui run.jsonl [--port N] [--host H]}, or the arguments of {@link EventLogSummary}. */
@@ -29,7 +32,7 @@ public final class ExporterMain {
 
     /** Starts the replay server (it runs on daemon threads); returns the exit status, 0 when serving. */
     static int ui(String[] args, PrintStream out, PrintStream err) {
-        Path log = null;
+        List<Path> logs = new ArrayList<>();
         int port = NoetherExporter.DEFAULT_PORT;
         String host = NoetherExporter.DEFAULT_HOST;
         try {
@@ -41,21 +44,21 @@ public final class ExporterMain {
                         out.println(USAGE);
                         return 2;
                     }
-                    default -> log = Path.of(args[i]);
+                    default -> logs.add(Path.of(args[i]));
                 }
             }
         } catch (IllegalArgumentException e) { // NumberFormatException included
             err.println("noether ui: " + e.getMessage() + "\n" + USAGE);
             return 2;
         }
-        if (log == null) {
+        if (logs.isEmpty()) {
             err.println(USAGE);
             return 2;
         }
         try {
-            ReplayServer server = ReplayServer.start(log, host, port, RunHistory.DEFAULT_MAX_RECORDS, RunHistory.DEFAULT_MAX_BYTES);
+            ReplayServer server = ReplayServer.start(logs, host, port, RunHistory.DEFAULT_MAX_RECORDS, RunHistory.DEFAULT_MAX_BYTES);
             ReplaySource s = server.source();
-            out.println("Noether page of " + log + " at " + server.url() + " (" + s.records() + " records"
+            out.println("Noether page of " + (logs.size() == 1 ? logs.get(0) : logs) + " at " + server.url() + " (" + s.records() + " records"
                     + (s.skippedLines() > 0 ? ", " + s.skippedLines() + " bad lines skipped, first at " + s.firstSkipped() : "")
                     + "); Ctrl-C stops");
             return 0;

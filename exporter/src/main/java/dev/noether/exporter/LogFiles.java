@@ -53,4 +53,31 @@ final class LogFiles {
         if (Files.exists(log)) files.add(log);
         return files;
     }
+
+    /** The name of a worker's log in a shared folder: {@code <run>.<worker>.jsonl}, or {@code <worker>.jsonl}. */
+    static String workerLogName(String run, String worker) {
+        String name = (run == null ? "" : run + ".") + (worker == null ? "noether" : worker);
+        return name.replaceAll("[^A-Za-z0-9_.-]", "_") + ".jsonl";
+    }
+
+    /**
+     * The event logs in {@code folder}: every {@code *.jsonl} that is not a rotated file of another one there
+     * ({@code run.1.jsonl} beside {@code run.jsonl}), by name.
+     */
+    static List<Path> logsIn(Path folder) {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(folder)) {
+            List<Path> all = files.filter(f -> f.getFileName().toString().endsWith(".jsonl")).sorted().toList();
+            java.util.Set<Path> rotated = new java.util.HashSet<>();
+            for (Path log : all) {
+                for (int i = 1; ; i++) {
+                    Path r = rotated(log, i);
+                    if (!all.contains(r)) break;
+                    rotated.add(r);
+                }
+            }
+            return all.stream().filter(f -> !rotated.contains(f)).toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("Cannot list " + folder + ": " + e.getMessage(), e);
+        }
+    }
 }

@@ -69,13 +69,14 @@ public final class NoetherExporter implements AutoCloseable {
     private final RunHistory history;
     private final ReportSink reports;
     private final NvmlGpuMetrics gpuMetrics; // null when turned off
+    private volatile TargetFile targets; // null when none
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private NoetherExporter(PrometheusMeterRegistry registry, boolean ownsRegistry, HttpEndpoint http,
             EventLog eventLog, PushGatewayClient pushGateway, ScheduledExecutorService pushScheduler,
-            RunHistory history, NvmlGpuMetrics gpuMetrics) {
+            RunHistory history, NvmlGpuMetrics gpuMetrics, String worker) {
         this.history = history;
-        this.reports = new ReportSink(eventLog, history);
+        this.reports = new ReportSink(eventLog, history, worker);
         this.gpuMetrics = gpuMetrics;
         this.registry = registry;
         this.ownsRegistry = ownsRegistry;
@@ -114,6 +115,12 @@ public final class NoetherExporter implements AutoCloseable {
         return reports;
     }
 
+    /** This process's {@code file_sd} target file, if {@link Builder#targets(Path)} was set. */
+    public Optional<Path> targetFile() {
+        TargetFile t = targets;
+        return t == null ? Optional.empty() : Optional.of(t.path());
+    }
+
     /** The event log, if {@link Builder#eventLog(Path)} was set. */
     public Optional<EventLog> eventLog() {
         return Optional.ofNullable(eventLog);
@@ -127,6 +134,7 @@ public final class NoetherExporter implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        if (targets != null) targets.close(); // first: the scraper stops finding a target that is going away
         if (pushScheduler != null) {
             // not shutdownNow: interrupting a periodic push in flight would count it as a failed push
             pushScheduler.shutdown();
@@ -173,8 +181,47 @@ public final class NoetherExporter implements AutoCloseable {
         private int pageRecords = RunHistory.DEFAULT_MAX_RECORDS;
         private long pageBytes = RunHistory.DEFAULT_MAX_BYTES;
         private boolean gpuMetrics = true;
+        private String run;
+        private String worker;
+        private Path targetsDir;
 
         private Builder() {}
+
+        /**
+         * The run this process belongs to: the common tag {@code run=<run>} on every meter, the target file's
+         * {@code run} label and part of a per-worker event log's name. Setting it gives the process a {@code worker}
+         * too ({@link #worker(String)}).
+         */
+        public Builder run(String run) {
+            this.run = nonEmpty(run, "run");
+            return this;
+        }
+
+        /**
+         * The worker this process is within its run: the common tag {@code worker=<worker>}. Default, once {@link #run}
+         * or {@link #targets} is set: {@code <host>-<pid>} ({@code WorkerIdentity.process()}), unique on any cluster.
+         */
+        public Builder worker(String worker) {
+            this.worker = nonEmpty(worker, "worker");
+            return this;
+        }
+
+        /**
+         * Writes this process's Prometheus {@code file_sd} target file into {@code dir} (a folder the scraper reads,
+         * shared by the workers of a run): its URL, {@code run}, {@code worker} and {@code model} labels; written
+         * atomically, removed at {@link NoetherExporter#close()}, and recognizable as stale after a crash (see the
+         * module README, "Many workers").
+         */
+        public Builder targets(Path dir) {
+            this.targetsDir = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        private static String nonEmpty(String value, String what) {
+            Objects.requireNonNull(value, what);
+            if (value.isBlank()) throw new IllegalArgumentException(what + " must not be empty");
+            return value;
+        }
 
         /**
          * The address to listen on (default {@code 127.0.0.1}, loopback only). {@code "0.0.0.0"} listens on
@@ -215,7 +262,11 @@ public final class NoetherExporter implements AutoCloseable {
             return this;
         }
 
-        /** Writes a JSONL event log at {@code path} with default options (64 MiB per file, 10 files). */
+        /**
+         * Writes a JSONL event log at {@code path} with default options (64 MiB per file, 10 files). When
+         * {@code path} is an existing folder, the log in it is named by run and worker,
+         * {@code <run>.<worker>.jsonl} (or {@code <worker>.jsonl}), so the workers of a run can share the folder.
+         */
         public Builder eventLog(Path path) {
             return eventLog(path, EventLogOptions.defaults());
         }
@@ -246,8 +297,10 @@ public final class NoetherExporter implements AutoCloseable {
         }
 
         /**
-         * Bounds of the training page's in-memory history (defaults: {@value RunHistory#DEFAULT_MAX_RECORDS}
-         * records, 32 MiB of JSON); the oldest records go first.
+         * Bounds of the training page's in-memory history, which covers the whole run: the latest {@code maxRecords}
+         * records of each kind at full resolution (default {@value RunHistory#DEFAULT_MAX_RECORDS}), the first record
+         * and at most {@code maxRecords / 2} buckets (mean, min, max) of the ones in between; everything it holds
+         * within {@code maxBytes} (default 32 MiB), a large model keeping fewer points (see {@link RunHistory}).
          */
         public Builder pageHistory(int maxRecords, long maxBytes) {
             if (maxRecords < 1 || maxBytes < 1) {
@@ -278,7 +331,16 @@ public final class NoetherExporter implements AutoCloseable {
             }
             boolean ownsRegistry = registry == null;
             PrometheusMeterRegistry reg = ownsRegistry ? new ExporterMeterRegistry(ExporterPrometheusConfig.INSTANCE) : registry;
-            reg.config().commonTags(commonTags);
+            Tags tags = commonTags;
+            String runTag = run != null ? run : tagValue(tags, "run");
+            String workerTag = worker != null ? worker : tagValue(tags, "worker");
+            // run(...) or targets(...) declare a worker of a run: it gets a name (commonTags stay exactly as given)
+            if (workerTag == null && (run != null || targetsDir != null)) {
+                workerTag = dev.noether.core.worker.WorkerIdentity.process(); // many workers never share a series
+            }
+            if (run != null) tags = tags.and("run", run);
+            if (workerTag != null) tags = tags.and("worker", workerTag);
+            reg.config().commonTags(tags);
 
             Map<String, Route> routes = new LinkedHashMap<>();
             RunHistory history = RunHistory.live(pageRecords, pageBytes);
@@ -294,12 +356,14 @@ public final class NoetherExporter implements AutoCloseable {
                 throw e;
             }
 
-            EventLog log = eventLogPath == null ? null : EventLog.open(eventLogPath, eventLogOptions.withDefaultRegistry(reg));
+            Path logPath = eventLogPath == null || !java.nio.file.Files.isDirectory(eventLogPath) ? eventLogPath
+                    : eventLogPath.resolve(LogFiles.workerLogName(runTag, workerTag));
+            EventLog log = logPath == null ? null : EventLog.open(logPath, eventLogOptions.withDefaultRegistry(reg));
             PushGatewayClient push = null;
             ScheduledExecutorService scheduler = null;
             if (pushAddress != null) {
                 Map<String, String> groupingKey = new LinkedHashMap<>();
-                for (Tag tag : commonTags) groupingKey.put(tag.getKey(), tag.getValue());
+                for (Tag tag : tags) groupingKey.put(tag.getKey(), tag.getValue());
                 push = new PushGatewayClient(pushAddress, pushJob, groupingKey,
                         () -> Exposition.scrape(reg, Exposition.PROMETHEUS_TEXT), reg);
                 if (pushEvery != null) {
@@ -318,9 +382,41 @@ public final class NoetherExporter implements AutoCloseable {
                 gpu = NvmlGpuMetrics.create();
                 gpu.bindTo(reg);
             }
-            NoetherExporter exporter = new NoetherExporter(reg, ownsRegistry, http, log, push, scheduler, history, gpu);
+            NoetherExporter exporter = new NoetherExporter(reg, ownsRegistry, http, log, push, scheduler, history, gpu,
+                    workerTag);
+            if (targetsDir != null) {
+                Map<String, String> labels = new LinkedHashMap<>();
+                if (runTag != null) labels.put("run", runTag);
+                labels.put("worker", workerTag);
+                try {
+                    exporter.targets = TargetFile.start(targetsDir, targetAddress(http.address()), labels, reg);
+                } catch (RuntimeException e) {
+                    exporter.close();
+                    throw e;
+                }
+            }
             LOG.log(System.Logger.Level.INFO, "Noether page at {0}, metrics at {0}metrics", exporter.url());
             return exporter;
+        }
+
+        private static String tagValue(Tags tags, String key) {
+            for (Tag t : tags) {
+                if (t.getKey().equals(key)) return t.getValue();
+            }
+            return null;
+        }
+
+        /** The address a scraper on another host can use: the bound one, or this host's for a wildcard bind. */
+        private static String targetAddress(InetSocketAddress bound) {
+            String host = bound.getAddress().getHostAddress();
+            if (bound.getAddress().isAnyLocalAddress()) {
+                try {
+                    host = java.net.InetAddress.getLocalHost().getHostAddress();
+                } catch (java.net.UnknownHostException e) {
+                    host = dev.noether.core.worker.WorkerIdentity.host();
+                }
+            }
+            return HttpEndpoint.hostPort(host, bound.getPort());
         }
 
         private static EndpointResponse metrics(PrometheusMeterRegistry registry, String accept) {

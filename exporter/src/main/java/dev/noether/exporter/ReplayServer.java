@@ -10,7 +10,9 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,15 +35,41 @@ public final class ReplayServer implements AutoCloseable {
      * @throws ExporterStartException when the address cannot be bound
      */
     public static ReplayServer start(Path log, String host, int port, int maxRecords, long maxBytes) {
-        if (!Files.isRegularFile(log)) {
-            throw new IllegalArgumentException("No event log at " + log);
+        return start(List.of(log), host, port, maxRecords, maxBytes);
+    }
+
+    /**
+     * The page of several workers' event logs of one run (each with its rotated files), one line per worker: a
+     * record's {@code "worker"}, or for records without one the log's name ({@code r1.w2.jsonl} → {@code r1.w2}).
+     * A folder stands for every log in it ({@link LogFiles#logsIn}).
+     */
+    public static ReplayServer start(List<Path> logs, String host, int port, int maxRecords, long maxBytes) {
+        List<Path> files = new ArrayList<>();
+        for (Path log : logs) {
+            if (Files.isDirectory(log)) {
+                files.addAll(LogFiles.logsIn(log));
+            } else if (Files.isRegularFile(log)) {
+                files.add(log);
+            } else {
+                throw new IllegalArgumentException("No event log at " + log);
+            }
         }
+        if (files.isEmpty()) throw new IllegalArgumentException("No event log (*.jsonl) in " + logs);
         RunHistory history = RunHistory.replay(maxRecords, maxBytes);
         ReplaySource source;
         try {
-            source = EventLogReplay.read(LogFiles.inWritingOrder(log), history);
+            if (files.size() == 1) {
+                source = EventLogReplay.read(LogFiles.inWritingOrder(files.get(0)), history);
+            } else {
+                Map<String, List<Path>> byWorker = new LinkedHashMap<>();
+                for (Path f : files) {
+                    String name = f.getFileName().toString();
+                    byWorker.put(name.substring(0, name.length() - ".jsonl".length()), LogFiles.inWritingOrder(f));
+                }
+                source = EventLogReplay.readWorkers(byWorker, history);
+            }
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read " + log + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("Cannot read " + logs + ": " + e.getMessage(), e);
         }
         Map<String, Route> routes = new LinkedHashMap<>();
         NoetherExporter.addPage(routes, TrainingPage.replay(history, source));

@@ -51,7 +51,7 @@ class TrainingPageHttpTest {
             assertThat(run.path("jvm").path("heapUsed").asLong()).isPositive();
             assertThat(run.path("monitor").path("gpus").size()).isZero();
             assertThat(run.path("alerts").size()).isEqualTo(13);
-            assertThat(run.path("history").path("maxRecords").asInt()).isEqualTo(20_000);
+            assertThat(run.path("history").path("maxRecords").asInt()).isEqualTo(dev.noether.exporter.page.RunHistory.DEFAULT_MAX_RECORDS);
             assertThat(run.path("history").path("maxBytes").asLong()).isEqualTo(32L << 20);
             JsonNode records = JSON.readTree(get(base, "/api/records?after=0").body());
             assertThat(records.path("records").size()).isZero();

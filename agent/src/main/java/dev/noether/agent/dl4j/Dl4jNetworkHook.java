@@ -2,10 +2,12 @@ package dev.noether.agent.dl4j;
 
 import dev.noether.agent.FrameworkHook;
 import dev.noether.agent.MonitorSession;
+import dev.noether.core.worker.WorkerIdentity;
 import dev.noether.dl4j.NoetherListener;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -28,8 +30,21 @@ public final class Dl4jNetworkHook implements FrameworkHook {
     public void attach(Object network, MonitorSession session) {
         if (replacing.get() != null) return;
         synchronized (network) {
-            if (ours(network) == null) add(network, newListener(session));
+            if (ours(network) == null) {
+                NoetherListener listener = newListener(session);
+                add(network, listener);
+                if (drivesSpark(listener)) {
+                    // the driver's network of DL4J on Spark never trains itself: averaging replaces its parameters,
+                    // so it is watched, and the final state at shutdown analyses the run's averaged model
+                    listener.watch((Model) network);
+                }
+            }
         }
+    }
+
+    /** A listener of a network in a JVM that runs a Spark application, outside any Spark task: the driver's. */
+    private static boolean drivesSpark(NoetherListener listener) {
+        return listener.worker().isEmpty() && WorkerIdentity.sparkApplication().isPresent();
     }
 
     @Override
@@ -57,8 +72,14 @@ public final class Dl4jNetworkHook implements FrameworkHook {
     private static NoetherListener newListener(MonitorSession session) {
         NoetherListener.Builder listener = NoetherListener.builder()
                 .registry(session.registry())
-                .config(session.config())
-                .modelName(session.modelName("dl4j"));
+                .config(session.config());
+        Optional<String> worker = NoetherListener.dataParallelWorker();
+        if (worker.isPresent()) {
+            // a Spark task's or ParallelWrapper replica's fresh network: that worker's monitor, not a new model
+            listener.modelName(session.baseModelName("dl4j")).worker(worker.get());
+        } else {
+            listener.modelName(session.modelName("dl4j"));
+        }
         listener.addListener(session.reports());
         NoetherListener built = listener.build();
         session.atShutdown(built, NoetherListener::finish); // DL4J has no end-of-fit callback but epoch ends

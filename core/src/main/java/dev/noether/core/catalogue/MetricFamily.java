@@ -96,6 +96,10 @@ public enum MetricFamily {
     // layer (tag layer)
     LAYER_WEIGHT_NORM("layer.weight.norm", Type.GAUGE, Source.REPORT, "layer", "Frobenius norm of the layer's weight matrix"),
     LAYER_UPDATE_RATIO("layer.update.ratio", Type.GAUGE, Source.REPORT, "layer", "||W(t) - W(t-1)||_F / ||W(t)||_F for the last step"),
+    LAYER_GRADIENT_NORM("layer.gradient.norm", Type.GAUGE, Source.REPORT, "layer",
+            "Frobenius norm ||g_W||_F of the gradient of the batch-mean loss with respect to the layer's weight matrix "
+                    + "(bias excluded, before any weight-decay term) at the last observed step; absent when the "
+                    + "adapter hands no gradients"),
     LAYER_EFFECTIVE_LEARNING_RATE("layer.effective.learning.rate", Type.GAUGE, Source.REPORT, "layer",
             "eta / ||W||_F^2 of a scale-invariant layer (one followed by a normalization)"),
     LAYER_NEURONS("layer.neurons", Type.GAUGE, Source.REPORT, "layer", "Number of output neurons m of the layer (output channels of a convolution)"),

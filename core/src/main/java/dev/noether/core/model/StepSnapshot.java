@@ -34,6 +34,23 @@ public final class StepSnapshot {
         this.recycle = b.recycle;
     }
 
+    private StepSnapshot(StepSnapshot s, long step) {
+        this.step = step;
+        this.loss = s.loss;
+        this.lossSource = s.lossSource;
+        this.optimizer = s.optimizer;
+        this.layers = s.layers;
+        this.recycle = s.recycle;
+    }
+
+    /**
+     * This snapshot as step {@code step}: the same arrays (now owned by the result; release only the result). For
+     * an adapter whose worker's steps continue across networks, so that a network's iteration is not its step.
+     */
+    public StepSnapshot atStep(long step) {
+        return step == this.step ? this : new StepSnapshot(this, step);
+    }
+
     /** Starts the snapshot of training step {@code step} (0-based, increasing by one per update). */
     public static Builder builder(long step) {
         return new Builder(step);

@@ -4,7 +4,8 @@ import dev.noether.core.model.LayerReductions;
 import dev.noether.core.model.LayerSnapshot;
 
 /**
- * The per-neuron sums one step needs from a layer, in one pass over W and ∂ℓ/∂W, accumulated in double:
+ * The per-neuron sums one step needs from a layer, in one pass over W and ∂ℓ/∂W ({@link RowBlockSums}, four rows
+ * at a time), accumulated in double:
  * for every row (an output neuron's incoming weights w_i) and, when the layer is the second of a pair,
  * every column (an input neuron's outgoing weights u_j): ‖·‖², ‖ĝ‖² and θ·ĝ (METRICS.md §2). The squared
  * norm of a float fits a double without overflow, so a non-finite sum means a non-finite input. Built either
@@ -17,6 +18,8 @@ public final class LayerMoments {
     public final double weightSquared;
     /** ‖W(t) − W(t−1)‖², NaN without a previous step. */
     public final double deltaSquared;
+    /** ‖ĝ_W‖², the squared norm of the weight matrix's gradient of the batch-mean loss; NaN without gradients. */
+    public final double weightGradientSquared;
     public final boolean finite;
     public final boolean hasGradients;
 
@@ -47,10 +50,12 @@ public final class LayerMoments {
         colDot = needCols && grads ? new double[cols] : null;
         weightSquared = 0;
         deltaSquared = Double.NaN;
+        weightGradientSquared = Double.NaN;
         finite = true;
     }
 
-    private LayerMoments(LayerMoments sums, double weightSquared, double deltaSquared, boolean finite) {
+    private LayerMoments(LayerMoments sums, double weightSquared, double deltaSquared, double weightGradientSquared,
+                         boolean finite) {
         this.rows = sums.rows;
         this.cols = sums.cols;
         this.hasGradients = sums.hasGradients;
@@ -65,6 +70,7 @@ public final class LayerMoments {
         this.colDot = sums.colDot;
         this.weightSquared = weightSquared;
         this.deltaSquared = deltaSquared;
+        this.weightGradientSquared = weightGradientSquared;
         this.finite = finite;
     }
 
@@ -76,47 +82,31 @@ public final class LayerMoments {
     public static LayerMoments of(LayerSnapshot s, int m, int n, boolean needRows, boolean needCols, float[] previousW) {
         boolean grads = s.hasGradients();
         float[] w = s.weight();
-        float[] g = grads ? s.weightGradient() : null;
         double scale = s.gradientScale(); // to the batch-mean loss's gradient, exact for the usual 1/2^k
         LayerMoments t = new LayerMoments(m, n, needRows, needCols, grads, s.bias() != null);
+        // the totals need every row's sums: rows nobody asked for go to scratch arrays, and so do the gradient
+        // sums of a step without gradients and ‖ΔW‖² without a previous W, for which the sums read W instead
+        double[] rowSq = needRows ? t.rowSq : new double[m];
+        double[] rowGradSq = t.rowGradSq != null ? t.rowGradSq : new double[m];
+        double[] rowDot = t.rowDot != null ? t.rowDot : new double[m];
+        double delta = RowBlockSums.accumulate(w, grads ? s.weightGradient() : w, previousW == null ? w : previousW,
+                m, n, rowSq, rowGradSq, rowDot, t.colSq,
+                needCols ? (grads ? t.colGradSq : new double[n]) : null, needCols ? (grads ? t.colDot : new double[n]) : null);
         double total = 0;
         double gradTotal = 0;
-        double delta = 0;
         for (int i = 0; i < m; i++) {
-            int base = i * n;
-            double sq = 0;
-            double gsq = 0;
-            double dot = 0;
-            for (int j = 0; j < n; j++) {
-                double x = w[base + j];
-                sq += x * x;
-                if (g != null) {
-                    double y = g[base + j] * scale;
-                    gsq += y * y;
-                    dot += x * y;
-                    if (needCols) {
-                        t.colGradSq[j] += y * y;
-                        t.colDot[j] += x * y;
-                    }
-                }
-                if (needCols) {
-                    t.colSq[j] += x * x;
-                }
-                if (previousW != null) {
-                    double d = x - previousW[base + j];
-                    delta += d * d;
-                }
-            }
-            total += sq;
-            gradTotal += gsq;
-            if (needRows) {
-                t.rowSq[i] = sq;
-                if (g != null) {
-                    t.rowGradSq[i] = gsq;
-                    t.rowDot[i] = dot;
-                }
-            }
+            total += rowSq[i];
+            gradTotal += rowGradSq[i];
         }
+        // the gradient sums were of ĝ as handed: scaled once here instead of every element
+        gradTotal = grads ? gradTotal * (scale * scale) : 0;
+        if (grads && scale != 1) {
+            scale(t.rowGradSq, scale * scale);
+            scale(t.rowDot, scale);
+            scale(t.colGradSq, scale * scale);
+            scale(t.colDot, scale);
+        }
+        double weightGradTotal = gradTotal; // the weight matrix's part, before the bias adds its own
         double biasTotal = 0;
         float[] b = s.bias();
         if (b != null) {
@@ -139,7 +129,18 @@ public final class LayerMoments {
         }
         boolean finite = Double.isFinite(total) && Double.isFinite(biasTotal) && Double.isFinite(gradTotal)
                 && (previousW == null || Double.isFinite(delta));
-        return new LayerMoments(t, total, previousW == null ? Double.NaN : delta, finite);
+        return new LayerMoments(t, total, previousW == null ? Double.NaN : delta, grads ? weightGradTotal : Double.NaN,
+                finite);
+    }
+
+    /** Multiplies {@code a} (null: nothing) by {@code factor} in place. */
+    private static void scale(double[] a, double factor) {
+        if (a == null) {
+            return;
+        }
+        for (int i = 0; i < a.length; i++) {
+            a[i] *= factor;
+        }
     }
 
     /**
@@ -160,6 +161,7 @@ public final class LayerMoments {
                 gradTotal += r.rowGradSq()[i];
             }
         }
+        double weightGradTotal = gradTotal;
         double biasTotal = 0;
         if (r.hasBias()) {
             for (int i = 0; i < m; i++) {
@@ -172,13 +174,14 @@ public final class LayerMoments {
         double delta = withDelta ? r.deltaSquared() : Double.NaN;
         boolean finite = Double.isFinite(total) && Double.isFinite(biasTotal) && Double.isFinite(gradTotal)
                 && (!withDelta || Double.isFinite(delta));
-        return new LayerMoments(t, total, delta, finite,
+        return new LayerMoments(t, total, delta, grads ? weightGradTotal : Double.NaN, finite,
                 needRows ? r.rowSq() : null, needRows ? r.rowGradSq() : null, needRows ? r.rowDot() : null,
                 needRows ? r.biasSq() : null, needRows ? r.biasGradSq() : null, needRows ? r.biasDot() : null,
                 needCols ? r.colSq() : null, needCols ? r.colGradSq() : null, needCols ? r.colDot() : null);
     }
 
-    private LayerMoments(LayerMoments shape, double weightSquared, double deltaSquared, boolean finite,
+    private LayerMoments(LayerMoments shape, double weightSquared, double deltaSquared, double weightGradientSquared,
+                         boolean finite,
                          double[] rowSq, double[] rowGradSq, double[] rowDot,
                          double[] biasSq, double[] biasGradSq, double[] biasDot,
                          double[] colSq, double[] colGradSq, double[] colDot) {
@@ -196,6 +199,7 @@ public final class LayerMoments {
         this.colDot = colDot;
         this.weightSquared = weightSquared;
         this.deltaSquared = deltaSquared;
+        this.weightGradientSquared = weightGradientSquared;
         this.finite = finite;
     }
 }

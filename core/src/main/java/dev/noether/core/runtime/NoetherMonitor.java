@@ -66,6 +66,7 @@ public final class NoetherMonitor implements AutoCloseable {
     private final Clock clock;
     private final Ticker ticker;
     private final StepTier stepTier;
+    private final StepDetails stepDetails;
     private final Analysis analysis;
     private final HeavyAnalysis heavy; // null when a test replaced the analysis
     private final AnalysisHandOff handOff;
@@ -116,6 +117,7 @@ public final class NoetherMonitor implements AutoCloseable {
         this.log = new RateLimitedLog(TimeUnit.MINUTES.toNanos(1), ticker);
         this.stepTier = new StepTier(description, config.analysisEvery());
         this.governor = new OverheadGovernor(config);
+        this.stepDetails = new StepDetails(description, config, ticker, e -> recordError(Stage.STEP, e));
         this.heavy = b.analysis != null ? null
                 : new HeavyAnalysis(description, config, this::countNonFinite, this::neuronCharges);
         this.analysis = b.analysis != null ? b.analysis : heavy::analyze;
@@ -288,7 +290,8 @@ public final class NoetherMonitor implements AutoCloseable {
         long start = ticker.read();
         stepThreadBusy.begin(start);
         try {
-            NoetherReport report = stepTier.observe(snapshot, clock.instant(), this::countNonFinite);
+            NoetherReport report = stepDetails.attach(stepTier.observe(snapshot, clock.instant(), this::countNonFinite),
+                    snapshot, heldByStepTier, stepTier::neuronCharges); // histograms: on this thread, as scheduled
             ScrapeConsistency.publish(() -> latestStep = report);
             notifyListeners(report);
         } catch (Throwable e) {
@@ -541,6 +544,7 @@ public final class NoetherMonitor implements AutoCloseable {
         } finally {
             long end = ticker.read();
             analysisThreadBusy.end(end);
+            governor.analysesWarmedUp();
             recordTierTime(Tier.HEAVY, end - start);
             // an analysis of d seconds is followed by d(1/share − 1) seconds without one
             double share = config.maxAnalysisShare();

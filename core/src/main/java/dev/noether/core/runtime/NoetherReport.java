@@ -76,6 +76,13 @@ public final class NoetherReport {
         return details;
     }
 
+    /** This report with {@code more} added to its details (a new report; the values are shared). */
+    NoetherReport withDetails(Map<String, Object> more) {
+        Map<String, Object> all = new LinkedHashMap<>(details);
+        all.putAll(more);
+        return new NoetherReport(kind, model, step, time, values, all);
+    }
+
     /**
      * The report as one event-log record: {@code type}, {@code model}, {@code step}, {@code time} (epoch
      * seconds), {@code metrics} (model-level), {@code layers} and {@code pairs} (by tag value, each a map

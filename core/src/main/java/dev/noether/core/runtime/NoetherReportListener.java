@@ -8,4 +8,13 @@ package dev.noether.core.runtime;
 @FunctionalInterface
 public interface NoetherReportListener {
     void onReport(NoetherReport report);
+
+    /**
+     * The listener for the reports of one worker of a data-parallel run (a Spark partition, a ParallelWrapper
+     * replica), so that it can tell the workers apart; by default this listener itself. The exporter's event log
+     * and page add {@code "worker"} to each record.
+     */
+    default NoetherReportListener forWorker(String worker) {
+        return this;
+    }
 }

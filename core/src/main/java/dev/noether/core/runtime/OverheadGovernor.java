@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
  * tier takes them all, and what it cannot hold (one second's earnings) is saved for the analyses (up to ten
  * seconds' worth). So over any stretch of training the cost stays within
  * B of the wall time plus one run and one analysis, and a model whose observations are cheap against its steps
- * is observed at every step. The first run, which carries the step tier's one-time costs, is not charged; the
- * analyses are charged from the first, as the short jobs of a run of many need. Fixed strides ({@link NoetherConfig#observeEvery()} ≥ 1) replace the step tier's
+ * is observed at every step. The first runs and the first analysis, which carry one-time costs (loading and
+ * compiling code), are not charged. Fixed strides ({@link NoetherConfig#observeEvery()} ≥ 1) replace the step tier's
  * schedule but are still measured and reported.
  *
  * <p>The training thread calls {@link #beginStep} and {@link #spend} (synchronized, since a final observation at
@@ -54,8 +54,12 @@ final class OverheadGovernor {
     private long spentSinceStep;
     private long runNext = Long.MIN_VALUE;
     private int runLeft;
-    /** The step the warm-up run (the first) ends at, its sums included; MIN_VALUE before it starts. */
+    /** The first runs and the first analysis carry one-time costs that no purse pays (see {@link #warmingUp}). */
+    private static final int WARM_UP_RUNS = 3;
+    private int runsStarted;
+    /** The step the last warm-up run ends at, its sums included; MIN_VALUE before the first starts. */
     private long warmUpUntil = Long.MIN_VALUE;
+    private volatile boolean analysesWarm;
     private long currentStep = Long.MIN_VALUE;
 
     private Window current = new Window();
@@ -102,7 +106,9 @@ final class OverheadGovernor {
             if (!warmingUp()) {
                 stepBalance -= k * stepBackground;
             }
-            analysisBalance -= k * analysisBackground;
+            if (analysesWarm) {
+                analysisBalance -= k * analysisBackground;
+            }
             current.add(interval, spentSinceStep, stepBackground + analysisBackground);
         }
         currentStep = step;
@@ -121,7 +127,7 @@ final class OverheadGovernor {
         } else {
             scheduled = unlimited || stepBalance >= 0;
             runLeft = scheduled ? runLength : 0;
-            if (scheduled && warmUpUntil == Long.MIN_VALUE) {
+            if (scheduled && ++runsStarted <= WARM_UP_RUNS) {
                 warmUpUntil = step + runLength; // its last step's sums are booked at the step after it
             }
         }
@@ -159,9 +165,14 @@ final class OverheadGovernor {
             if (!warmingUp()) {
                 stepBalance -= nanos;
             }
-        } else {
+        } else if (analysesWarm) {
             analysisBalance -= nanos;
         }
+    }
+
+    /** The first analysis has ended: from now on the analyses' purse pays for probes, analyses and their steps. */
+    void analysesWarmedUp() {
+        analysesWarm = true;
     }
 
     /** True when the analyses' purse is not in debt, so a due analysis may start. */
@@ -189,9 +200,10 @@ final class OverheadGovernor {
     }
 
     /**
-     * True during the first observed run: it loads classes, compiles the sums and allocates the arrays the later
-     * runs reuse, one-time costs the step tier's purse does not pay (else a small model would go unobserved for
-     * a minute after it); the overhead reading still counts them.
+     * True during the first three observed runs: they load classes, compile the sums and the engine's kernels
+     * and allocate the arrays later runs reuse, one-time costs the step tier's purse does not pay; so does the
+     * first analysis (code, JIT, native LAPACK) for the analyses' purse. Charged, they would leave a small model
+     * unobserved for minutes after its start on a busy machine; the overhead reading still counts them.
      */
     private boolean warmingUp() {
         return warmUpUntil != Long.MIN_VALUE && currentStep <= warmUpUntil;

@@ -106,6 +106,7 @@ final class StepTier {
             double norm = Math.sqrt(t.weightSquared);
             out.put(MetricFamily.LAYER_WEIGHT_NORM, norm, tag);
             out.put(MetricFamily.LAYER_UPDATE_RATIO, Math.sqrt(t.deltaSquared) / norm, tag);
+            out.put(MetricFamily.LAYER_GRADIENT_NORM, Math.sqrt(t.weightGradientSquared), tag); // absent without ĝ
             if (layer.isScaleInvariant()) {
                 out.put(MetricFamily.LAYER_EFFECTIVE_LEARNING_RATE, optimizer.learningRate() / t.weightSquared, tag);
             }

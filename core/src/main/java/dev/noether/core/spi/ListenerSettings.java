@@ -8,6 +8,8 @@ import dev.noether.core.runtime.NoetherMonitor;
 import dev.noether.core.runtime.NoetherReportListener;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 
 import java.util.List;
 import java.util.Optional;
@@ -57,10 +59,33 @@ public final class ListenerSettings {
      * the meters bound to the registry. Logs one line that says what is watched and what is skipped.
      */
     public NoetherMonitor start(NetworkDescription description, String engine) {
+        return start(description, engine, null);
+    }
+
+    /**
+     * Like {@link #start(NetworkDescription, String)}, for one worker of a data-parallel run: every meter also
+     * carries {@code worker=<worker>}, and the report listeners see the worker ({@link NoetherReportListener#forWorker}).
+     * A null worker is the plain {@link #start(NetworkDescription, String)}.
+     */
+    public NoetherMonitor start(NetworkDescription description, String engine, String worker) {
         NoetherMonitor monitor = NoetherMonitor.builder(description).config(config).engine(engine).build();
-        listeners.forEach(monitor::addListener);
-        new NoetherMetrics(monitor).bindTo(registry);
-        LOG.log(System.Logger.Level.INFO, "Noether watches " + description.summary());
+        for (NoetherReportListener listener : listeners) {
+            monitor.addListener(worker == null ? listener : listener.forWorker(worker));
+        }
+        Iterable<Tag> extra = worker == null ? Tags.empty() : Tags.of("worker", worker);
+        new NoetherMetrics(monitor, extra).bindTo(registry);
+        LOG.log(System.Logger.Level.INFO, "Noether watches " + description.summary()
+                + (worker == null ? "" : " on worker " + worker));
         return monitor;
+    }
+
+    /** The report listeners, in the order they were added. */
+    public List<NoetherReportListener> listeners() {
+        return listeners;
+    }
+
+    /** These settings with another registry and report listeners (a worker's, resolved where it runs). */
+    public ListenerSettings withDestination(MeterRegistry registry, List<NoetherReportListener> listeners) {
+        return new ListenerSettings(registry, modelName, config, optimizer, listeners);
     }
 }

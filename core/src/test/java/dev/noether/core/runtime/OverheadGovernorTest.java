@@ -146,7 +146,7 @@ class OverheadGovernorTest {
                 run++;
             } else if (run > 0) {
                 runs++;
-                // the uncharged warm-up run may run into the next; after it a 1 ms copy of 2 ms steps is 50 %
+                // the uncharged warm-up runs run into each other; after them a 1 ms copy of 2 ms steps is 50 %
                 assertThat(run).as("run ending before step %d", step).isEqualTo(step < 10 ? run : 2);
                 assertThat(run).isGreaterThanOrEqualTo(2);
                 run = 0;
@@ -173,19 +173,20 @@ class OverheadGovernorTest {
     void aForcedStepIsObservedWhateverTheBudget() {
         OverheadGovernor governor = new OverheadGovernor(NoetherConfig.builder().overheadBudget(0.001).build());
         long now = 0;
-        for (long step = 0; step <= 2; step++) { // the warm-up run (0, 1), its sums booked at step 2: not charged
-            governor.beginStep(step, now, 0, 0, false);
+        // the three warm-up runs (0, 1), (2, 3), (4, 5), their last sums booked at step 6, are not charged
+        for (long step = 0; step <= 6; step++) {
+            assertThat(governor.beginStep(step, now, 0, 0, false)).isEqualTo(OverheadGovernor.Decision.SCHEDULED);
             governor.spend(OverheadGovernor.Purse.STEPS, 100 * MS);
             now += 200 * MS;
         }
-        // step 2 began a second run, still free of debt: its second step is observed, and then the debt tells
-        assertThat(governor.beginStep(3, now, 0, 0, false)).as("the run's second step")
+        // step 6 began a fourth run, still free of debt: its second step is observed, and then the debt tells
+        assertThat(governor.beginStep(7, now, 0, 0, false)).as("the run's second step")
                 .isEqualTo(OverheadGovernor.Decision.SCHEDULED);
         governor.spend(OverheadGovernor.Purse.STEPS, 100 * MS); // deep in debt
         now += 200 * MS;
-        assertThat(governor.beginStep(4, now, 0, 0, false)).isEqualTo(OverheadGovernor.Decision.SKIPPED);
-        assertThat(governor.beginStep(5, now + MS, 0, 0, true)).isEqualTo(OverheadGovernor.Decision.FORCED);
-        assertThat(governor.beginStep(6, now + 2 * MS, 0, 0, false)).isEqualTo(OverheadGovernor.Decision.SKIPPED);
+        assertThat(governor.beginStep(8, now, 0, 0, false)).isEqualTo(OverheadGovernor.Decision.SKIPPED);
+        assertThat(governor.beginStep(9, now + MS, 0, 0, true)).isEqualTo(OverheadGovernor.Decision.FORCED);
+        assertThat(governor.beginStep(10, now + 2 * MS, 0, 0, false)).isEqualTo(OverheadGovernor.Decision.SKIPPED);
     }
 
     @Test
@@ -194,6 +195,9 @@ class OverheadGovernorTest {
         long now = 0;
         governor.beginStep(0, now, 0, 0, false);
         assertThat(governor.analysesHaveRoom()).isTrue();
+        governor.spend(OverheadGovernor.Purse.ANALYSES, 100 * MS); // the first analysis: one-time costs, free
+        assertThat(governor.analysesHaveRoom()).isTrue();
+        governor.analysesWarmedUp();
         governor.spend(OverheadGovernor.Purse.ANALYSES, 100 * MS); // a 100 ms probe on the training thread
         int steps = 0;
         while (!governor.analysesHaveRoom()) {

@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * The every-step tier's balance and update figures (METRICS.md §2, §3), each against a sum written out here on
  * the harness's own arrays: charge.relative, charge.drift.rate, pair.norm.ratio, layer.update.ratio,
- * layer.effective.learning.rate, norm.imbalance and norm.spread.
+ * layer.effective.learning.rate, layer.gradient.norm, norm.imbalance and norm.spread.
  */
 class StepTierValuesTest {
     private static final double ETA = 0.05;
@@ -58,6 +58,9 @@ class StepTierValuesTest {
                         .isCloseTo(Math.sqrt(sq(net.w[0]) / sq(net.w[1])), within(1e-9));
                 for (int l = 0; l < 4; l++) {
                     String[] layer = {"layer", "fc" + (l + 1)};
+                    // ‖ĝ_W‖ of the batch-mean loss, from the harness's own backward pass (biases excluded)
+                    assertThat(value(monitor, "layer.gradient.norm", layer))
+                            .isCloseTo(Math.sqrt(sq(net.gw[l])), within(1e-9 * Math.sqrt(sq(net.gw[l]))));
                     if (previous == null) {
                         assertThat(monitor.value("layer.update.ratio", layer)).isEmpty();
                     } else {

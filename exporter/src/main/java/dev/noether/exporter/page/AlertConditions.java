@@ -47,6 +47,15 @@ final class AlertConditions {
             if ("analysis".equals(r.get("type"))) analyses.add(r);
             else if ("step".equals(r.get("type"))) steps.add(r);
         }
+        return evaluate(steps, analyses, now, meters, table);
+    }
+
+    /**
+     * On the step and analysis records apart, oldest first. A record may be a bucket of the history (with
+     * {@code min} and {@code max} sections): a windowed rule then takes the bucket's extremes, not its mean.
+     */
+    static List<Condition> evaluate(List<Map<String, Object>> steps, List<Map<String, Object>> analyses, double now,
+                                    MeterReadings meters, ModelTable table) {
         Map<String, double[]> shapes = new HashMap<>();
         for (Map<String, Object> layer : table.layers()) {
             shapes.put(String.valueOf(layer.get("name")), new double[] {asDouble(layer.get("neurons")), asDouble(layer.get("inputs"))});
@@ -119,9 +128,11 @@ final class AlertConditions {
             forEachSeries(r, section, (name, s) -> {
                 double v = PageJson.number(s, metric);
                 if (Double.isNaN(v)) return;
-                double[] a = latestMaxMin.computeIfAbsent(name, k -> new double[] {v, v, v});
-                a[1] = Math.max(a[1], v);
-                a[2] = Math.min(a[2], v);
+                double hi = extreme(r, "max", section, name, metric, v);
+                double lo = extreme(r, "min", section, name, metric, v);
+                double[] a = latestMaxMin.computeIfAbsent(name, k -> new double[] {v, hi, lo});
+                a[1] = Math.max(a[1], hi);
+                a[2] = Math.min(a[2], lo);
             });
         }
         if (latestMaxMin.isEmpty()) return new Condition(rule, State.NO_DATA, List.of());
@@ -130,6 +141,21 @@ final class AlertConditions {
             if (test.holds(a[0], a[1], a[2])) where.add(name);
         });
         return new Condition(rule, where.isEmpty() ? State.QUIET : State.HOLDS, where);
+    }
+
+    /** A bucket's {@code max} or {@code min} of the series' metric; {@code fallback} for a full-resolution record. */
+    private static double extreme(Map<String, Object> record, String which, String section, String name, String metric,
+                                  double fallback) {
+        if (!(record.get(which) instanceof Map<?, ?> m)) return fallback;
+        @SuppressWarnings("unchecked")
+        Map<String, Object> values = PageJson.section((Map<String, Object>) m, section);
+        if (!section.equals("metrics")) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> series = values.get(name) instanceof Map<?, ?> s ? (Map<String, Object>) s : Map.of();
+            values = series;
+        }
+        double v = PageJson.number(values, metric);
+        return Double.isNaN(v) ? fallback : v;
     }
 
     private static Condition latest(List<Map<String, Object>> records, String section, String metric, LatestTest test,

@@ -9,11 +9,12 @@ import java.util.Set;
 
 /**
  * The model table derived from the records alone: layers in the order they first appear, their shapes
- * ({@code layer.neurons} × {@code layer.inputs}), any string the records carry about them ({@code kind},
- * {@code activation}, ...), whether an analysis probed them, and the symmetry pairs with their symmetry.
+ * ({@code layer.neurons} × {@code layer.inputs}), what the {@code model} details of step records say about them
+ * (kind, activation, normalization, the engine's weight shape) and the optimizer, any other string the records
+ * carry about a layer, whether an analysis probed them, and the symmetry pairs with their symmetry.
  */
 record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Map<String, Object>> pairs,
-                  boolean hasEffectiveLearningRate) {
+                  boolean hasEffectiveLearningRate, String optimizer) {
 
     static ModelTable of(List<Map<String, Object>> records) {
         Accumulator a = new Accumulator();
@@ -30,37 +31,69 @@ record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Ma
         private final Map<String, Map<String, Object>> layers = new LinkedHashMap<>();
         private final Map<String, Map<String, Object>> pairs = new LinkedHashMap<>();
         private boolean effectiveLr;
+        private String optimizer;
 
         void add(Map<String, Object> r) {
-            if (r.get("model") instanceof String m) models.add(m);
-            boolean analysis = "analysis".equals(r.get("type"));
-            for (Map.Entry<String, Object> e : PageJson.section(r, "layers").entrySet()) {
-                if (!(e.getValue() instanceof Map<?, ?> values)) continue;
-                Map<String, Object> row = layers.computeIfAbsent(e.getKey(), k -> {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("name", k);
-                    m.put("probed", false);
-                    return m;
-                });
-                for (Map.Entry<?, ?> v : values.entrySet()) {
-                    String key = String.valueOf(v.getKey());
-                    if (key.equals("layer.neurons") && v.getValue() instanceof Number n) row.put("neurons", n.longValue());
-                    else if (key.equals("layer.inputs") && v.getValue() instanceof Number n) row.put("inputs", n.longValue());
+            add(RecordValues.of(r));
+        }
+
+        void add(RecordValues r) {
+            boolean analysis = "analysis".equals(r.type());
+            r.forEachValue(new RecordValues.Visitor() {
+                @Override
+                public void number(String section, String name, String key, double value) {
+                    if (!"layers".equals(section) || key == null) return;
+                    if (key.equals("layer.neurons")) row(name).putIfAbsent("neurons", (long) value);
+                    else if (key.equals("layer.inputs")) row(name).putIfAbsent("inputs", (long) value);
                     else if (key.equals("layer.effective.learning.rate")) effectiveLr = true;
-                    else if (v.getValue() instanceof String s && !key.equals("crh.phase")) row.put(key.replace("layer.", ""), s);
-                    else if (v.getValue() instanceof List<?> dims && key.endsWith("shape")) row.put("shape", join(dims));
                 }
-                if (analysis) row.put("probed", true);
+
+                @Override
+                public void other(String section, String name, String key, Object value) {
+                    if (name == null) {
+                        if (section.equals("model") && value instanceof String m) models.add(m);
+                    } else if (section.equals("layers")) {
+                        Map<String, Object> row = row(name);
+                        if (analysis && value == RecordValues.NODE) row.put("probed", true);
+                        if (key == null) return;
+                        if (value instanceof String s && !key.equals("crh.phase")) row.put(key.replace("layer.", ""), s);
+                        else if (value instanceof List<?> dims && key.endsWith("shape")) row.put("shape", join(dims));
+                    } else if (section.equals("pairs")) {
+                        Map<String, Object> row = pairs.computeIfAbsent(name, k -> {
+                            Map<String, Object> m = new LinkedHashMap<>();
+                            m.put("name", k);
+                            return m;
+                        });
+                        if ("symmetry".equals(key) && value instanceof String s) row.put("symmetry", s);
+                    }
+                }
+            });
+        }
+
+        /**
+         * The {@code model} details of a step record: {@code optimizer}, and per layer {@code kind},
+         * {@code activation}, {@code normalization}, {@code shape} ("16x6x5x5", shown as 16 × 6 × 5 × 5).
+         */
+        void addDescription(Map<?, ?> description) {
+            if (description.get("optimizer") instanceof String o) optimizer = o;
+            if (!(description.get("layers") instanceof Map<?, ?> byLayer)) return;
+            for (Map.Entry<?, ?> e : byLayer.entrySet()) {
+                if (!(e.getValue() instanceof Map<?, ?> info)) continue;
+                Map<String, Object> row = row(String.valueOf(e.getKey()));
+                for (String key : List.of("kind", "activation", "normalization")) {
+                    if (info.get(key) instanceof String v) row.put(key, v);
+                }
+                if (info.get("shape") instanceof String shape) row.put("shape", shape.replace("x", " × "));
             }
-            for (Map.Entry<String, Object> e : PageJson.section(r, "pairs").entrySet()) {
-                if (!(e.getValue() instanceof Map<?, ?> values)) continue;
-                Map<String, Object> row = pairs.computeIfAbsent(e.getKey(), k -> {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("name", k);
-                    return m;
-                });
-                if (values.get("symmetry") instanceof String s) row.put("symmetry", s);
-            }
+        }
+
+        private Map<String, Object> row(String name) {
+            return layers.computeIfAbsent(name, k -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", k);
+                m.put("probed", false);
+                return m;
+            });
         }
 
         /** A snapshot: later records do not change it. */
@@ -81,7 +114,7 @@ record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Ma
             }
             List<Map<String, Object>> pairRows = new ArrayList<>();
             for (Map<String, Object> p : pairs.values()) pairRows.add(new LinkedHashMap<>(p));
-            return new ModelTable(new ArrayList<>(models), rows, pairRows, effectiveLr);
+            return new ModelTable(new ArrayList<>(models), rows, pairRows, effectiveLr, optimizer);
         }
     }
 

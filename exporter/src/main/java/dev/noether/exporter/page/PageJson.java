@@ -1,12 +1,17 @@
 package dev.noether.exporter.page;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.Map;
 
 /** The one Jackson mapper of the page, and the typed reads of record fields that every endpoint needs. */
 final class PageJson {
-    static final ObjectMapper MAPPER = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    // the fast double parser reads a long run's event log about twice as fast (most of a record is decimals)
+    static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build()).disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
     private PageJson() {}
 

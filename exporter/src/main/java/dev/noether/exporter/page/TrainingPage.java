@@ -25,15 +25,21 @@ import java.util.Set;
  * <tr><td>{@code /page.js}, {@code /page.css}, {@code /echarts.min.js}</td><td>its assets</td></tr>
  * <tr><td>{@code /api/run}</td><td>mode, model table, history counters, alert conditions, and live: JVM memory,
  *     monitor cost, GPU gauges</td></tr>
- * <tr><td>{@code /api/records?after=SEQ&limit=N}</td><td>kept records with a sequence number above SEQ (N ≤ 5000)</td></tr>
+ * <tr><td>{@code /api/records?after=REV&epoch=E&limit=N}</td><td>the history's points changed since revision REV
+ *     (N ≤ 5000): full-resolution records and buckets of older ones (see {@link RunHistory})</td></tr>
+ * <tr><td>{@code /api/records?from=S&to=S&points=N&type=T}</td><td>the points overlapping a step range, at most N per
+ *     kind of record</td></tr>
  * <tr><td>{@code /api/layer?name=L}</td><td>the latest per-neuron details of layer L: correlation heatmap in
- *     clustered order (at most 128×128 cells) and the λ_H/λ_G points with fitted and predicted slopes</td></tr>
+ *     clustered order (at most 128×128 cells), the λ_H/λ_G points with fitted and predicted slopes, and the
+ *     layer's histograms over time as heatmaps</td></tr>
  * </table>
  */
 public final class TrainingPage {
     static final String ECHARTS = "META-INF/resources/webjars/echarts/5.3.1/dist/echarts.min.js";
     static final int MAX_LIMIT = 5000;
     static final int MAX_HEATMAP = 128;
+    static final int DEFAULT_POINTS = 1000;
+    static final int HISTOGRAM_ROWS = 32;
     private static final Set<String> PATHS = Set.of("/", "/page.js", "/page.css", "/echarts.min.js", "/api/run",
             "/api/records", "/api/layer");
 
@@ -83,19 +89,17 @@ public final class TrainingPage {
     }
 
     Map<String, Object> run() {
-        List<RunHistory.StoredRecord> stored = history.all();
-        List<Map<String, Object>> records = new ArrayList<>(stored.size());
-        for (RunHistory.StoredRecord r : stored) records.add(r.record());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("mode", replay == null ? "live" : "replay");
         if (replay != null) out.put("replay", replay);
         out.put("history", history.counters());
         ModelTable table = history.modelTable();
         out.put("models", table.models());
+        out.put("optimizer", table.optimizer());
         out.put("layers", table.layers());
         out.put("pairs", table.pairs());
         out.put("hasEffectiveLearningRate", table.hasEffectiveLearningRate());
-        double now = replay == null ? System.currentTimeMillis() / 1000.0 : lastTime(records);
+        double now = replay == null ? System.currentTimeMillis() / 1000.0 : lastTime();
         out.put("now", now);
         MeterReadings meters = registry == null ? null : MeterReadings.read(registry);
         if (registry != null) {
@@ -103,7 +107,8 @@ public final class TrainingPage {
             out.put("monitor", meters);
         }
         List<Map<String, Object>> alerts = new ArrayList<>();
-        for (AlertConditions.Condition c : AlertConditions.evaluate(records, now, meters, table)) {
+        for (AlertConditions.Condition c : AlertConditions.evaluate(history.records("step"), history.records("analysis"),
+                now, meters, table)) {
             Map<String, Object> a = new LinkedHashMap<>();
             a.put("rule", c.rule());
             a.put("state", c.state().name().toLowerCase().replace('_', '-'));
@@ -114,36 +119,49 @@ public final class TrainingPage {
         return out;
     }
 
+    /**
+     * Two ways: {@code ?after=REV&epoch=E&limit=N}, the points changed since revision REV in revision order (the
+     * page's polls; everything again when E is not the history's epoch, with {@code reset: true}); or
+     * {@code ?from=S&to=S&points=N[&type=T]}, the points overlapping steps [S, S] at most N per kind of record.
+     */
     private PageResponse records(Map<String, String> query) throws JsonProcessingException {
+        if (query.containsKey("from") || query.containsKey("to") || query.containsKey("points")) {
+            long from = longParam(query, "from", 0);
+            long to = longParam(query, "to", Long.MAX_VALUE);
+            int points = (int) Math.max(3, Math.min(MAX_LIMIT, longParam(query, "points", DEFAULT_POINTS)));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("from", from);
+            out.put("to", to);
+            out.put("points", points);
+            out.put("records", history.range(from, to, points, query.get("type")));
+            return PageResponse.json(PageJson.MAPPER.writeValueAsBytes(out));
+        }
         long after = longParam(query, "after", 0);
         int limit = (int) Math.max(1, Math.min(MAX_LIMIT, longParam(query, "limit", MAX_LIMIT)));
-        List<RunHistory.StoredRecord> page = history.after(after, limit);
-        Map<String, Object> counters = history.counters();
-        // The stored records are already JSON: splice them instead of serialising every record again.
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        byte[] head = PageJson.MAPPER.writeValueAsBytes(Map.of("firstSeq", counters.get("firstSeq"),
-                "lastSeq", counters.get("lastSeq")));
-        body.write(head, 0, head.length - 1);
-        body.writeBytes(",\"records\":[".getBytes(StandardCharsets.UTF_8));
-        for (int i = 0; i < page.size(); i++) {
-            if (i > 0) body.write(',');
-            body.writeBytes(page.get(i).json());
-        }
-        body.writeBytes("]}".getBytes(StandardCharsets.UTF_8));
-        return PageResponse.json(body.toByteArray());
+        long epoch = longParam(query, "epoch", -1);
+        boolean reset = epoch >= 0 && epoch != history.epoch();
+        RunHistory.Changes changes = history.changedSince(reset ? 0 : after, limit);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("epoch", changes.epoch());
+        out.put("reset", reset);
+        out.put("rev", changes.rev());
+        out.put("lastSeq", changes.lastSeq());
+        out.put("records", changes.records());
+        return PageResponse.json(PageJson.MAPPER.writeValueAsBytes(out));
     }
 
     private PageResponse layer(String name) throws JsonProcessingException {
         if (name == null || name.isEmpty()) return PageResponse.text(400, "Missing ?name=<layer>\n");
-        RunHistory.StoredDetail detail = history.detail(name);
+        RunHistory.StoredDetail stored = history.detail(name);
+        JsonNode detail = stored == null ? null : stored.tree();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("layer", name);
-        Map<String, Object> latest = latestAnalysis(name);
-        out.put("step", detail == null ? null : detail.step());
-        out.put("correlation", detail == null ? null : NeuronHeatmap.of(detail.detail().path("correlation"), MAX_HEATMAP));
+        Map<String, Object> latest = history.latest("analysis", "layers", name);
+        out.put("step", stored == null ? null : stored.step());
+        out.put("correlation", detail == null ? null : NeuronHeatmap.of(detail.path("correlation"), MAX_HEATMAP));
         Map<String, Object> pah = new LinkedHashMap<>();
         for (String side : List.of("a", "b")) {
-            JsonNode points = detail == null ? null : detail.detail().path("pah").path(side);
+            JsonNode points = detail == null ? null : detail.path("pah").path(side);
             if (points == null || points.isMissingNode()) continue;
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("logLambdaG", points.path("log_lambda_g"));
@@ -154,34 +172,29 @@ public final class TrainingPage {
             pah.put(side, s);
         }
         out.put("pah", pah);
-        return PageResponse.json(PageJson.MAPPER.writeValueAsBytes(out));
-    }
-
-    /** The layer's values in the latest analysis record that has them (the slopes of the scatter). */
-    private Map<String, Object> latestAnalysis(String layer) {
-        List<RunHistory.StoredRecord> all = history.all();
-        for (int i = all.size() - 1; i >= 0; i--) {
-            Map<String, Object> r = all.get(i).record();
-            if (!"analysis".equals(r.get("type"))) continue;
-            if (PageJson.section(r, "layers").get(layer) instanceof Map<?, ?> m) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> values = (Map<String, Object>) m;
-                return values;
-            }
+        Map<String, Object> distributions = new LinkedHashMap<>();
+        for (String quantity : HistogramHistory.QUANTITIES) {
+            Map<String, Object> heatmap = HistogramHeatmap.of(history.histograms(name, quantity), HISTOGRAM_ROWS);
+            if (heatmap != null) distributions.put(quantity, heatmap);
         }
-        return Map.of();
+        out.put("histograms", distributions);
+        out.put("chargePair", history.chargePairOf(name));
+        return PageResponse.json(PageJson.MAPPER.writeValueAsBytes(out));
     }
 
     private static Double finiteOrNull(double v) {
         return Double.isNaN(v) ? null : v;
     }
 
-    private static double lastTime(List<Map<String, Object>> records) {
-        for (int i = records.size() - 1; i >= 0; i--) {
-            double t = PageJson.time(records.get(i));
-            if (!Double.isNaN(t)) return t;
+    /** The time of the newest record (a replay's "now"). */
+    private double lastTime() {
+        double t = Double.NaN;
+        for (String type : List.of("step", "analysis")) {
+            Map<String, Object> last = history.last(type);
+            double v = last == null ? Double.NaN : PageJson.time(last);
+            if (!Double.isNaN(v) && (Double.isNaN(t) || v > t)) t = v;
         }
-        return Double.NaN;
+        return t;
     }
 
     private synchronized byte[] asset(String name) {

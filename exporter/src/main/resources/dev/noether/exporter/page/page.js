@@ -2,8 +2,13 @@
 'use strict';
 
 const MAX_CHART_LAYERS = 12;   // series charts show at most this many layers at once (pick others in the list)
-const MAX_POINTS = 1500;       // per series: a long run is drawn from an evenly strided subset of its records
 const TABLE_PAGE = 25;         // model table rows per page
+const RECORDS_PAGE = 5000;     // points per /api/records request (the server's limit)
+const DETAIL_REFRESH_MS = 5000; // a live layer detail (histograms) is fetched again at most this often
+// The history serves at most 1 + 1.5·maxRecords points per kind of record (the first record, buckets of older
+// records with their mean, min and max, the latest at full resolution): a chart draws each of them once.
+const HISTOGRAMS = [['weights', 'c-hist-weights'], ['gradients', 'c-hist-gradients'], ['updates', 'c-hist-updates'],
+  ['neuron.norms', 'c-hist-norms'], ['neuron.charges', 'c-hist-charges']];
 const PHASES = ['crh', 'backward_crh', 'forward_crh', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'none'];
 const PHASE_COLORS = ['#15803d', '#65a30d', '#0d9488', '#2563eb', '#4f46e5', '#7c3aed', '#c026d3', '#db2777',
   '#e11d48', '#ea580c', '#d97706', '#ca8a04', '#9ca3af'];
@@ -12,8 +17,9 @@ const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272
   '#2f4554', '#61a0a8', '#d48265'];
 
 const state = {
-  records: [], lastSeq: 0, run: null, jvm: [], cost: [], detail: null, detailFor: '', detailSeq: -1,
-  layerNames: [], selected: null, tablePage: 0, renders: 0, connected: false,
+  lanes: {}, rev: 0, epoch: -1, lastSeq: 0, run: null, jvm: [], cost: [], detail: null, detailFor: '', detailSeq: -1,
+  detailAt: 0, detailFetches: 0, detailDrawn: -1, layerNames: [], selected: null, tablePage: 0, renders: 0,
+  connected: false,
 };
 window.noetherPage = state; // read by the browser tests
 
@@ -39,6 +45,10 @@ function text(tag, content, cls) {
 function show(id, option, points) {
   const box = el(id);
   box.dataset.points = String(points);
+  // the most points one series draws along its x-axis (a heatmap: its columns), checked against the history's bound
+  const series = option && Array.isArray(option.series) ? option.series : [];
+  box.dataset.longestSeries = String(series.reduce((n, s) => Math.max(n, !Array.isArray(s.data) ? 0
+    : s.type === 'heatmap' ? new Set(s.data.map(d => d[0])).size : s.data.length), 0));
   let empty = box.querySelector(':scope > .empty');
   if (points === 0) {
     if (!empty) { empty = text('div', '', 'empty'); box.appendChild(empty); }
@@ -59,41 +69,78 @@ function lineOption(series, opts) {
     grid: { left: 64, right: opts.right || 18, top: 34, bottom: 30 },
     legend: { type: 'scroll', top: 0, textStyle: { fontSize: 11 } },
     tooltip: { trigger: 'axis', confine: true },
+    // every step chart spans the whole run, from its first record (step 0) to the latest, so they line up
     xAxis: opts.time ? { type: 'time', axisLabel: { hideOverlap: true, fontSize: 10 } }
-      : { type: 'value', name: 'step', nameGap: 4, min: 'dataMin', max: 'dataMax', axisLabel: { hideOverlap: true } },
+      : { type: 'value', name: 'step', nameGap: 4, min: state.xMin ?? 'dataMin', max: state.xMax ?? 'dataMax',
+        axisLabel: { hideOverlap: true } },
     yAxis: opts.yAxis || { type: opts.logY ? 'log' : 'value', scale: true, name: opts.yName || '',
       axisLabel: { formatter: v => fmt(v), fontSize: 10 } },
     series: series.map(s => ({
       name: s.name, type: 'line', showSymbol: s.data.length < 3, symbolSize: 4, data: s.data, yAxisIndex: s.axis || 0,
       sampling: 'lttb', // long runs: draw a shape-preserving subsample, never thousands of segments per pixel
-      lineStyle: { width: 1.5, type: s.dashed ? 'dashed' : 'solid' }, itemStyle: s.color ? { color: s.color } : undefined,
+      lineStyle: { width: s.thin ? 1 : 1.5, type: s.dashed ? 'dashed' : 'solid' }, itemStyle: s.color ? { color: s.color } : undefined,
+      z: s.thin ? 1 : 2,
     })),
   };
 }
 
 function num(v) { return typeof v === 'number' && isFinite(v) ? v : null; }
 
-/** The records of `type` to draw: all of them, or an even stride through them (always the newest). */
+/** The points of `type` to draw, oldest first: the run's first record, buckets of older records, the latest ones. */
 function view(type) {
-  const cached = state.view && state.view[type];
-  if (cached) return cached;
-  const all = state.records.filter(r => r.type === type);
-  let out = all;
-  if (all.length > MAX_POINTS) {
-    const stride = Math.ceil(all.length / MAX_POINTS);
-    out = all.filter((r, i) => i % stride === 0 || i === all.length - 1);
-  }
-  state.view = state.view || {};
-  state.view[type] = out;
-  return out;
+  return state.lanes[type] || [];
 }
 
-/** One series per name of `section` (layers or pairs) over records of `type`, of `metric` mapped by `f`. */
+/** A point's sequence range: a bucket covers the records from seqFirst to seq. */
+function seqFirst(p) { return p.seqFirst === undefined ? p.seq : p.seqFirst; }
+
+/**
+ * Merges one changed point into its lane (sorted by seq): it replaces every point it covers (its own older
+ * version and the records it absorbed).
+ */
+function merge(point) {
+  const lane = state.lanes[point.type] || (state.lanes[point.type] = []);
+  const first = seqFirst(point);
+  let lo = 0, hi = lane.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (lane[mid].seq < first) lo = mid + 1; else hi = mid; }
+  let end = lo;
+  while (end < lane.length && lane[end].seq <= point.seq) end++;
+  lane.splice(lo, end - lo, point);
+}
+
+/** The workers whose records are kept (`worker` of each record), when there are several; else none. */
+function workers() {
+  state.view = state.view || {};
+  if (!state.view.workers) {
+    const set = new Set();
+    for (const lane of Object.values(state.lanes)) for (const r of lane) if (typeof r.worker === 'string') set.add(r.worker);
+    state.view.workers = set.size > 1 ? [...set].sort() : [];
+  }
+  return state.view.workers;
+}
+
+/** One line per worker of the series `make(worker)` draws (with several workers), else one line. */
+function perWorker(make) {
+  const ws = workers();
+  if (!ws.length) return [].concat(make(null));
+  // a colour per layer no longer tells the lines apart: ECharts gives each line its own
+  return ws.flatMap(w => [].concat(make(w)).map(s => ({ ...s, name: s.name + ' · ' + w, color: undefined })));
+}
+
+/**
+ * One series per name of `section` (layers or pairs) over records of `type`, of `metric` mapped by `f`; with
+ * records of several workers (a replayed run of many workers), one per name and worker.
+ */
 function seriesOf(section, names, metric, type, f) {
+  return perWorker(w => seriesOfWorker(section, names, metric, type, f, w));
+}
+
+function seriesOfWorker(section, names, metric, type, f, worker) {
   const records = view(type);
   return names.map((name, i) => {
     const data = [];
     for (const r of records) {
+      if (worker !== null && r.worker !== worker) continue;
       const s = r[section] && r[section][name];
       const v = s ? num(s[metric]) : null;
       if (v === null) continue;
@@ -104,19 +151,31 @@ function seriesOf(section, names, metric, type, f) {
   });
 }
 
-function modelSeries(name, metric) {
+function modelSeries(name, metric, worker = null) {
   const data = [];
   for (const r of view('step')) {
+    if (worker !== null && r.worker !== worker) continue;
     const v = r.metrics ? num(r.metrics[metric]) : null;
     if (v !== null) data.push([r.step, v]);
   }
   return { name, data };
 }
 
-function speedSeries() {
+/** The loss's minimum or maximum per point (a full-resolution record: its own value), as a faint line. */
+function envelope(name, which) {
+  const data = [];
+  for (const r of view('step')) {
+    const v = r[which] && r[which].metrics ? num(r[which].metrics.loss) : r.metrics ? num(r.metrics.loss) : null;
+    if (v !== null) data.push([r.step, v]);
+  }
+  return { name, data, color: '#c7d2fe', thin: true };
+}
+
+function speedSeries(worker = null) {
   const data = [];
   let prev = null;
   for (const r of view('step')) {
+    if (worker !== null && r.worker !== worker) continue;
     if (typeof r.time !== 'number') continue;
     if (prev && r.time > prev.time && r.step > prev.step) data.push([r.step, (r.step - prev.step) / (r.time - prev.time)]);
     prev = r;
@@ -125,11 +184,17 @@ function speedSeries() {
 }
 
 function latestAnalysis(layer) {
-  for (let i = state.records.length - 1; i >= 0; i--) {
-    const r = state.records[i];
-    if (r.type === 'analysis' && r.layers && r.layers[layer]) return { step: r.step, values: r.layers[layer], seq: r.seq };
+  const analyses = view('analysis');
+  for (let i = analyses.length - 1; i >= 0; i--) {
+    const r = analyses[i];
+    if (r.layers && r.layers[layer]) return { step: r.step, values: r.layers[layer], seq: r.seq };
   }
   return null;
+}
+
+function lastRecord() {
+  const steps = view('step');
+  return steps.length ? steps[steps.length - 1] : null;
 }
 
 function pairNames() { return state.run ? state.run.pairs.map(p => p.name) : []; }
@@ -172,9 +237,12 @@ el('detailLayer').addEventListener('change', () => { state.detailFor = ''; refre
 
 function renderTraining() {
   const layers = selectedLayers();
-  const loss = [modelSeries('loss', 'loss')];
-  show('c-loss', lineOption(loss), points(loss));
-  const lr = [modelSeries('learning rate', 'learning.rate')];
+  // buckets of older steps draw their mean; their minimum and maximum frame it, so spikes stay visible (one worker)
+  const loss = perWorker(w => modelSeries('loss', 'loss', w));
+  const lossLines = loss.length;
+  if (!workers().length) loss.push(envelope('loss min', 'min'), envelope('loss max', 'max'));
+  show('c-loss', lineOption(loss), points(loss.slice(0, lossLines)));
+  const lr = perWorker(w => modelSeries('learning rate', 'learning.rate', w));
   show('c-lr', lineOption(lr), points(lr));
   const ratio = seriesOf('layers', layers, 'layer.update.ratio', 'step', v => v > 0 ? Math.log10(v) : null);
   show('c-ratio', lineOption(ratio, { yName: 'log10' }), points(ratio));
@@ -183,7 +251,9 @@ function renderTraining() {
   const unorm = seriesOf('layers', layers, 'layer.update.ratio', 'step',
     (v, s) => num(s['layer.weight.norm']) === null ? null : v * s['layer.weight.norm']);
   show('c-unorm', lineOption(unorm, { logY: true }), points(unorm));
-  const speed = [speedSeries()];
+  const gnorm = seriesOf('layers', layers, 'layer.gradient.norm', 'step');
+  show('c-gnorm', lineOption(gnorm, { logY: true }), points(gnorm));
+  const speed = perWorker(w => speedSeries(w));
   show('c-speed', lineOption(speed), points(speed));
   const mib = x => x / 1048576;
   const jvm = [['heap used', 'heapUsed'], ['heap committed', 'heapCommitted'], ['non-heap', 'nonHeapUsed'],
@@ -206,9 +276,18 @@ function renderPhysics() {
   show('c-residual', lineOption(residual, { logY: true }), points(residual));
   renderChargeParts(pairs);
   const balance = seriesOf('pairs', pairs, 'pair.norm.ratio', 'step');
-  const imbalance = modelSeries('norm imbalance', 'norm.imbalance');
-  if (imbalance.data.length) balance.push({ ...imbalance, dashed: true, color: '#111827' });
-  show('c-balance', lineOption(balance), points(balance));
+  for (const imbalance of perWorker(w => modelSeries('norm imbalance (CV)', 'norm.imbalance', w))) {
+    if (imbalance.data.length) balance.push({ ...imbalance, dashed: true, color: imbalance.color || '#111827' });
+  }
+  let spreadPoints = 0;
+  for (const spread of perWorker(w => modelSeries('norm spread (std ‖W‖², right)', 'norm.spread', w))) {
+    if (spread.data.length) balance.push({ ...spread, dashed: true, color: spread.color || '#b45309', axis: 1 });
+    spreadPoints += spread.data.length;
+  }
+  show('c-balance', lineOption(balance, spreadPoints ? { right: 56, yAxis: [
+    { type: 'value', scale: true, axisLabel: { formatter: v => fmt(v), fontSize: 10 } },
+    { type: 'value', scale: true, name: '‖W‖²', splitLine: { show: false }, axisLabel: { formatter: v => fmt(v), fontSize: 10 } }] } : {}),
+  points(balance));
   const efflr = seriesOf('layers', layers, 'layer.effective.learning.rate', 'step');
   show('c-efflr', lineOption(efflr, { logY: true }), points(efflr));
   renderNeurons(layers);
@@ -218,8 +297,49 @@ function renderPhysics() {
   show('c-ranks', lineOption(ranks), points(ranks));
   renderPhases(layers);
   renderAlignments();
-  renderHeatmap();
-  renderPah();
+  // the detail's charts change only with a new detail (or another layer): drawing them is most of a render
+  if (state.detailDrawn !== state.detailFetches) {
+    renderHeatmap();
+    renderPah();
+    renderDistributions();
+    state.detailDrawn = state.detailFetches;
+  }
+}
+
+/** The detail layer's histograms over time (TensorBoard's distributions): one column per histogram. */
+function renderDistributions() {
+  const all = (state.detail && state.detail.histograms) || {};
+  el('chargePair').textContent = state.detail && state.detail.chargePair ? `pair ${state.detail.chargePair}` : '';
+  for (const [quantity, id] of HISTOGRAMS) {
+    const h = all[quantity];
+    if (!h || !h.steps || !h.steps.length) { show(id, null, 0); continue; }
+    const rows = h.rows, width = (h.hi - h.lo) / rows;
+    const centre = k => rows === 1 ? h.lo : h.lo + (k + 0.5) * width;
+    const data = [];
+    let top = 0;
+    for (let c = 0; c < h.steps.length; c++) {
+      for (let k = 0; k < rows; k++) {
+        const v = h.share[c * rows + k];
+        if (v > 0) { data.push([c, k, v]); top = Math.max(top, v); }
+      }
+    }
+    show(id, {
+      animation: false, grid: { left: 58, right: 14, top: 8, bottom: 36 },
+      tooltip: { confine: true, formatter: p => {
+        const c = p.value[0], k = p.value[1];
+        const range = rows === 1 ? fmt(h.lo) : `${fmt(h.lo + k * width)} … ${fmt(h.lo + (k + 1) * width)}`;
+        return `step ${h.steps[c]}: ${(100 * p.value[2]).toFixed(1)} % in ${range}<br>`
+          + `min ${fmt(h.min[c])}, mean ${fmt(h.mean[c])}, max ${fmt(h.max[c])} (${h.count[c]} values)`;
+      } },
+      xAxis: { type: 'category', data: h.steps.map(String), name: 'step', nameGap: 4, nameLocation: 'end',
+        axisLabel: { hideOverlap: true, fontSize: 10 }, splitArea: { show: false } },
+      yAxis: { type: 'category', data: Array.from({ length: rows }, (_, k) => fmt(centre(k))),
+        axisLabel: { fontSize: 10, interval: Math.max(0, Math.ceil(rows / 6) - 1) } },
+      visualMap: { show: false, min: 0, max: top || 1, dimension: 2,
+        inRange: { color: ['#eef4fb', '#9ecae1', '#4292c6', '#08519c', '#08306b'] } },
+      series: [{ type: 'heatmap', data, progressive: 0 }],
+    }, data.length);
+  }
 }
 
 // ---- what moves the charge (METRICS.md §11): one stacked chart per pair, in one ECharts instance ----
@@ -405,13 +525,15 @@ function renderModelTable() {
   const pages = Math.ceil(layers.length / TABLE_PAGE);
   state.tablePage = Math.min(state.tablePage, pages - 1);
   const table = text('table');
-  table.appendChild(row(['layer', 'shape (out × in)', 'weights', 'kind', 'activation', 'probe', 'symmetry pairs'], 'th'));
+  table.appendChild(row(['layer', 'kind', 'weight shape', 'weights', 'activation', 'normalization', 'probe', 'symmetry pairs'], 'th'));
   for (const l of layers.slice(state.tablePage * TABLE_PAGE, (state.tablePage + 1) * TABLE_PAGE)) {
     const shape = l.shape || (l.neurons !== undefined ? `${l.neurons} × ${l.inputs ?? '?'}` : '–');
-    table.appendChild(row([l.name, shape, l.weights,
-      l.kind, l.activation, l.probed ? 'yes' : 'not yet', l.pairs.join(', ')]));
+    table.appendChild(row([l.name, l.kind, shape, l.weights, l.activation, l.normalization ?? (l.kind ? 'none' : undefined),
+      l.probed ? 'yes' : 'not yet', l.pairs.join(', ')]));
   }
-  const parts = [table];
+  const parts = [];
+  if (state.run.optimizer) parts.push(text('p', `Optimizer: ${state.run.optimizer}`, 'note optimizer'));
+  parts.push(table);
   if (pages > 1) {
     const pager = text('div', undefined, 'pager');
     const prev = text('button', '‹ previous'), next = text('button', 'next ›');
@@ -432,30 +554,37 @@ function renderHeader() {
   mode.className = 'badge' + (run && run.mode === 'replay' ? ' replay' : '');
   el('model').textContent = run ? run.models.join(', ') : '';
   el('metricsLink').hidden = !run || run.mode !== 'live';
-  const last = state.records.length ? state.records[state.records.length - 1] : null;
+  const last = lastRecord();
   el('step').textContent = last ? String(last.step) : '–';
   const speed = speedSeries().data;
   el('rate').textContent = speed.length ? speed[speed.length - 1][1].toFixed(0) : '–';
   const loss = modelSeries('loss', 'loss').data;
   el('loss').textContent = loss.length ? fmt(loss[loss.length - 1][1]) : '–';
-  el('empty').hidden = state.records.length > 0;
+  el('empty').hidden = view('step').length + view('analysis').length > 0;
   if (run) {
     const h = run.history;
-    el('historyInfo').textContent = `${h.kept} records kept` + (h.evicted ? `, ${h.evicted} oldest evicted` : '')
-      + (h.dropped ? `, ${h.dropped} dropped` : '');
+    const lane = (h.lanes && h.lanes.step) || { records: 0, fullResolution: 0, buckets: 0 };
+    const merged = lane.records - lane.fullResolution;
+    const n = v => Number(v).toLocaleString('en-US');
+    el('historyInfo').textContent = `${n(lane.records)} step records` + (merged > 0
+      ? ` from step 0 · the latest ${n(lane.fullResolution - 1)} at full resolution · ${n(merged)} older in ${n(lane.buckets)} buckets`
+      : '') + (h.dropped ? ` · ${n(h.dropped)} dropped` : '');
     const skipped = run.replay ? run.replay.skippedLines : 0;
     el('skippedInfo').hidden = !skipped;
     if (skipped) el('skippedInfo').textContent = `${skipped} bad event-log lines skipped (first: ${run.replay.firstSkipped})`;
     el('footer').textContent = (run.replay ? `Replay of ${run.replay.file}: ${run.replay.records} records. ` : '')
-      + `History bounds: ${h.maxRecords} records, ${(h.maxBytes / 1048576).toFixed(0)} MiB of JSON (now ${(h.bytes / 1048576).toFixed(2)} MiB).`;
+      + `History bounds: the latest ${h.maxRecords} records of each kind at full resolution, at most ${h.maxBuckets} buckets `
+      + `of older ones, ${(h.maxBytes / 1048576).toFixed(0)} MiB in all (now ${(h.bytes / 1048576).toFixed(2)} MiB).`;
   }
 }
 
 function render() {
   if (!state.run) return;
   const started = performance.now();
-  state.view = null; // new records: sample again
   updateLayerPickers();
+  const steps = view('step');
+  state.xMin = steps.length ? steps[0].step : undefined;
+  state.xMax = steps.length ? steps[steps.length - 1].step : undefined;
   renderHeader();
   renderTraining();
   renderPhysics();
@@ -476,10 +605,14 @@ async function refreshDetail() {
   const layer = detailLayer();
   const a = layer ? latestAnalysis(layer) : null;
   const seq = a ? a.seq : -1;
-  if (!layer || (state.detailFor === layer && state.detailSeq === seq)) return;
+  // live histograms arrive between analyses: fetch a live detail again now and then
+  const stale = state.run && state.run.mode === 'live' && Date.now() - state.detailAt > DETAIL_REFRESH_MS;
+  if (!layer || (state.detailFor === layer && state.detailSeq === seq && !stale)) return;
   state.detail = await getJson('api/layer?name=' + encodeURIComponent(layer));
   state.detailFor = layer;
   state.detailSeq = seq;
+  state.detailAt = Date.now();
+  state.detailFetches++;
 }
 
 async function poll() {
@@ -487,15 +620,15 @@ async function poll() {
   try {
     const run = await getJson('api/run');
     for (;;) {
-      const page = await getJson('api/records?after=' + state.lastSeq);
-      if (page.records.length === 0) break;
-      for (const r of page.records) state.records.push(r);
-      state.lastSeq = page.records[page.records.length - 1].seq;
-      // Keep what the server keeps: drop records it has evicted.
-      const first = page.firstSeq;
-      let cut = 0;
-      while (cut < state.records.length && state.records[cut].seq < first) cut++;
-      if (cut) state.records.splice(0, cut);
+      const page = await getJson(`api/records?after=${state.rev}&epoch=${state.epoch}&limit=${RECORDS_PAGE}`);
+      // a compaction merged older buckets (a new epoch): the page starts over from everything
+      if (page.reset) state.lanes = {};
+      state.epoch = page.epoch;
+      for (const r of page.records) merge(r);
+      if (page.records.length || page.reset) state.view = null; // the workers seen may have changed
+      state.rev = page.rev;
+      state.lastSeq = page.lastSeq;
+      if (page.records.length < RECORDS_PAGE) break;
     }
     state.run = run;
     state.connected = true;
@@ -512,10 +645,10 @@ async function poll() {
       delay = 5000; // a replay does not change
     }
     updateLayerPickers();
-    const before = state.detailSeq;
+    const before = state.detailFetches;
     await refreshDetail();
     // A replay does not change: draw again only when something new arrived (or on the first poll).
-    if (run.mode === 'live' || state.renders === 0 || state.lastSeq !== state.drawnSeq || state.detailSeq !== before) {
+    if (run.mode === 'live' || state.renders === 0 || state.lastSeq !== state.drawnSeq || state.detailFetches !== before) {
       render();
       state.drawnSeq = state.lastSeq;
     }

@@ -31,9 +31,36 @@ class EventLogReplayTest {
         assertThat(s.records()).isEqualTo(2);
         assertThat(s.skippedLines()).isEqualTo(5);
         assertThat(s.firstSkipped()).isEqualTo("run.jsonl:2");
-        assertThat(h.all()).extracting(r -> PageJson.step(r.record())).containsExactly(0L, 25L);
+        assertThat(h.records("step")).extracting(PageJson::step).containsExactly(0L, 25L);
         // NaN in the log is the string "NaN": the page reads it as "not a number", never as a value.
-        assertThat(PageJson.number(PageJson.section(h.all().get(1).record(), "metrics"), "loss")).isNaN();
+        assertThat(PageJson.number(PageJson.section(h.records("step").get(1), "metrics"), "loss")).isNaN();
+    }
+
+    /** A replayed line, parsed flat, is stored exactly as the same record handed over as a map (a live report). */
+    @Test
+    void aLineParsedFlatIsStoredAsTheSameRecordAsAMap(@TempDir Path dir) throws Exception {
+        List<String> lines = List.of(
+                "{\"type\":\"step\",\"model\":\"m\",\"step\":0,\"time\":1.5,\"worker\":\"w1\",\"metrics\":{\"loss\":2.5,\"learning.rate\":0.1},"
+                        + "\"layers\":{\"fc1\":{\"layer.neurons\":4.0,\"layer.inputs\":3,\"layer.weight.norm\":1.25,\"kind\":\"dense\",\"ok\":true,"
+                        + "\"shape\":[4,3],\"deep\":{\"x\":1}},\"empty\":{}},\"pairs\":{\"fc1:fc2\":{\"symmetry\":\"rescaling\",\"charge\":\"NaN\"}},"
+                        + "\"seq\":99,\"details\":{\"model\":{\"optimizer\":\"sgd(η=0.1)\"}}}",
+                "{\"type\":\"analysis\",\"model\":\"m\",\"step\":0,\"time\":2.0,\"layers\":{\"fc1\":{\"crh.phase\":\"5\",\"neurons.dead\":1}}}",
+                "{\"type\":\"step\",\"model\":\"m\",\"step\":1,\"time\":3.0,\"metrics\":{\"loss\":1.5},\"layers\":{\"fc1\":{\"layer.weight.norm\":1.5}}}");
+        Path log = dir.resolve("same.jsonl");
+        Files.write(log, lines);
+        RunHistory flat = RunHistory.replay(100, Long.MAX_VALUE);
+        EventLogReplay.read(List.of(log), flat);
+        RunHistory maps = RunHistory.replay(100, Long.MAX_VALUE);
+        for (String line : lines) {
+            maps.offer(PageJson.MAPPER.readValue(line, new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() {}));
+        }
+        for (String type : List.of("step", "analysis")) {
+            assertThat(flat.records(type)).as(type).isEqualTo(maps.records(type)).isNotEmpty();
+        }
+        assertThat(flat.records("step").get(0)).containsEntry("worker", "w1").doesNotContainKey("details");
+        assertThat(flat.modelTable()).isEqualTo(maps.modelTable());
+        assertThat(flat.modelTable().layers()).extracting(l -> l.get("name")).containsExactly("fc1", "empty");
+        assertThat(flat.modelTable().optimizer()).isEqualTo("sgd(η=0.1)");
     }
 
     @Test
@@ -44,9 +71,9 @@ class EventLogReplayTest {
                 + "\"layers\":{\"fc1\":{\"weight_norm\":12.3}},\"charges\":[0.51,-0.02]}\n");
         RunHistory h = RunHistory.replay(100, Long.MAX_VALUE);
         assertThat(EventLogReplay.read(List.of(log), h).records()).isEqualTo(1);
-        ModelTable t = ModelTable.of(List.of(h.all().get(0).record()));
+        ModelTable t = ModelTable.of(List.of(h.records("step").get(0)));
         assertThat(t.layers()).extracting(l -> l.get("name")).containsExactly("fc1");
         assertThat(t.pairs()).isEmpty();
-        assertThat(AlertConditions.evaluate(List.of(h.all().get(0).record()), 1.7329e9, null)).hasSize(AlertConditions.RULES.size());
+        assertThat(AlertConditions.evaluate(List.of(h.records("step").get(0)), 1.7329e9, null)).hasSize(AlertConditions.RULES.size());
     }
 }

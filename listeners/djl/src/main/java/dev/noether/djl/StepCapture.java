@@ -136,7 +136,7 @@ final class StepCapture implements AutoCloseable {
             try (copies) {
                 double sum = 0;
                 for (NDList[] p : pairs) {
-                    sum += loss.evaluate(p[0], p[1]).toType(DataType.FLOAT64, false).getDouble();
+                    sum += scalar(loss.evaluate(p[0], p[1]));
                 }
                 return sum / pairs.size();
             } catch (RuntimeException e) {
@@ -146,6 +146,11 @@ final class StepCapture implements AutoCloseable {
                 return Double.NaN;
             }
         };
+    }
+
+    /** The loss value as a double: a float32 result is read as it is (exact), saving the engine a conversion op. */
+    private static double scalar(NDArray value) {
+        return value.getDataType() == DataType.FLOAT32 ? value.getFloat() : value.toType(DataType.FLOAT64, false).getDouble();
     }
 
     private static NDList copy(NDList arrays, NDManager into) {

@@ -16,12 +16,13 @@ import java.util.concurrent.TimeUnit;
  * Step time with and without {@link NoetherTrainingListener} for the 784-256-256-10 MLP at batch 128 on DJL's
  * PyTorch CPU engine. Not a test: run its {@code main} (see the module README). Identical trainers train in
  * rotating blocks in one JVM, so that machine load affects all alike: no listener; Noether at its defaults
- * (every step observed, an analysis every N); Noether's every-step tier alone (no analysis); Noether observing
- * 2 steps in 25 (the default before the step tier moved off the training thread). Each step (trainBatch +
+ * (an analysis every N); Noether's step tier observing every step ({@code observeEvery=1}, no analysis);
+ * Noether observing 2 steps in 25. Each step (trainBatch +
  * step) is timed; the table gives the 10th percentile, median and mean per variant with their ratios to no
  * listener. The mean includes the probe every N steps and the background analysis competing for the cores.
- * Noether's own timers follow: the step tier per observed step on the training thread (the copy) and on its
- * step thread (the sums), the probe and the heavy analysis.
+ * Noether's own timers follow, for the defaults and for {@code observeEvery=1}: the step tier per observed
+ * step on the training thread (the copy) and on its step thread (the sums), the probe and the heavy analysis.
+ * Run it with {@code -Pdjl-bench} (see the module README).
  *
  * <p>Arguments (all optional): blocks (default 20), steps per block (default 100), warm-up steps (default 200),
  * analysis stride N (default 50, the default of {@link NoetherConfig}).
@@ -36,11 +37,13 @@ public final class DjlOverheadBench {
         int every = args.length > 3 ? Integer.parseInt(args[3]) : NoetherConfig.defaults().analysisEvery();
         TeacherStudent data = TeacherStudent.generate(4096, 784, 10, 7);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        SimpleMeterRegistry everyStepMeters = new SimpleMeterRegistry();
         NoetherTrainingListener defaults = NoetherTrainingListener.builder().registry(registry)
                 .config(NoetherConfig.builder().analysisEvery(every).build()).build();
-        String[] names = {"none", "noether-default", "noether-step-tier-only", "noether-observe-25"};
+        String[] names = {"none", "noether-default", "noether-every-step", "noether-observe-25"};
         NoetherTrainingListener[] listeners = {null, defaults,
-                NoetherTrainingListener.builder().config(NoetherConfig.builder().analysisEvery(Integer.MAX_VALUE).build()).build(),
+                NoetherTrainingListener.builder().registry(everyStepMeters)
+                        .config(NoetherConfig.builder().observeEvery(1).analysisEvery(Integer.MAX_VALUE).build()).build(),
                 NoetherTrainingListener.builder().config(NoetherConfig.builder().analysisEvery(every).observeEvery(25).build()).build()};
         DjlRun[] runs = new DjlRun[names.length];
         try {
@@ -66,21 +69,31 @@ public final class DjlOverheadBench {
                         median(times[v]), median(times[v]) / median(times[0]), mean(times[v]), mean(times[v]) / mean(times[0]));
             }
             defaults.monitor().ifPresent(m -> System.out.printf(Locale.ROOT,
-                    "noether-default: %d steps, %d dropped, analyses skipped busy=%d rate_limited=%d, errors adapter=%d probe=%d%n",
-                    m.steps(), m.droppedSteps(), m.skipped(SkipReason.BUSY), m.skipped(SkipReason.RATE_LIMITED),
+                    "noether-default: %d steps, %d observed (%.1f %% lately), measured overhead %.2f %% of a %.0f %% budget, "
+                            + "interference %.2f, %d dropped, analyses %d, skipped busy=%d rate_limited=%d budget=%d, "
+                            + "errors adapter=%d probe=%d%n",
+                    m.steps(), m.observedSteps(), 100 * m.observedFraction(), 100 * m.overhead(),
+                    100 * m.config().overheadBudget(), m.interference(), m.droppedSteps(), m.stats().analyses(),
+                    m.skipped(SkipReason.BUSY), m.skipped(SkipReason.RATE_LIMITED), m.skipped(SkipReason.BUDGET),
                     m.errors(Stage.ADAPTER), m.errors(Stage.PROBE)));
-            for (String tier : new String[] {"step", "step_background", "probe", "heavy"}) {
-                Timer t = registry.find("noether.analysis").tag("tier", tier).timer();
-                if (t != null && t.count() > 0) {
-                    System.out.printf(Locale.ROOT, "noether-default tier %-15s: %6d calls, mean %.3f ms%n", tier, t.count(),
-                            t.totalTime(TimeUnit.MILLISECONDS) / t.count());
-                }
-            }
+            printTimers("noether-default", registry, "step", "step_background", "probe", "heavy");
+            // observeEvery=1 (issue 20): per observed step, the training thread's part and the step thread's sums
+            printTimers("noether-every-step", everyStepMeters, "step", "step_background");
         } finally {
             for (DjlRun r : runs) {
                 if (r != null) {
                     r.close();
                 }
+            }
+        }
+    }
+
+    private static void printTimers(String variant, SimpleMeterRegistry meters, String... tiers) {
+        for (String tier : tiers) {
+            Timer t = meters.find("noether.analysis").tag("tier", tier).timer();
+            if (t != null && t.count() > 0) {
+                System.out.printf(Locale.ROOT, "%s tier %-15s: %6d calls, mean %.3f ms%n", variant, tier, t.count(),
+                        t.totalTime(TimeUnit.MILLISECONDS) / t.count());
             }
         }
     }

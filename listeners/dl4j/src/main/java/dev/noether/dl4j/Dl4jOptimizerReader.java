@@ -49,6 +49,21 @@ import java.util.Locale;
  * ("mixed"): neither prediction nor parts then.
  */
 final class Dl4jOptimizerReader {
+    /** An updater's name, built once per class: this runs on the training thread every observed iteration. */
+    private static final ClassValue<String> NAMES = new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> type) {
+            return type.getSimpleName().toLowerCase(Locale.ROOT);
+        }
+    };
+    /** What an unmodelled regularization is called in {@link OptimizerSettings#identityBreak()}, once per class. */
+    private static final ClassValue<String> REGULARIZATIONS = new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> type) {
+            return type == L1Regularization.class ? "l1" : "regularization " + type.getSimpleName();
+        }
+    };
+
     private Dl4jOptimizerReader() {}
 
     static OptimizerSettings read(List<Dl4jNode> linear, int iteration, int epoch) {
@@ -133,7 +148,6 @@ final class Dl4jOptimizerReader {
                 return new Updater(Kind.UNKNOWN, "none", Double.NaN, 0, Double.NaN, Double.NaN, Double.NaN);
             }
             double eta = u.hasLearningRate() ? u.getLearningRate(iteration, epoch) : Double.NaN;
-            String name = u.getClass().getSimpleName().toLowerCase(Locale.ROOT);
             // by exact class: a subclass may update in any way
             Class<?> type = u.getClass();
             if (type == Sgd.class) {
@@ -151,9 +165,9 @@ final class Dl4jOptimizerReader {
                 return new Updater(Kind.ADAGRAD, "adagrad", eta, 0, Double.NaN, Double.NaN, ((AdaGrad) u).getEpsilon());
             } else if (type == AdaDelta.class || type == AdaMax.class || type == Nadam.class || type == AMSGrad.class
                     || type == AdaBelief.class || type == NoOp.class) {
-                return new Updater(Kind.OTHER, name, eta, 0, Double.NaN, Double.NaN, Double.NaN);
+                return new Updater(Kind.OTHER, NAMES.get(type), eta, 0, Double.NaN, Double.NaN, Double.NaN);
             }
-            return new Updater(Kind.UNKNOWN, u.getClass().getName(), eta, 0, Double.NaN, Double.NaN, Double.NaN);
+            return new Updater(Kind.UNKNOWN, type.getName(), eta, 0, Double.NaN, Double.NaN, Double.NaN);
         }
     }
 
@@ -174,7 +188,7 @@ final class Dl4jOptimizerReader {
                     double c = wd.getCoeff().valueAt(iteration, epoch);
                     decoupled += wd.isApplyLR() ? c * updater.eta : c;
                 } else if (other == null) {
-                    other = r instanceof L1Regularization ? "l1" : "regularization " + r.getClass().getSimpleName();
+                    other = REGULARIZATIONS.get(r.getClass());
                 }
             }
             return new Group(updater, l2, decoupled, other);

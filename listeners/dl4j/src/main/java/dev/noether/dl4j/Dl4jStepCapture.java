@@ -65,9 +65,19 @@ final class Dl4jStepCapture {
         return s.build();
     }
 
-    // the updater divides by the batch size only in minibatch mode (the default)
+    // the updater divides by the batch size only in minibatch mode (the default); a network that has not trained
+    // (a data-parallel run's averaged model) has no gradients of its own to scale nor an input to size them by
     private static float divisor(Model model) {
+        if (model.gradient() == null || !hasInput(model)) return 1;
         return model.conf().isMiniBatch() ? Math.max(1, model.batchSize()) : 1;
+    }
+
+    private static boolean hasInput(Model model) {
+        if (model instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) return net.getInput() != null;
+        if (model instanceof org.deeplearning4j.nn.graph.ComputationGraph graph) {
+            return graph.getInputs() != null && graph.getInputs().length > 0 && graph.getInputs()[0] != null;
+        }
+        return true;
     }
 
     /** The step as full host copies of θ and ĝ: the host reference the engine reductions are tested against. */

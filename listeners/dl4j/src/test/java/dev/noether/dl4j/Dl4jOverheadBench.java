@@ -32,14 +32,14 @@ import java.util.function.Supplier;
  *
  * <p>A 784-256-256-10 ReLU MLP (softmax, cross-entropy, SGD, batch 128, synthetic data). Six networks with the
  * same initial weights train side by side, interleaved in blocks so that load changes on the machine hit all
- * of them alike: no listener; Noether at its defaults; Noether's every-step tier alone (no probe, no
- * background analysis, which on a machine without a spare core competes with training); Noether observing only
- * 2 steps in 25 (the default before the step tier moved off the training thread); {@code StatsListener} at its default (a report every
+ * of them alike: no listener; Noether at its defaults; Noether's step tier observing every step
+ * ({@code observeEvery=1}; no probe, no background analysis, which on a machine without a spare core competes
+ * with training); Noether observing only 2 steps in 25; {@code StatsListener} at its default (a report every
  * 10 iterations) into an {@code InMemoryStatsStorage}; {@code StatsListener(router, 1)}. Every iteration is
  * timed around {@code fit}; the median is the typical iteration, the mean includes the periodic work
  * (Noether's probe every 50 iterations, the UI's reports), and the 10th percentile is an iteration that
  * other load on a busy machine did not disturb. Noether's own timers (the step tier per step on the training
- * thread and on its step thread, the probe on the training thread)
+ * thread and on its step thread, the probe on the training thread; for the defaults and for every step)
  * are printed too.
  */
 public final class Dl4jOverheadBench {
@@ -51,13 +51,14 @@ public final class Dl4jOverheadBench {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         int block = args.length > 1 ? Integer.parseInt(args[1]) : 25;
         int warmupRounds = Math.max(2, rounds / 10);
-        List<String> names = List.of("none", "noether-default", "noether-step-tier-only", "noether-observe-25", "statslistener-default",
+        SimpleMeterRegistry everyStepMeters = new SimpleMeterRegistry();
+        List<String> names = List.of("none", "noether-default", "noether-every-step", "noether-observe-25", "statslistener-default",
                 "statslistener-every-1");
         List<Supplier<TrainingListener>> listeners = List.of(
                 () -> null,
                 () -> NoetherListener.builder().modelName("bench").registry(noetherMeters).build(),
-                () -> NoetherListener.builder().modelName("steps")
-                        .config(NoetherConfig.builder().analysisEvery(Integer.MAX_VALUE).build()).build(),
+                () -> NoetherListener.builder().modelName("steps").registry(everyStepMeters)
+                        .config(NoetherConfig.builder().observeEvery(1).analysisEvery(Integer.MAX_VALUE).build()).build(),
                 () -> NoetherListener.builder().modelName("sampled")
                         .config(NoetherConfig.builder().observeEvery(25).build()).build(),
                 () -> new StatsListener(new InMemoryStatsStorage()),
@@ -112,7 +113,22 @@ public final class Dl4jOverheadBench {
             Timer t = noetherMeters.find("noether.analysis").tag("tier", tier).timer();
             System.out.printf("noether %-15s tier: %6d calls, mean %.3f ms%n", tier, (long) t.count(), t.mean(TimeUnit.MILLISECONDS));
         }
+        // observeEvery=1 (issue 20): per observed step, the training thread's part and the step thread's sums
+        for (String tier : List.of("step", "step_background")) {
+            Timer t = everyStepMeters.find("noether.analysis").tag("tier", tier).timer();
+            System.out.printf("noether-every-step %-15s tier: %6d calls, mean %.3f ms%n", tier, (long) t.count(),
+                    t.mean(TimeUnit.MILLISECONDS));
+        }
         System.out.printf("noether steps dropped: %.0f%n", noetherMeters.find("noether.steps.dropped").functionCounter().count());
+        System.out.printf("noether-default: %.0f of %.0f iterations observed (%.1f %% lately), measured overhead %.2f %% of a "
+                        + "%.0f %% budget, interference %.2f, analyses skipped for the budget %.0f%n",
+                noetherMeters.find("noether.steps.observed").functionCounter().count(),
+                noetherMeters.find("noether.steps").functionCounter().count(),
+                100 * noetherMeters.find("noether.monitor.observed.fraction").gauge().value(),
+                100 * noetherMeters.find("noether.monitor.overhead").gauge().value(),
+                100 * noetherMeters.find("noether.monitor.overhead.budget").gauge().value(),
+                noetherMeters.find("noether.monitor.interference").gauge().value(),
+                noetherMeters.find("noether.analysis.skipped").tag("reason", "budget").functionCounter().count());
         Timer heavy = noetherMeters.find("noether.analysis").tag("tier", "heavy").timer();
         System.out.printf("noether heavy tier (background thread): %d analyses, mean %.0f ms; skipped busy %.0f, rate-limited %.0f%n",
                 (long) heavy.count(), heavy.mean(TimeUnit.MILLISECONDS),
