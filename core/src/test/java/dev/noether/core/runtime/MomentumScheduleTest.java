@@ -71,9 +71,10 @@ class MomentumScheduleTest {
     void underTheBudgetMomentumIsObservedInRunsOfThreeAndEachChecksThePrediction() {
         List<NoetherReport> reports = train(NoetherConfig.builder().analysisEvery(Integer.MAX_VALUE).build(), 3000, 20);
         List<Integer> runs = runs(reports);
-        // the first run starts before the monitor knows the optimizer (two steps, maybe followed at once by a run of
-        // three); every later one is three steps, or several runs of three back to back
-        assertThat(runs.subList(1, runs.size())).hasSizeGreaterThan(10).allMatch(n -> n % 3 == 0);
+        // the first run starts before the monitor knows the optimizer, and the uncharged warm-up runs follow it at
+        // once; every later one is three steps, or several runs of three back to back, but the last, which the end of
+        // training may cut short
+        assertThat(runs.subList(1, runs.size() - 1)).hasSizeGreaterThan(10).allMatch(n -> n % 3 == 0);
         int checked = 0;
         for (int k = 2; k < reports.size(); k++) {
             if (reports.get(k - 2).step() == reports.get(k).step() - 2) {
