@@ -4,6 +4,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import dev.noether.core.model.NetworkDescription;
 import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherMonitor;
 import dev.noether.core.runtime.NoetherReport;
@@ -33,6 +34,12 @@ class OptimizerPhysicsTest {
     /** Every step observed, its values reported alone; the heavy analysis once (it is not what is tested here). */
     private static final NoetherConfig EVERY_STEP = NoetherConfig.builder().observeEvery(1).analysisEvery(1)
             .minAnalysisInterval(Duration.ofHours(1)).maxAnalysisShare(1).overheadBudget(1).build();
+    /**
+     * The default overhead budget, with a window of one step: each report carries its own step's residual, whatever
+     * the load lets the budget observe (a window of 50 steps holding a run's rates but not its prediction would not).
+     */
+    private static final NoetherConfig BUDGET = NoetherConfig.builder().analysisEvery(1)
+            .minAnalysisInterval(Duration.ofHours(1)).build();
 
     private static List<NoetherReport> train(SequentialBlock block, Optimizer optimizer, NoetherConfig config, int steps) {
         TeacherStudent data = TeacherStudent.generate(512, 8, 4, 1);
@@ -108,7 +115,7 @@ class OptimizerPhysicsTest {
     /** Under the default overhead budget, momentum makes the step tier observe runs of three consecutive steps. */
     @Test
     void underTheBudgetMomentumIsObservedInRunsOfThreeAndEveryResidualHolds() {
-        List<NoetherReport> reports = train(Mlp.relu(32, 32, 4), momentum(0.01f), NoetherConfig.defaults(), 600);
+        List<NoetherReport> reports = train(Mlp.relu(32, 32, 4), momentum(0.01f), BUDGET, 600);
         assertThat(reports.size()).as("observed steps").isLessThan(600);
         int runsOfThree = 0;
         for (int k = 2; k < reports.size(); k++) {
@@ -152,6 +159,61 @@ class OptimizerPhysicsTest {
         assertThat(meanAbs[1]).as("mean |optimizer|").isGreaterThan(meanAbs[0]).isGreaterThan(meanAbs[2])
                 .isGreaterThan(meanAbs[3]);
         assertThat(meanAbs[2]).as("mean |gradient|: the ReLU pair keeps the symmetry").isLessThan(1e-6 * meanAbs[1]);
+    }
+
+    /**
+     * Adam and AdamW on a tanh network whose monitor is told (wrongly) that its hidden activations are ReLU: the
+     * gradients contradict the rescaling symmetry, and the gradient part, 0 on the ReLU network above, says so.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"adam", "adamw"})
+    void aTanhPairDescribedAsReluHasAClearGradientPart(String name) throws ReflectiveOperationException {
+        Optimizer optimizer = name.equals("adam")
+                ? Optimizer.adam().optLearningRateTracker(Tracker.fixed(0.003f)).optWeightDecays(1e-3f).build()
+                : Optimizer.adamW().optLearningRateTracker(Tracker.fixed(0.003f)).optWeightDecays(0.05f).build();
+        // the description of the ReLU network, whatever the hidden activations really are
+        NetworkDescription claimed = NetworkDescription.builder("m")
+                .dense("01Linear", 32, 8, true).activation(dev.noether.core.model.Activation.RELU)
+                .dense("03Linear", 32, 32, true).activation(dev.noether.core.model.Activation.RELU)
+                .dense("05Linear", 4, 32, true)
+                .build();
+        List<NoetherReport> reports = new ArrayList<>();
+        try (DjlRun run = new DjlRun(Mlp.of(ai.djl.nn.Activation::tanhBlock, 32, 32, 4), TeacherStudent.generate(512, 8, 4, 1),
+                optimizer, 11)) {
+            MappedNetwork mapped = new DjlNetworkMapper(run.trainer.getManager()).map("m", run.model.getBlock());
+            assertThat(mapped.description().pairs()).as("tanh breaks the pairs").isEmpty();
+            OptimizerReader reader = OptimizerReader.of(run.trainer, mapped.dense().get(0).weight().getId());
+            StepCapture capture = new StepCapture(mapped.dense());
+            try (NoetherMonitor monitor = NoetherMonitor.builder(claimed).config(EVERY_STEP).build()) {
+                monitor.addListener(r -> {
+                    if (r.kind() == NoetherReport.Kind.STEP) {
+                        reports.add(r);
+                    }
+                });
+                for (int t = 0; t < 80; t++) {
+                    run.backward(16);
+                    // what the listener does on the CPU: the optimizer as read, the host copies
+                    monitor.onStep(capture.captureArrays(t, Double.NaN, reader.next()));
+                    run.trainer.step();
+                }
+                assertThat(monitor.awaitSteps(Duration.ofSeconds(20))).isTrue();
+                assertThat(monitor.errors(Stage.STEP)).isZero();
+            }
+        }
+        double gradient = 0;
+        double others = 0;
+        List<NoetherReport[]> steps = consecutive(reports);
+        for (NoetherReport[] s : steps) {
+            NoetherReport r = s[1];
+            double rate = value(r, "charge.drift.rate", PAIR);
+            assertThat(partSum(r)).as("parts at step %d", r.step()).isCloseTo(rate, within(1e-9 * Math.abs(rate)));
+            gradient += Math.abs(part(r, "gradient"));
+            others += Math.abs(part(r, "decay")) + Math.abs(part(r, "optimizer")) + Math.abs(part(r, "step"));
+        }
+        assertThat(steps).hasSizeGreaterThan(70);
+        System.out.printf("%s, tanh pair described as ReLU: mean |gradient| / mean |other parts| = %.3g%n", name,
+                gradient / others);
+        assertThat(gradient).as("gradient part against the other parts").isGreaterThan(0.05 * others);
     }
 
     /** Plain SGD: the optimizer part is 0 and the decay part −2ηγQ/S, to round-off. */

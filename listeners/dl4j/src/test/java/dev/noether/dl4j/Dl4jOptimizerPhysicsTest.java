@@ -1,12 +1,15 @@
 package dev.noether.dl4j;
 
+import dev.noether.core.model.NetworkDescription;
 import dev.noether.core.runtime.NoetherConfig;
 import dev.noether.core.runtime.NoetherMonitor;
 import dev.noether.core.runtime.NoetherReport;
 import dev.noether.core.runtime.Stage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -38,6 +41,12 @@ class Dl4jOptimizerPhysicsTest {
     private static final String[] PARTS = {"decay", "optimizer", "gradient", "step"};
     private static final NoetherConfig EVERY_STEP = NoetherConfig.builder().observeEvery(1).analysisEvery(1)
             .minAnalysisInterval(Duration.ofHours(1)).maxAnalysisShare(1).overheadBudget(1).build();
+    /**
+     * The default overhead budget, with a window of one step: each report carries its own step's residual, whatever
+     * the load lets the budget observe (a window of 50 steps holding a run's rates but not its prediction would not).
+     */
+    private static final NoetherConfig BUDGET = NoetherConfig.builder().analysisEvery(1)
+            .minAnalysisInterval(Duration.ofHours(1)).build();
 
     private static List<NoetherReport> train(IUpdater updater, UnaryOperator<NeuralNetConfiguration.Builder> decay,
                                              NoetherConfig config, int steps) {
@@ -109,7 +118,7 @@ class Dl4jOptimizerPhysicsTest {
     /** Under the default overhead budget, Nesterov makes the step tier observe runs of three consecutive iterations. */
     @Test
     void underTheBudgetNesterovIsObservedInRunsOfThreeAndEveryResidualHolds() {
-        List<NoetherReport> reports = train(new Nesterovs(0.02, 0.9), b -> b.l2(0.01), NoetherConfig.defaults(), 600);
+        List<NoetherReport> reports = train(new Nesterovs(0.02, 0.9), b -> b.l2(0.01), BUDGET, 600);
         assertThat(reports.size()).as("observed iterations").isLessThan(600);
         int runsOfThree = 0;
         for (int k = 2; k < reports.size(); k++) {
@@ -159,6 +168,65 @@ class Dl4jOptimizerPhysicsTest {
         assertThat(meanAbs[1]).as("mean |optimizer|").isGreaterThan(meanAbs[0]).isGreaterThan(meanAbs[2])
                 .isGreaterThan(meanAbs[3]);
         assertThat(meanAbs[2]).as("mean |gradient| of the ReLU pair").isLessThan(1e-6 * meanAbs[1]);
+    }
+
+    /**
+     * The same updaters on a tanh network whose monitor is told (wrongly) that its hidden activations are ReLU: the
+     * gradients contradict the rescaling symmetry, and the gradient part, 0 on the ReLU network above, says so.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"adam", "adamw", "rmsprop"})
+    void aTanhPairDescribedAsReluHasAClearGradientPart(String name) {
+        UnaryOperator<NeuralNetConfiguration.Builder> decay = name.equals("adamw")
+                ? b -> b.weightDecay(0.05, true).weightDecayBias(0.05, true) : b -> b.l2(1e-3);
+        IUpdater updater = name.equals("rmsprop") ? new RmsProp(1e-3) : new Adam(3e-3);
+        int[] widths = {6, 16, 16, 3};
+        MultiLayerNetwork tanh = TeacherStudent.mlp(widths, Activation.TANH, updater, 1, decay);
+        Dl4jGraph tanhGraph = Dl4jNetworkMapper.map(tanh, "tanh");
+        assertThat(tanhGraph.description().pairs()).as("tanh breaks the pair").isEmpty();
+        NetworkDescription claimed = Dl4jNetworkMapper.map(
+                TeacherStudent.mlp(widths, Activation.RELU, updater, 1, decay), "tanh").description();
+        Dl4jGraph graph = new Dl4jGraph(tanh, claimed, tanhGraph.nodes());
+        List<NoetherReport> reports = new CopyOnWriteArrayList<>(); // they arrive on the step thread
+        DataSet data = TeacherStudent.data(256, 6, 3, 2);
+        try (NoetherMonitor monitor = NoetherMonitor.builder(claimed).config(EVERY_STEP).build()) {
+            monitor.addListener(r -> {
+                if (r.kind() == NoetherReport.Kind.STEP) {
+                    reports.add(r);
+                }
+            });
+            tanh.addListeners(new BaseTrainingListener() {
+                @Override
+                public void onGradientCalculation(Model model) {
+                    // what the listener does on the CPU: the optimizer as read, the host copies
+                    monitor.onStep(Dl4jStepCapture.captureArrays(graph,
+                            Dl4jOptimizerReader.read(graph.linear(), graph.iteration(), graph.epoch())));
+                }
+            });
+            for (int t = 0; t < 80; t++) {
+                tanh.fit(TeacherStudent.batch(data, 16 * t, 16));
+            }
+            assertThat(monitor.awaitSteps(Duration.ofSeconds(20))).isTrue();
+            assertThat(monitor.errors(Stage.STEP)).isZero();
+        }
+        double gradient = 0;
+        double others = 0;
+        List<NoetherReport[]> steps = consecutive(reports);
+        for (NoetherReport[] s : steps) {
+            NoetherReport r = s[1];
+            double rate = value(r, "charge.drift.rate", PAIR);
+            double sum = 0;
+            for (String p : PARTS) {
+                sum += part(r, p);
+            }
+            assertThat(sum).as("parts at %d", r.step()).isCloseTo(rate, within(1e-9 * Math.abs(rate)));
+            gradient += Math.abs(part(r, "gradient"));
+            others += Math.abs(part(r, "decay")) + Math.abs(part(r, "optimizer")) + Math.abs(part(r, "step"));
+        }
+        assertThat(steps).hasSizeGreaterThan(70);
+        System.out.printf("%s, tanh pair described as ReLU: mean |gradient| / mean |other parts| = %.3g%n", name,
+                gradient / others);
+        assertThat(gradient).as("gradient part against the other parts").isGreaterThan(0.05 * others);
     }
 
     /** Plain SGD with L2: the optimizer part is 0 and the decay −2ηγQ/S, to round-off. */
