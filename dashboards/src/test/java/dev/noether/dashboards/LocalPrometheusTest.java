@@ -125,7 +125,7 @@ class LocalPrometheusTest {
     void loadsEveryAlertWithSeverityAndAdvice() {
         List<JsonNode> alerting = prometheus.rules().stream()
                 .filter(r -> "alerting".equals(r.path("type").asText())).toList();
-        assertThat(alerting).hasSize(12).allSatisfy(rule -> {
+        assertThat(alerting).hasSize(13).allSatisfy(rule -> {
             String name = rule.path("name").asText();
             assertThat(rule.path("health").asText()).as(name).isEqualTo("ok");
             assertThat(rule.path("labels").path("severity").asText()).as(name).isIn("info", "warning", "critical");

@@ -15,10 +15,13 @@ import org.junit.jupiter.api.Test;
 /** The Prometheus rule files, their unit tests and the example configuration, checked by the real promtool. */
 class RuleFilesTest {
 
-    /** Spec §8, one alert per item (rank collapse has an absolute and a relative rule). */
+    /**
+     * Spec §8, one alert per item (rank collapse has an absolute and a relative rule), and §11's rule on the gradient
+     * part of the charge's drift.
+     */
     private static final Set<String> SPEC_ALERTS = Set.of(
             "NoetherNeuronCollapse", "NoetherDeadNeurons", "NoetherRankCollapse", "NoetherRankHalved",
-            "NoetherChargeResidualHigh", "NoetherChargeDriftRateHigh", "NoetherNormImbalanceRising",
+            "NoetherChargeResidualHigh", "NoetherSymmetryBroken", "NoetherChargeDriftRateHigh", "NoetherNormImbalanceRising",
             "NoetherCrhPhaseChange", "NoetherNonFiniteValues", "NoetherTrainingStalled",
             "NoetherMonitorOverheadHigh", "NoetherGpuIdleWhileTraining");
 

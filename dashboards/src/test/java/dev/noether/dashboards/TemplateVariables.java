@@ -28,7 +28,7 @@ final class TemplateVariables {
     static TemplateVariables matchingEverything() {
         Map<String, String> v = new HashMap<>();
         v.put("datasource", "prometheus");
-        for (String regexVariable : new String[] {"run", "job", "instance", "model", "layer", "host"}) {
+        for (String regexVariable : new String[] {"run", "job", "instance", "model", "layer", "pair", "host"}) {
             v.put(regexVariable, ".*");
         }
         v.put("__rate_interval", "1m");

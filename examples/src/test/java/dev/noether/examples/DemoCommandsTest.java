@@ -41,6 +41,20 @@ class DemoCommandsTest {
         assertThat(out).contains("step 200/200").contains("Training done after 200 steps");
     }
 
+    /** The five optimizers side by side: a page each, then one table with every pair's four parts and the balance. */
+    @Test
+    void theOptimizersComparisonPrintsTheChargeBudgetOfEveryOptimizer() throws Exception {
+        String out = captureStdout(() -> assertThat(NoetherDemo.run("optimizers", "--steps", "60", "--samples", "512",
+                "--port", "0")).isZero());
+        for (String optimizer : List.of("sgd", "momentum", "nesterov", "adam", "adamw")) {
+            assertThat(out).containsPattern("(?m)^" + optimizer + " +\\((DJL|DL4J), .*\\): page at http://127.0.0.1:");
+            // its first pair's line: decay, optimizer, gradient, step, observed, then the balance and the loss
+            assertThat(out).containsPattern("(?m)^" + optimizer + " +(DJL|DL4J) +1:2( +-?\\d\\.\\d\\de[-+]\\d+){5} +"
+                    + "\\d\\.\\d\\de[-+]\\d+ → \\d\\.\\d\\de[-+]\\d+ +\\d\\.\\d\\de[-+]\\d+ +\\d+ steps$");
+        }
+        assertThat(out).contains("What moved each pair's charge");
+    }
+
     @Test
     void badFlagsGiveAClearMessageAndExitCode2() throws Exception {
         PrintStream err = System.err;

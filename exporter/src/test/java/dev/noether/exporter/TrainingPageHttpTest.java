@@ -50,7 +50,7 @@ class TrainingPageHttpTest {
             assertThat(run.path("layers").size()).isZero(); // nothing reported yet: the page shows its empty state
             assertThat(run.path("jvm").path("heapUsed").asLong()).isPositive();
             assertThat(run.path("monitor").path("gpus").size()).isZero();
-            assertThat(run.path("alerts").size()).isEqualTo(12);
+            assertThat(run.path("alerts").size()).isEqualTo(13);
             assertThat(run.path("history").path("maxRecords").asInt()).isEqualTo(dev.noether.exporter.page.RunHistory.DEFAULT_MAX_RECORDS);
             assertThat(run.path("history").path("maxBytes").asLong()).isEqualTo(32L << 20);
             JsonNode records = JSON.readTree(get(base, "/api/records?after=0").body());

@@ -77,10 +77,21 @@ public enum MetricFamily {
             + "(rotation pairs: ||C(t) - C(t0)||_F / S(t0))"),
     CHARGE_DRIFT_RATE("charge.drift.rate", Type.GAUGE, Source.REPORT, "pair symmetry", "Observed (Q(t) - Q(t-1)) / S(t-1) per step, averaged over the last window of "
             + "analysisEvery steps"),
-    CHARGE_DRIFT_RATE_PREDICTED("charge.drift.rate.predicted", Type.GAUGE, Source.REPORT, "pair symmetry", "Charge drift rate predicted by the exact plain-SGD "
-            + "identity with weight decay and SGD noise, averaged like the observed rate (plain SGD only)"),
+    CHARGE_DRIFT_RATE_PREDICTED("charge.drift.rate.predicted", Type.GAUGE, Source.REPORT, "pair symmetry", "Charge drift rate predicted by the exact "
+            + "one-step identity with weight decay and SGD noise, averaged like the observed rate (plain SGD, heavy-ball "
+            + "momentum and Nesterov, with the optimizer read from the engine; momentum needs three consecutive observed steps)"),
     CHARGE_RESIDUAL("charge.residual", Type.GAUGE, Source.REPORT, "pair symmetry", "Largest |observed - predicted| charge step over S in the last window; "
-            + "about 1e-7 (round-off) when the symmetry holds and the optimizer is plain SGD"),
+            + "about 1e-7 (round-off) when the symmetry holds and the optimizer is plain SGD, heavy-ball momentum or Nesterov"),
+    CHARGE_DRIFT_RATE_PART("charge.drift.rate.part", Type.GAUGE, Source.REPORT, "pair symmetry part", "What moves the charge: "
+            + "the exact split of the observed (Q(t+1) - Q(t)) / S(t) for any optimizer, averaged like charge.drift.rate, the "
+            + "four parts summing to it: decay (decoupled weight decay, and coupled L2 of SGD-type optimizers: pulls Q to 0), "
+            + "optimizer (momentum memory, Adam/RMSProp preconditioning with their coupled L2, clipping), gradient "
+            + "(-2 eta_eff theta^T A g: 0 when the loss has the symmetry) and step (the second-order term: step size and "
+            + "gradient noise); host-copied steps only (absent on the engines' device reductions)"),
+    ROTATION_VIOLATION("rotation.violation", Type.GAUGE, Source.REPORT, "pair symmetry", "Rotation pairs: ||Skew(dW_l W_l^T - "
+            + "W_l+1^T dW_l+1)||_F / (||dW_l W_l^T||_F + ||W_l+1^T dW_l+1||_F) per step, averaged over the last window; "
+            + "round-off under SGD and momentum (the update keeps the rotation identity), clearly above 0 under Adam; "
+            + "host-copied steps and m^2(n+k) <= 2^26 only"),
     SYMMETRY_VIOLATION("symmetry.violation", Type.GAUGE, Source.REPORT, "pair symmetry", "Relative violation of the Noether identity w.g_w + b g_b - u.g_u = 0 "
             + "in [0, 1], averaged over the last window; near 0 when the loss has the symmetry"),
     PAIR_NORM_RATIO("pair.norm.ratio", Type.GAUGE, Source.REPORT, "pair symmetry", "||W_l||_F / ||W_l+1||_F"),

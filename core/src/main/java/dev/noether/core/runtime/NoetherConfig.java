@@ -114,7 +114,8 @@ public final class NoetherConfig {
      * K, a fixed observation stride, or {@link #AUTO} (0, the default): the overhead budget then decides how often
      * the step tier observes ({@link #overheadBudget()}, METRICS.md §6). K = 1 observes every step (for
      * accelerators and large models, where every step is affordable); K above 1 observes the two consecutive steps
-     * t, t+1 with t a multiple of K, so that the one-step charge identity is still checked on 2 steps in K. The
+     * t, t+1 with t a multiple of K, so that the one-step charge identity is still checked on 2 steps in K (three,
+     * t..t+2, under heavy ball and Nesterov, whose prediction needs the update before). The
      * step counter and the last-step timestamp move on every step; the loss and the other step-tier metrics on
      * observed steps.
      */

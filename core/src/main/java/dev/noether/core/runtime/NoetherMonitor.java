@@ -4,6 +4,7 @@ import dev.noether.core.model.LayerProbe;
 import dev.noether.core.model.NetworkDescription;
 import dev.noether.core.model.LayerReductions;
 import dev.noether.core.model.LayerSnapshot;
+import dev.noether.core.model.OptimizerSettings;
 import dev.noether.core.model.StepSnapshot;
 import dev.noether.core.probe.ProbeAllowance;
 import dev.noether.core.probe.ProbeGap;
@@ -19,8 +20,10 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
 import java.util.Objects;
 import java.util.OptionalDouble;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +98,8 @@ public final class NoetherMonitor implements AutoCloseable {
     private volatile NoetherReport latestAnalysis;
     private volatile StepSnapshot latestSnapshot;
     private volatile String optimizerName = "unknown";
+    /** The optimizers a line was written about (kind, name, identity break); training thread only. */
+    private final Set<String> optimizerNotes = new HashSet<>();
     private volatile long lastStepMillis = Long.MIN_VALUE;
 
     private final AtomicLong steps = new AtomicLong();
@@ -169,7 +174,7 @@ public final class NoetherMonitor implements AutoCloseable {
         return engine;
     }
 
-    /** The optimizer of the last step, for {@code noether.info}. */
+    /** The kind of the optimizer of the last observed step ({@code sgd}, {@code momentum}, ...), for {@code noether.info}. */
     public String optimizer() {
         return optimizerName;
     }
@@ -241,7 +246,7 @@ public final class NoetherMonitor implements AutoCloseable {
                 recordError(Stage.ADAPTER, e);
                 return;
             }
-            optimizerName = snapshot.optimizer().name();
+            learnOptimizer(snapshot.optimizer());
             // only a snapshot whose arrays nobody recycles may go to the heavy analysis, which reads it for seconds
             latestSnapshot = snapshot.isRecycled() ? null : snapshot;
             if (!stepThread.offer(() -> observe(snapshot))) {
@@ -254,6 +259,40 @@ public final class NoetherMonitor implements AutoCloseable {
             long spent = ticker.read() - start;
             recordTierTime(Tier.STEP, spent);
             governor.spend(purse, spent);
+        }
+    }
+
+    /**
+     * Takes the optimizer of an observed step: its kind for {@code noether.info}, three consecutive steps per run when
+     * its prediction needs the update before (heavy ball, Nesterov: METRICS.md §6, §11), and one line (and for an
+     * optimizer the adapter could not identify, one count in {@code noether.errors{stage="adapter"}}) the first time
+     * an optimizer is not modelled or breaks the pair identity. The bare {@link OptimizerSettings#unknown()} is the
+     * adapter's to explain (it counts why it could not read one), or simply a loop that names none.
+     */
+    private void learnOptimizer(OptimizerSettings o) {
+        String kind = o.kind().tag();
+        if (!kind.equals(optimizerName)) {
+            optimizerName = kind;
+            governor.runLength(o.kind().needsPreviousUpdate() ? 3 : 2);
+        }
+        if (o.kind() != OptimizerSettings.Kind.UNKNOWN && o.kind() != OptimizerSettings.Kind.OTHER && o.keepsIdentity()
+                || !optimizerNotes.add(o.kind() + " " + o.name() + " " + o.identityBreak())) {
+            return;
+        }
+        String model = description.model();
+        if (o.kind() == OptimizerSettings.Kind.UNKNOWN && !o.name().equals(kind)) {
+            errors.incrementAndGet(Stage.ADAPTER.ordinal());
+            log.warn("optimizer:" + o.name(), "Noether does not know the optimizer " + o.name() + " of '" + model
+                    + "': charge.drift.rate.predicted and charge.residual stay absent, charge.drift.rate.part counts "
+                    + "any decoupled decay as optimizer (counted in noether_errors_total{stage=\"adapter\"}; pass "
+                    + "optimizer(OptimizerSettings) to the listener's builder to state it)", null);
+        } else if (o.kind() == OptimizerSettings.Kind.OTHER) {
+            RateLimitedLog.info("Noether does not model the optimizer " + o.name() + " of '" + model
+                    + "': charge.drift.rate.predicted and charge.residual stay absent; charge.drift.rate.part is exported");
+        } else if (!o.keepsIdentity()) {
+            RateLimitedLog.info("The optimizer of '" + model + "' breaks the pair identity (" + o.identityBreak()
+                    + "): charge.drift.rate.predicted and charge.residual stay absent; the break shows in "
+                    + "charge.drift.rate.part{part=\"optimizer\"}");
         }
     }
 

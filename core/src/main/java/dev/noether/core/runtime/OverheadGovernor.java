@@ -119,7 +119,9 @@ final class OverheadGovernor {
 
         boolean scheduled;
         if (!config.observesByBudget()) {
-            scheduled = config.observes(step);
+            // a stride K observes its first two steps, or three when the prediction needs the update before
+            int k = config.observeEvery();
+            scheduled = config.observes(step) || k > runLength - 1 && Math.floorMod(step, k) < runLength;
         } else if (runLeft > 0 && step == runNext) {
             scheduled = true;
         } else {

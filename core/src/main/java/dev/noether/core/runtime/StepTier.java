@@ -6,8 +6,11 @@ import dev.noether.core.model.LayerSnapshot;
 import dev.noether.core.model.NetworkDescription;
 import dev.noether.core.model.OptimizerSettings;
 import dev.noether.core.model.StepSnapshot;
+import dev.noether.core.model.Symmetry;
 import dev.noether.core.model.SymmetryPair;
+import dev.noether.core.physics.ConsecutiveSums;
 import dev.noether.core.physics.LayerMoments;
+import dev.noether.core.physics.RotationViolation;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,6 +32,11 @@ final class StepTier {
     private final boolean[] firstOfPair;
     private final boolean[] secondOfPair;
     private final float[][] previousWeights;
+    /**
+     * The layers of the previous observed step, for the sums between consecutive steps (METRICS.md §11): the
+     * monitor holds that snapshot until this tier has observed the next one, so its arrays are still valid then.
+     */
+    private final LayerSnapshot[] previousLayers;
     private final boolean[] previousFinite;
     private long previousStep = Long.MIN_VALUE;
     private double[][] lastNeuronCharges;
@@ -44,6 +52,7 @@ final class StepTier {
             secondOfPair[p.second().index()] = true;
         }
         previousWeights = new float[layers][];
+        previousLayers = new LayerSnapshot[layers];
         previousFinite = new boolean[layers];
         lastNeuronCharges = new double[description.pairs().size()][];
     }
@@ -73,6 +82,9 @@ final class StepTier {
         boolean consecutive = previousStep == snapshot.step() - 1;
         previousStep = snapshot.step();
         LayerMoments[] moments = new LayerMoments[layers.size()];
+        ConsecutiveSums[] updates = new ConsecutiveSums[layers.size()];
+        boolean nextGradients = optimizer.kind().needsPreviousUpdate();
+        LayerSnapshot[] before = consecutive ? previousLayers.clone() : null; // step t−1, still held by the monitor
         for (DenseLayer layer : layers) {
             int i = layer.index();
             LayerSnapshot s = snapshot.layer(i);
@@ -89,11 +101,16 @@ final class StepTier {
                 nonFinite.accept(i);
                 nonFiniteTensors.put(layer.name(), NonFiniteTensors.of(s));
                 previousWeights[i] = null;
+                previousLayers[i] = null;
                 previousFinite[i] = false;
                 continue;
             }
             moments[i] = t;
+            if (consecutive && (firstOfPair[i] || secondOfPair[i])) {
+                updates[i] = ConsecutiveSums.of(before[i], s, nextGradients);
+            }
             previousWeights[i] = s.weight();
+            previousLayers[i] = s;
             previousFinite[i] = true;
             double norm = Math.sqrt(t.weightSquared);
             out.put(MetricFamily.LAYER_WEIGHT_NORM, norm, tag);
@@ -113,7 +130,12 @@ final class StepTier {
                 charge.interrupt();
                 continue;
             }
-            lastNeuronCharges[k] = charge.observe(snapshot.step(), first, second, optimizer, out);
+            ConsecutiveSums firstUpdate = updates[pair.first().index()];
+            ConsecutiveSums secondUpdate = updates[pair.second().index()];
+            double rotation = firstUpdate != null && secondUpdate != null && pair.symmetry() == Symmetry.ROTATION
+                    ? rotationViolation(pair, before, snapshot) : Double.NaN;
+            lastNeuronCharges[k] = charge.observe(snapshot.step(), first, second, optimizer, firstUpdate,
+                    secondUpdate, rotation, out);
             out.put(MetricFamily.PAIR_NORM_RATIO, Math.sqrt(first.weightSquared / second.weightSquared),
                     "pair", pair.tag(), "symmetry", pair.symmetry().tag());
         }
@@ -123,6 +145,26 @@ final class StepTier {
             out.detail(NonFiniteTensors.DETAIL, nonFiniteTensors);
         }
         return out.build();
+    }
+
+    /**
+     * The rotation violation of the update from the previous observed step to this one (METRICS.md §11); NaN for
+     * a pair too large for the step thread ({@link RotationViolation#MAX_WORK}).
+     *
+     * @param before the layers of step t−1
+     */
+    private static double rotationViolation(SymmetryPair pair, LayerSnapshot[] before, StepSnapshot snapshot) {
+        int m = pair.first().outputs();
+        int n = pair.first().inputs();
+        int k = pair.second().outputs();
+        if (!RotationViolation.affordable(m, n, k)) {
+            return Double.NaN;
+        }
+        LayerSnapshot first = before[pair.first().index()];
+        LayerSnapshot second = before[pair.second().index()];
+        return first == null || second == null ? Double.NaN : RotationViolation.of(first.weight(),
+                snapshot.layer(pair.first().index()).weight(), second.weight(),
+                snapshot.layer(pair.second().index()).weight(), m, n, k);
     }
 
     /** The per-neuron charges C_i of each pair at the last observed step (null where not observed). */

@@ -248,7 +248,7 @@ class MonitorBehaviourTest {
             assertThat(info.value()).isEqualTo(1);
             // no per-neuron series: every meter's tags come from the bounded set of §7 (and layer.info's kind, shape)
             registry.getMeters().forEach(m -> m.getId().getTags().forEach(tag ->
-                    assertThat(tag.getKey()).isIn("model", "layer", "pair", "symmetry", "side", "relation", "phase",
+                    assertThat(tag.getKey()).isIn("model", "layer", "pair", "symmetry", "part", "side", "relation", "phase",
                             "tier", "reason", "stage", "version", "engine", "optimizer", "unsupported", "kind", "shape")));
         }
     }

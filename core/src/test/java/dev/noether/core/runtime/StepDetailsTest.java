@@ -204,7 +204,7 @@ class StepDetailsTest {
                     .filter(m -> name(m).source() == MetricFamily.Source.REPORT).count();
             assertThat(reportSeries).as("one series per reported value, none per neuron or bin").isEqualTo(reported.size());
             assertThat(registry.getMeters()).allSatisfy(m -> assertThat(m.getId().getTags())
-                    .allSatisfy(tag -> assertThat(tag.getKey()).isIn("model", "layer", "pair", "symmetry", "side",
+                    .allSatisfy(tag -> assertThat(tag.getKey()).isIn("model", "layer", "pair", "symmetry", "part", "side",
                             "relation", "phase", "tier", "reason", "stage", "kind", "shape", "version", "engine",
                             "optimizer", "unsupported")));
         }

@@ -16,9 +16,11 @@ final class AlertConditions {
     /** The alert names, exactly as in noether-alerts.yml. */
     static final List<String> RULES = List.of(
             "NoetherNeuronCollapse", "NoetherDeadNeurons", "NoetherRankCollapse", "NoetherRankHalved",
-            "NoetherChargeResidualHigh", "NoetherChargeDriftRateHigh", "NoetherNormImbalanceRising",
+            "NoetherChargeResidualHigh", "NoetherSymmetryBroken", "NoetherChargeDriftRateHigh", "NoetherNormImbalanceRising",
             "NoetherCrhPhaseChange", "NoetherNonFiniteValues", "NoetherTrainingStalled",
             "NoetherMonitorOverheadHigh", "NoetherGpuIdleWhileTraining");
+
+    private static final String GRADIENT_PART = "charge.drift.rate.part.gradient";
 
     enum State { HOLDS, QUIET, NO_DATA }
 
@@ -79,6 +81,14 @@ final class AlertConditions {
         out.add(latest(records, "pairs", "charge.residual",
                 (name, p) -> present(p, "charge.residual") ? PageJson.number(p, "charge.residual") > 1e-4 : null,
                 "NoetherChargeResidualHigh"));
+        out.add(latest(records, "pairs", GRADIENT_PART, (name, p) -> {
+            if (!present(p, GRADIENT_PART)) return null;
+            double gradient = Math.abs(PageJson.number(p, GRADIENT_PART)), moved = 0;
+            for (String part : List.of("decay", "optimizer", "gradient", "step")) {
+                moved += Math.abs(PageJson.number(p, "charge.drift.rate.part." + part));
+            }
+            return gradient > 0.1 * moved && gradient > 1e-6;
+        }, "NoetherSymmetryBroken"));
         out.add(latest(records, "pairs", "charge.drift.rate",
                 (name, p) -> present(p, "charge.drift.rate") ? Math.abs(PageJson.number(p, "charge.drift.rate")) > 0.01 : null,
                 "NoetherChargeDriftRateHigh"));

@@ -312,6 +312,7 @@ function renderPhysics() {
   show('c-rate', lineOption(rate), points(rate));
   const residual = seriesOf('pairs', pairs, 'charge.residual', 'step', v => v > 0 ? v : null);
   show('c-residual', lineOption(residual, { logY: true }), points(residual));
+  renderChargeParts(pairs);
   const balance = seriesOf('pairs', pairs, 'pair.norm.ratio', 'step');
   for (const imbalance of perWorker(w => modelSeries('norm imbalance (CV)', 'norm.imbalance', w))) {
     if (imbalance.data.length) balance.push({ ...imbalance, dashed: true, color: imbalance.color || '#111827' });
@@ -377,6 +378,40 @@ function renderDistributions() {
       series: [{ type: 'heatmap', data, progressive: 0 }],
     }, data.length);
   }
+}
+
+// ---- what moves the charge (METRICS.md §11): one stacked chart per pair, in one ECharts instance ----
+
+const PARTS = [['decay', '#2563eb'], ['optimizer', '#ea580c'], ['gradient', '#dc2626'], ['step', '#9ca3af']];
+const MAX_PART_PAIRS = 4; // the first pairs with parts; each gets its own grid
+const PART_GRID_HEIGHT = 150;
+
+function renderChargeParts(allPairs) {
+  const pairs = allPairs.filter(p => seriesOf('pairs', [p], 'charge.drift.rate.part.decay', 'step')[0].data.length)
+    .slice(0, MAX_PART_PAIRS);
+  const box = el('c-parts');
+  const height = 40 + PART_GRID_HEIGHT * Math.max(1, pairs.length);
+  if (box.style.height !== height + 'px') {
+    box.style.height = height + 'px';
+    if (charts['c-parts']) charts['c-parts'].resize();
+  }
+  const grids = [], xAxis = [], yAxis = [], series = [];
+  pairs.forEach((pair, i) => {
+    grids.push({ left: 64, right: 18, top: 40 + i * PART_GRID_HEIGHT, height: PART_GRID_HEIGHT - 40 });
+    xAxis.push({ type: 'value', gridIndex: i, min: 'dataMin', max: 'dataMax', axisLabel: { hideOverlap: true } });
+    yAxis.push({ type: 'value', gridIndex: i, scale: true, name: pair, nameTextStyle: { align: 'left' },
+      axisLabel: { formatter: v => fmt(v), fontSize: 10 } });
+    for (const [part, color] of PARTS) {
+      const data = seriesOf('pairs', [pair], 'charge.drift.rate.part.' + part, 'step')[0].data;
+      series.push({ name: part, type: 'line', stack: pair, areaStyle: { opacity: 0.5 }, showSymbol: false,
+        xAxisIndex: i, yAxisIndex: i, data, itemStyle: { color }, lineStyle: { width: 1 }, sampling: 'lttb' });
+    }
+    series.push({ name: 'observed rate', type: 'line', showSymbol: false, xAxisIndex: i, yAxisIndex: i,
+      data: seriesOf('pairs', [pair], 'charge.drift.rate', 'step')[0].data, itemStyle: { color: '#111827' },
+      lineStyle: { width: 1.5, type: 'dashed' }, sampling: 'lttb' });
+  });
+  show('c-parts', { animation: false, grid: grids, xAxis, yAxis, series, legend: { top: 0 },
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: v => fmt(v) } }, points(series));
 }
 
 function renderNeurons(layers) {

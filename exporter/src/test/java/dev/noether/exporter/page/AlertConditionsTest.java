@@ -59,6 +59,11 @@ class AlertConditionsTest {
                         .layer("b", "layer.neurons", 64.0).layer("b", "layer.inputs", 64.0)
                         .pair("a:b", "charge.residual", 2e-4).pair("a:b", "charge.drift.rate", -0.02)
                         .pair("b:c", "charge.residual", 5e-5).pair("b:c", "charge.drift.rate", 0.009)
+                        // a:b's gradient part is 30 % of what moves its charge (holds), b:c's round-off (quiet)
+                        .pair("a:b", "charge.drift.rate.part.decay", 0.0).pair("a:b", "charge.drift.rate.part.optimizer", -4e-4)
+                        .pair("a:b", "charge.drift.rate.part.gradient", 2e-4).pair("a:b", "charge.drift.rate.part.step", -6e-5)
+                        .pair("b:c", "charge.drift.rate.part.decay", -1e-4).pair("b:c", "charge.drift.rate.part.optimizer", -4e-4)
+                        .pair("b:c", "charge.drift.rate.part.gradient", 3e-11).pair("b:c", "charge.drift.rate.part.step", 2e-5)
                         .metric("norm.imbalance", 0.10).build(),
                 Records.analysis(0, t0).layer("a", "neurons.distinct", 64.0).layer("b", "neurons.distinct", 64.0)
                         .layer("a", "layer.effective.rank", 40.0).layer("b", "layer.effective.rank", 40.0)
@@ -76,6 +81,7 @@ class AlertConditionsTest {
         assertHolds(c, "NoetherRankCollapse", "a");
         assertHolds(c, "NoetherRankHalved", "a");
         assertHolds(c, "NoetherChargeResidualHigh", "a:b");
+        assertHolds(c, "NoetherSymmetryBroken", "a:b");
         assertHolds(c, "NoetherChargeDriftRateHigh", "a:b");
         assertHolds(c, "NoetherNormImbalanceRising", "model");
         assertHolds(c, "NoetherCrhPhaseChange", "b → crh");

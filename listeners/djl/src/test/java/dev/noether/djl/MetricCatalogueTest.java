@@ -27,12 +27,16 @@ class MetricCatalogueTest {
             .filter(f -> f != MetricFamily.PAH_EXPONENT_PREDICTED)
             .flatMap(f -> f.prometheusSamples().stream()).toList();
 
-    /** Three hidden layers (two intermediate ones, for norm.imbalance); a LayerNorm makes one scale-invariant. */
+    /**
+     * Hidden layers with intermediate ones (for norm.imbalance); a LayerNorm makes one scale-invariant; the last two
+     * Linear layers, bias-free and nothing between, a rotation pair (for rotation.violation).
+     */
     private static SequentialBlock network() {
         return new SequentialBlock()
                 .add(Linear.builder().setUnits(16).build()).add(Activation.reluBlock())
                 .add(Linear.builder().setUnits(16).build()).add(Activation.reluBlock())
                 .add(Linear.builder().setUnits(16).build()).add(LayerNorm.builder().build()).add(Activation.reluBlock())
+                .add(Linear.builder().setUnits(8).optBias(false).build())
                 .add(Linear.builder().setUnits(4).build());
     }
 
@@ -63,6 +67,8 @@ class MetricCatalogueTest {
             assertThat(scrape).contains("noether_layer_effective_learning_rate{layer=\"05Linear\",model=\"catalogue\"}");
             assertThat(scrape).contains("noether_charge_residual{model=\"catalogue\",pair=\"01Linear:03Linear\","
                     + "symmetry=\"rescaling\"}");
+            assertThat(scrape).contains("noether_rotation_violation{model=\"catalogue\",pair=\"08Linear:09Linear\","
+                    + "symmetry=\"rotation\"}");
             assertThat(scrape).containsPattern("noether_steps_total\\{model=\"catalogue\"} 100\\.0");
             assertThat(monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.PROBE) + monitor.errors(Stage.ANALYSIS)).isZero();
         }

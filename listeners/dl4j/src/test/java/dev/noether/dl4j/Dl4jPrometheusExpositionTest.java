@@ -39,7 +39,8 @@ class Dl4jPrometheusExpositionTest {
     /** Present only under conditions a plain MLP run does not guarantee (METRICS.md §3, §5). */
     static final Set<String> CONDITIONAL = Set.of(
             "noether_layer_effective_learning_rate",   // only scale-invariant layers: see the batch-norm test
-            "noether_pah_exponent_predicted");         // only in a phase that predicts an exponent
+            "noether_pah_exponent_predicted",          // only in a phase that predicts an exponent
+            "noether_rotation_violation");             // only rotation pairs (identity, no bias): DJL's catalogue test
 
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})?\\s+\\S+");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
