@@ -1,5 +1,6 @@
 package dev.noether.examples;
 
+import dev.noether.examples.gallery.GalleryCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "noether-examples", mixinStandardHelpOptions = true,
         versionProvider = NoetherDemo.Version.class,
         description = "Trains a small network with live Noether metrics at http://127.0.0.1:9464/metrics.",
-        subcommands = {DjlMlpCommand.class, DjlResNetDecayCommand.class, Dl4jMlpCommand.class, Dl4jIrisCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DjlMlpCommand.class, DjlResNetDecayCommand.class, Dl4jMlpCommand.class, Dl4jIrisCommand.class,
+                GalleryCommand.class, CommandLine.HelpCommand.class})
 public final class NoetherDemo {
 
     public static void main(String[] args) {
