@@ -72,12 +72,16 @@ public final class GalleryCommand implements Callable<Integer> {
                 FigureResult r = f.draw(context).took((System.nanoTime() - start) / 1e9);
                 results.add(r);
                 for (Claim c : r.claims()) {
-                    console.printf("  %s %s: theory %s, Noether %s%n", c.holds() ? "agrees   " : "DISAGREES", c.quantity(),
+                    console.printf("  %s %s: theory %s, Noether %s%n", c.holds() ? "agrees   " : c.binding() ? "DISAGREES" : "differs  ", c.quantity(),
                             c.predicted(), c.measured());
                 }
                 console.printf("  %s: %s in %.0f s%n%n", r.id(), r.stub() ? "stub" : String.join(", ", r.pngs()), r.seconds());
             }
             Path index = GalleryReport.write(options.out, results, options.quick);
+            long binding = results.stream().flatMap(r -> r.claims().stream()).filter(Claim::binding).count();
+            long agree = results.stream().flatMap(r -> r.claims().stream()).filter(c -> c.binding() && c.holds()).count();
+            console.printf("gallery: %d of %d claims agree (figures: %d drawn, %d stubs)%n", agree, binding,
+                    results.stream().filter(r -> !r.stub()).count(), results.stream().filter(FigureResult::stub).count());
             console.println("report: " + index.toAbsolutePath());
             return results.stream().allMatch(r -> r.stub() || r.allHold()) ? 0 : 1;
         } finally {

@@ -48,7 +48,8 @@ final class GalleryReport {
             for (Claim c : f.claims()) {
                 h.append("<tr><td>").append(esc(c.quantity())).append("</td><td>").append(esc(c.predicted()))
                         .append("</td><td>").append(esc(c.measured())).append("</td><td class=\"")
-                        .append(c.holds() ? "ok\">agrees" : "no\">disagrees").append("</td></tr>\n");
+                        .append(c.holds() ? "ok\">agrees" : c.binding() ? "no\">disagrees" : "\">differs (not promised here)")
+                        .append("</td></tr>\n");
             }
             h.append("</table>\n<p>").append(esc(f.notes()))
                     .append(String.format(Locale.ROOT, " Took %.0f s.", f.seconds())).append("</p>\n");

@@ -8,6 +8,12 @@ final class Teachers {
 
     /** x ~ N(0, I), y = tanh(T x) with T ~ N(0, 1/inputs): a smooth nonlinear teacher without noise. */
     static Samples tanh(int samples, int inputs, int outputs, long seed) {
+        return tanh(samples, inputs, constant(outputs, 1), seed);
+    }
+
+    /** x ~ N(0, I), y_i = scales[i] · tanh(T_i x): outputs of unequal size, so their second moments have structure. */
+    static Samples tanh(int samples, int inputs, double[] scales, long seed) {
+        int outputs = scales.length;
         Random r = new Random(seed);
         double[][] t = gaussian(r, outputs, inputs, 1 / Math.sqrt(inputs));
         float[] x = new float[samples * inputs];
@@ -21,7 +27,7 @@ final class Teachers {
                 for (int j = 0; j < inputs; j++) {
                     v += t[i][j] * x[s * inputs + j];
                 }
-                y[s * outputs + i] = (float) Math.tanh(v);
+                y[s * outputs + i] = (float) (scales[i] * Math.tanh(v));
             }
         }
         return new Samples(samples, inputs, outputs, x, y);
