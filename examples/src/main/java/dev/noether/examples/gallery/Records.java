@@ -67,6 +67,17 @@ final class Records {
         return new Series(name, x, y);
     }
 
+    /** The number at {@code path} in the last of {@code records} that has one (the final state has no loss), or NaN. */
+    static double lastNumber(List<Map<String, Object>> records, String... path) {
+        for (int i = records.size() - 1; i >= 0; i--) {
+            double v = number(records.get(i), path);
+            if (!Double.isNaN(v)) {
+                return v;
+            }
+        }
+        return Double.NaN;
+    }
+
     /** The number at {@code path} (maps by key), or NaN. */
     static double number(Map<String, Object> record, String... path) {
         Object v = get(record, path);
