@@ -141,7 +141,10 @@ class ManyWorkersStoreTest {
     private Process worker(Path dir, Path targets, String worker) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "dev.noether.examples.NoetherDemo", "djl-mlp",
-                "--port", "0", "--run", RUN, "--targets", targets.toString(), "--progress-every", "100000000"));
+                "--port", "0", "--run", RUN, "--targets", targets.toString(), "--progress-every", "100000000",
+                // three trainers on a shared machine: the budget would space their analyses out, and some panels
+                // need a worker's first CRH phase
+                "--noether", "overheadBudget=1"));
         if (worker != null) cmd.addAll(List.of("--worker", worker));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("worker-" + (worker == null ? "late" : worker) + ".log").toFile()).start();

@@ -69,8 +69,12 @@ public final class DjlOverheadBench {
                         median(times[v]), median(times[v]) / median(times[0]), mean(times[v]), mean(times[v]) / mean(times[0]));
             }
             defaults.monitor().ifPresent(m -> System.out.printf(Locale.ROOT,
-                    "noether-default: %d steps, %d dropped, analyses skipped busy=%d rate_limited=%d, errors adapter=%d probe=%d%n",
-                    m.steps(), m.droppedSteps(), m.skipped(SkipReason.BUSY), m.skipped(SkipReason.RATE_LIMITED),
+                    "noether-default: %d steps, %d observed (%.1f %% lately), measured overhead %.2f %% of a %.0f %% budget, "
+                            + "interference %.2f, %d dropped, analyses %d, skipped busy=%d rate_limited=%d budget=%d, "
+                            + "errors adapter=%d probe=%d%n",
+                    m.steps(), m.observedSteps(), 100 * m.observedFraction(), 100 * m.overhead(),
+                    100 * m.config().overheadBudget(), m.interference(), m.droppedSteps(), m.stats().analyses(),
+                    m.skipped(SkipReason.BUSY), m.skipped(SkipReason.RATE_LIMITED), m.skipped(SkipReason.BUDGET),
                     m.errors(Stage.ADAPTER), m.errors(Stage.PROBE)));
             printTimers("noether-default", registry, "step", "step_background", "probe", "heavy");
             // observeEvery=1 (issue 20): per observed step, the training thread's part and the step thread's sums

@@ -120,6 +120,15 @@ public final class Dl4jOverheadBench {
                     t.mean(TimeUnit.MILLISECONDS));
         }
         System.out.printf("noether steps dropped: %.0f%n", noetherMeters.find("noether.steps.dropped").functionCounter().count());
+        System.out.printf("noether-default: %.0f of %.0f iterations observed (%.1f %% lately), measured overhead %.2f %% of a "
+                        + "%.0f %% budget, interference %.2f, analyses skipped for the budget %.0f%n",
+                noetherMeters.find("noether.steps.observed").functionCounter().count(),
+                noetherMeters.find("noether.steps").functionCounter().count(),
+                100 * noetherMeters.find("noether.monitor.observed.fraction").gauge().value(),
+                100 * noetherMeters.find("noether.monitor.overhead").gauge().value(),
+                100 * noetherMeters.find("noether.monitor.overhead.budget").gauge().value(),
+                noetherMeters.find("noether.monitor.interference").gauge().value(),
+                noetherMeters.find("noether.analysis.skipped").tag("reason", "budget").functionCounter().count());
         Timer heavy = noetherMeters.find("noether.analysis").tag("tier", "heavy").timer();
         System.out.printf("noether heavy tier (background thread): %d analyses, mean %.0f ms; skipped busy %.0f, rate-limited %.0f%n",
                 (long) heavy.count(), heavy.mean(TimeUnit.MILLISECONDS),
