@@ -43,8 +43,8 @@ final class BalanceFigure implements Figure {
 
     @Override
     public FigureResult draw(GalleryContext c) throws Exception {
-        int sgdSteps = c.size(1500, 4000);
-        int gdSteps = c.size(600, 2000);
+        int sgdSteps = c.size(1200, 4000);
+        int gdSteps = c.size(400, 2000);
         Samples data = Teachers.noisyLinear(SAMPLES, Teachers.constant(INPUTS, 1), 0.5,
                 Teachers.constant(WIDTHS[WIDTHS.length - 1], 2), 11);
         Records records;

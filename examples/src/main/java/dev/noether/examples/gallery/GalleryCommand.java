@@ -38,13 +38,37 @@ public final class GalleryCommand implements Callable<Integer> {
     @Mixin
     GalleryOptions options = new GalleryOptions();
 
+    /** Where the tables go (tests read them too). */
+    PrintStream console = System.out;
+
+    /** What the last call drew. */
+    private List<FigureResult> results = List.of();
+
     @Override
     public Integer call() throws Exception {
-        return run(options, figures(), System.out);
+        return draw(figures());
     }
 
-    /** Runs {@code figures} into {@code options.out}, then writes the report; 0 when every claim agrees, else 1. */
-    static int run(GalleryOptions options, List<Figure> figures, PrintStream console) throws Exception {
+    /** The figures of the last call, in order (empty before). */
+    List<FigureResult> results() {
+        return results;
+    }
+
+    /**
+     * Draws {@code figures} into {@code --out}, then writes the report; 0 when every binding claim agrees, 1 when one
+     * disagrees, 2 for bad flags.
+     */
+    int draw(List<Figure> figures) throws Exception {
+        List<FigureResult> drawn = new ArrayList<>();
+        try {
+            return run(options, figures, console, drawn);
+        } finally {
+            results = List.copyOf(drawn);
+        }
+    }
+
+    private static int run(GalleryOptions options, List<Figure> figures, PrintStream console, List<FigureResult> results)
+            throws Exception {
         if (options.out == null) {
             System.err.println("gallery: --out DIR is required (the folder for the PNGs, event logs and index.html)");
             return 2;
@@ -66,7 +90,6 @@ public final class GalleryCommand implements Callable<Integer> {
             NoetherReportListener listener = page == null ? null : page.reportListener();
             GalleryContext context = new GalleryContext(options.out, options.quick, console, listener,
                     page == null ? null : page.registry());
-            List<FigureResult> results = new ArrayList<>();
             for (Figure f : figures) {
                 long start = System.nanoTime();
                 FigureResult r = f.draw(context).took((System.nanoTime() - start) / 1e9);
@@ -106,7 +129,7 @@ public final class GalleryCommand implements Callable<Integer> {
         Integer port;
     }
 
-    /** One subcommand per figure: the same flags, that figure only (no index.html of the others). */
+    /** One subcommand per figure: the same flags, that figure only (its index.html shows it alone). */
     abstract static class One implements Callable<Integer> {
         @Mixin
         GalleryOptions options = new GalleryOptions();
@@ -115,7 +138,9 @@ public final class GalleryCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            return run(options, List.of(figure()), System.out);
+            GalleryCommand one = new GalleryCommand();
+            one.options = options;
+            return one.draw(List.of(figure()));
         }
 
         @Command(name = "threshold", mixinStandardHelpOptions = true,

@@ -45,7 +45,7 @@ final class NoetherTheoremFigure implements Figure {
 
     @Override
     public FigureResult draw(GalleryContext c) throws Exception {
-        int steps = c.size(600, 3000);
+        int steps = c.size(400, 3000);
         Samples data = Teachers.tanh(SAMPLES, INPUTS, OUTPUTS, 2);
         Records records;
         try (FigureLog log = c.log(id())) {

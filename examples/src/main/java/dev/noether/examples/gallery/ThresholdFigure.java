@@ -66,7 +66,7 @@ final class ThresholdFigure implements Figure {
 
     @Override
     public FigureResult draw(GalleryContext c) throws Exception {
-        int steps = c.size(1500, 4000);
+        int steps = c.size(1000, 4000);
         double[] grid = grid(c.quick());
         Samples data = data();
         Map<String, Double> numbers = new LinkedHashMap<>();
