@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
@@ -47,6 +48,7 @@ final class DjlRun implements AutoCloseable {
         this.data = data;
         this.sample = sample;
         Engine.getInstance().setRandomSeed(Math.toIntExact(seed));
+        keepEngineThreads();
         model = Model.newInstance(name);
         model.setBlock(block);
         Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed((float) eta))
@@ -62,6 +64,19 @@ final class DjlRun implements AutoCloseable {
         DefaultTrainingConfig cfg = new DefaultTrainingConfig(l).optOptimizer(sgd).addTrainingListeners(noether);
         trainer = model.newTrainer(cfg);
         trainer.initialize(batchShape(1));
+    }
+
+    /**
+     * Sets libtorch's intra-op thread count back to DJL's setting ({@code ai.djl.pytorch.num_threads}). Once ND4J has
+     * run in this process (figure 1's DL4J runs) libtorch's OpenMP thread count is ND4J's, the number of cores:
+     * {@code JniUtils.getNumThreads()} read 1 before a DL4J fit and 2 after it, and 300 steps of figure 5's net took
+     * 188 s instead of 8 s on the loaded 2-core machine, the second OpenMP thread spinning against the first.
+     */
+    private static void keepEngineThreads() {
+        String threads = System.getProperty("ai.djl.pytorch.num_threads");
+        if (threads != null && JniUtils.getNumThreads() != Integer.parseInt(threads.trim())) {
+            JniUtils.setNumThreads(Integer.parseInt(threads.trim()));
+        }
     }
 
     /** Trains {@code count} optimizer steps on minibatches of {@code batch} consecutive rows. */
