@@ -46,7 +46,7 @@ final class Charts {
 
     private Charts() {}
 
-    /** One line per measured series (solid) and per predicted series (dashed, names ending in "(theory)"). */
+    /** One line per measured series (solid) and per predicted series (dashed). */
     static JFreeChart lines(String title, String x, String y, boolean logY, List<Series> measured, List<Series> predicted) {
         XYSeriesCollection data = new XYSeriesCollection();
         for (Series s : measured) {

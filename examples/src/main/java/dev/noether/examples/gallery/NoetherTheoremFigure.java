@@ -70,7 +70,7 @@ final class NoetherTheoremFigure implements Figure {
             theory[i] = Math.pow(perStep, charge.x()[i] - charge.x()[0]);
         }
         Series measuredRatio = new Series("Noether: Q(t)/Q(0), SGD + decay", charge.x(), ratio);
-        Series theoryRatio = new Series("theory (1 − ηγ)^2t (theory)", charge.x(), theory);
+        Series theoryRatio = new Series("theory (1 − ηγ)^2t", charge.x(), theory);
         // the decay phase: the first half, before the η² noise term and the decay balance
         Fit fit = Fit.logAbs(charge.between(0, steps / 2.0));
         double measuredPerStep = Math.exp(fit.slope());
