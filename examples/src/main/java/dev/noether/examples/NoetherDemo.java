@@ -1,5 +1,6 @@
 package dev.noether.examples;
 
+import dev.noether.examples.gallery.GalleryCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
         versionProvider = NoetherDemo.Version.class,
         description = "Trains a small network with live Noether metrics at http://127.0.0.1:9464/metrics.",
         subcommands = {DjlMlpCommand.class, DjlResNetDecayCommand.class, Dl4jMlpCommand.class, Dl4jIrisCommand.class,
-                OptimizersCommand.class, CommandLine.HelpCommand.class})
+                OptimizersCommand.class, GalleryCommand.class, CommandLine.HelpCommand.class})
 public final class NoetherDemo {
 
     public static void main(String[] args) {
