@@ -156,8 +156,11 @@ final class NoetherCharge {
         return x * x;
     }
 
-    /** Accumulates the per-step rates observed in one window of {@code analysisEvery} training steps. */
-    private static final class Window {
+    /**
+     * Accumulates the per-step rates observed in one window of {@code analysisEvery} training steps (also the
+     * attention blocks' matrix charges, {@link AttentionCharge}, which bring their own residual).
+     */
+    static final class Window {
         int rates;
         double rateSum;
         int predictions;
@@ -167,12 +170,16 @@ final class NoetherCharge {
         double violationSum;
 
         void add(double observed, double predicted) {
+            add(observed, predicted, Math.abs(observed - predicted));
+        }
+
+        /** A step whose residual is not |observed − predicted| (a matrix charge: ‖C − Ĉ‖_F / S). */
+        void add(double observed, double predicted, double residual) {
             rates++;
             rateSum += observed;
             if (!Double.isNaN(predicted)) {
                 predictions++;
                 predictedSum += predicted;
-                double residual = Math.abs(observed - predicted);
                 residualMax = Double.isNaN(residualMax) ? residual : Math.max(residualMax, residual);
             }
         }
