@@ -29,8 +29,6 @@ import java.util.Locale;
  * non-plain optimizer, so no charge prediction is made.
  */
 final class Dl4jOptimizerReader {
-    private static final List<String> WEIGHT_AND_BIAS = List.of("W", "b");
-    private static final List<String> WEIGHT = List.of("W");
     /** An updater's name, built once per class: this runs on the training thread every observed iteration. */
     private static final ClassValue<String> NAMES = new ClassValue<>() {
         @Override
@@ -46,7 +44,7 @@ final class Dl4jOptimizerReader {
             return OptimizerSettings.unknown();
         }
         TrainingConfig first = linear.get(0).layer().getConfig();
-        IUpdater firstUpdater = first.getUpdaterByParam("W");
+        IUpdater firstUpdater = first.getUpdaterByParam(linear.get(0).weightKey());
         String name = nameOf(firstUpdater);
         double eta = firstUpdater != null && firstUpdater.hasLearningRate()
                 ? firstUpdater.getLearningRate(iteration, epoch) : Double.NaN;
@@ -55,7 +53,7 @@ final class Dl4jOptimizerReader {
         String notPlain = firstUpdater instanceof Sgd ? null : "";
         for (Dl4jNode e : linear) {
             TrainingConfig c = e.layer().getConfig();
-            for (String param : e.hasBias() ? WEIGHT_AND_BIAS : WEIGHT) {
+            for (String param : e.hasBias() ? List.of(e.weightKey(), "b") : List.of(e.weightKey())) {
                 IUpdater u = c.getUpdaterByParam(param);
                 if (u == null ? firstUpdater != null : firstUpdater == null || u.getClass() != firstUpdater.getClass()) {
                     return OptimizerSettings.other("mixed", Double.NaN);
@@ -74,7 +72,7 @@ final class Dl4jOptimizerReader {
                     notPlain = "l1";
                 } else if (lr != eta) {
                     notPlain = "per-layer";
-                } else if (param.equals("W")) {
+                } else if (param.equals(e.weightKey())) {
                     notPlain = uniform(gammaW, gamma) ? null : "per-layer";
                     gammaW = gamma;
                 } else {
