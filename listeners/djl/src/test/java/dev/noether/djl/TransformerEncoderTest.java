@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -55,9 +56,14 @@ class TransformerEncoderTest {
     }
 
     private static NoetherTrainingListener listener(PrometheusMeterRegistry registry, List<NoetherReport> steps) {
+        return listener(registry, steps, new ArrayList<>());
+    }
+
+    private static NoetherTrainingListener listener(PrometheusMeterRegistry registry, List<NoetherReport> steps,
+                                                    List<NoetherReport> analyses) {
         return NoetherTrainingListener.builder().registry(registry).config(EVERY_STEP).addListener(r -> {
-            if (r.kind() == NoetherReport.Kind.STEP) {
-                steps.add(r);
+            synchronized (analyses) {
+                (r.kind() == NoetherReport.Kind.STEP ? steps : analyses).add(r);
             }
         }).build();
     }
@@ -67,7 +73,8 @@ class TransformerEncoderTest {
         TeacherStudent data = TeacherStudent.generate(256, TOKENS * EMBEDDING, 2, 5);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         List<NoetherReport> steps = new ArrayList<>();
-        NoetherTrainingListener listener = listener(registry, steps);
+        List<NoetherReport> analyses = new ArrayList<>();
+        NoetherTrainingListener listener = listener(registry, steps, analyses);
         try (DjlRun run = new DjlRun(encoder(), data, new Shape(TOKENS, EMBEDDING), sgd(0.05f, 0.01f), 3, listener)) {
             run.steps(60, 16);
             NoetherMonitor monitor = listener.monitor().orElseThrow();
@@ -106,6 +113,24 @@ class TransformerEncoderTest {
                 }
             }
             assertThat(moved).as("the charges move by far more than the residual").isGreaterThan(1e-4);
+            // the probe measures the projections over (sequence, token) samples: CRH, and per-head PAH in the event log
+            for (String block : BLOCKS) {
+                assertThat(monitor.value("crh.alignment", "layer", block + "_02queryProjection", "side", "b",
+                        "relation", "rga")).as(block).isPresent();
+                assertThat(monitor.value("pah.exponent", "layer", block + "_04resultProjection", "side", "a"))
+                        .as(block).isPresent();
+            }
+            NoetherReport analysis;
+            synchronized (analyses) {
+                assertThat(analyses).isNotEmpty();
+                analysis = analyses.get(analyses.size() - 1);
+            }
+            Map<?, ?> layerDetails = (Map<?, ?>) ((Map<?, ?>) analysis.toRecord().get("details")).get("layers");
+            Map<?, ?> query = (Map<?, ?>) layerDetails.get(BLOCKS[1] + "_02queryProjection");
+            Map<?, ?> heads = (Map<?, ?>) ((Map<?, ?>) query.get("pah")).get("heads");
+            assertThat(heads.get("block")).isEqualTo(BLOCKS[1]);
+            assertThat((List<?>) heads.get("heads")).hasSize(HEADS).allSatisfy(h ->
+                    assertThat(((Map<?, ?>) h).get("log_lambda_g")).isInstanceOf(double[].class));
             assertThat(monitor.errors(Stage.ADAPTER) + monitor.errors(Stage.STEP) + monitor.errors(Stage.ANALYSIS))
                     .isZero();
         }
