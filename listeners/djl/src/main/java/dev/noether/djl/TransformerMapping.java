@@ -142,7 +142,7 @@ final class TransformerMapping {
             }
         }
         String outputResidual = name + "_outputResidual";
-        d.merge(outputResidual, Merge.ADD, node, norms[0]);
+        d.merge(outputResidual, Merge.ADD, node, input); // DJL 0.36 adds the block's input here too
         d.normalization(norms[1], kind(normBlocks[1]), outputResidual);
         return Optional.of(norms[1]);
     }

@@ -15,8 +15,8 @@ import java.util.function.BiFunction;
  * inside runs as a measured layer: DJL 0.36's {@code ScaledDotProductAttentionBlock.forwardInternal} (projections,
  * head-major split (B, T, H, d_h) → (B, H, T, d_h), softmax(Q Kᵀ / √d_h) V, heads joined back, result projection;
  * the probability dropout is an identity at inference; a single input, so no mask) and
- * {@code TransformerEncoderBlock.forwardInternal} (attention, residual add, attention norm, point-wise feed-forward,
- * residual add, output norm). {@code linear} runs one Linear and records it (its index, input, output, G_b hook).
+ * {@code TransformerEncoderBlock.forwardInternal} (attention plus input, attention norm, point-wise feed-forward,
+ * plus the block's input again, output norm). {@code linear} runs one Linear and records it (its index, input, output, G_b hook).
  */
 final class TransformerProbe {
     private TransformerProbe() {}
@@ -53,7 +53,8 @@ final class TransformerProbe {
             h = child.getValue() instanceof Linear ? linear.apply(child.getValue(), h)
                     : child.getValue().forward(store, h, false);
         }
-        return norms[1].forward(store, new NDList(h.head().add(normalized)), false);
+        // DJL 0.36 adds the block's input, not the attention norm's output, before the output norm
+        return norms[1].forward(store, new NDList(h.head().add(input)), false);
     }
 
     private static NDArray attention(ScaledDotProductAttentionBlock a, NDArray x,
