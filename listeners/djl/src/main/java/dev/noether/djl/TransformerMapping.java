@@ -161,7 +161,7 @@ final class TransformerMapping {
     }
 
     /** DJL 0.36 keeps the head count in a private field without a getter. */
-    private static Optional<Integer> headCount(ScaledDotProductAttentionBlock block) {
+    static Optional<Integer> headCount(ScaledDotProductAttentionBlock block) {
         try {
             Field f = ScaledDotProductAttentionBlock.class.getDeclaredField("headCount");
             f.setAccessible(true);

@@ -46,6 +46,9 @@ final class TransformerProbe {
                 norms[n++] = b;
             }
         }
+        if (attention == null || feedForward == null || n != 2) {
+            return block.forward(store, x, false); // not the structure TransformerMapping described: run it whole
+        }
         NDArray attended = attention(attention, input, linear).add(input);
         NDArray normalized = norms[0].forward(store, new NDList(attended), false).head();
         NDList h = new NDList(normalized);
@@ -65,7 +68,8 @@ final class TransformerProbe {
         NDArray q = linear.apply(a.getQueryProjection(), new NDList(x)).head();
         NDArray v = linear.apply(a.getValueProjection(), new NDList(x)).head();
         long embedding = q.getShape().get(2);
-        int heads = Math.toIntExact(embedding / headSize(a, embedding));
+        int heads = TransformerMapping.headCount(a).orElseThrow(
+                () -> new IllegalStateException("DJL's ScaledDotProductAttentionBlock has no readable headCount"));
         long d = embedding / heads;
         NDArray qh = q.reshape(batch, tokens, heads, d).transpose(0, 2, 1, 3);
         NDArray kh = k.reshape(batch, tokens, heads, d).transpose(0, 2, 1, 3);
@@ -73,15 +77,5 @@ final class TransformerProbe {
         NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).mul(1f / (float) Math.sqrt(d));
         NDArray mixed = scores.softmax(-1).matMul(vh).transpose(0, 2, 1, 3).reshape(batch, tokens, embedding);
         return linear.apply(a.getResultProjection(), new NDList(mixed)).head();
-    }
-
-    private static long headSize(ScaledDotProductAttentionBlock a, long embedding) {
-        try {
-            java.lang.reflect.Field f = ScaledDotProductAttentionBlock.class.getDeclaredField("headCount");
-            f.setAccessible(true);
-            return embedding / f.getInt(a);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("DJL's ScaledDotProductAttentionBlock has no headCount field", e);
-        }
     }
 }
