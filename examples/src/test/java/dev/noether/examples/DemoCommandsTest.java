@@ -33,6 +33,25 @@ class DemoCommandsTest {
                 .satisfies(r -> assertThat(r.get("step")).isEqualTo(400L));
     }
 
+    /** The transformer demo prints each block's double-rotation charges and per-head PAH exponents, logged too. */
+    @Test
+    void theTransformerDemoPrintsTheAttentionChargesAndPerHeadExponents(@TempDir Path dir) throws Exception {
+        Path events = dir.resolve("transformer.jsonl");
+        String out = captureStdout(() -> assertThat(NoetherDemo.run("djl-transformer", "--blocks", "2", "--steps", "60",
+                "--samples", "256", "--every", "30", "--events", events.toString())).isZero());
+        assertThat(out).contains("01TransformerEncoderBlock_01selfAttention (4 heads of 4)")
+                .contains("02TransformerEncoderBlock_01selfAttention (4 heads of 4)")
+                .containsPattern("qk +charge [0-9.]+ .* residual [0-9.e-]+ +violation")
+                .containsPattern("02TransformerEncoderBlock_01selfAttention_02queryProjection +PAH κ_b -?[0-9.]+, per head: "
+                        + "\\[-?[0-9.]+, -?[0-9.]+, -?[0-9.]+, -?[0-9.]+\\]");
+        List<Map<String, Object>> records = EventLogReader.readAll(events);
+        assertThat(records).filteredOn(r -> "analysis".equals(r.get("type"))).last().satisfies(r -> {
+            Map<?, ?> layers = (Map<?, ?>) ((Map<?, ?>) r.get("details")).get("layers");
+            Map<?, ?> value = (Map<?, ?>) layers.get("01TransformerEncoderBlock_01selfAttention_03valueProjection");
+            assertThat(((Map<?, ?>) ((Map<?, ?>) value.get("pah")).get("heads")).get("heads")).asList().hasSize(4);
+        });
+    }
+
     @Test
     void theIrisDemoTrainsOnTheDataShippedInTheDl4jJar() throws Exception {
         assertThat(Dl4jIrisCommand.load().numExamples()).isEqualTo(150);

@@ -56,7 +56,8 @@ class PageBrowserTest {
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     /** None: the default demo has a batch norm, so even the effective learning rate has points. */
-    private static final List<String> EMPTY_FOR_THIS_RUN = List.of();
+    /** The demo's MLP has no attention block: the per-head PAH panel (the talk's Fig. 3) stays empty. */
+    private static final List<String> EMPTY_FOR_THIS_RUN = List.of("c-heads");
     /** Charts fed from the live registry and JVM, which an event log does not carry. */
     private static final List<String> LIVE_ONLY = List.of("c-jvm", "c-cost", "c-overhead");
     private static final Path OUT = Path.of("target", "page-test");
@@ -401,6 +402,39 @@ class PageBrowserTest {
      * page reaches a closed server (Chromium logs each refused connection as a console error, which the next test,
      * still preparing its log, would find).
      */
+    /**
+     * An attention projection's per-head PAH (the talk's Fig. 3): picked as the layer detail, the panel draws each
+     * head's points in its own colour with its fitted line, and names each head's exponent in the legend.
+     */
+    @Test
+    @Order(7)
+    void anAttentionProjectionDrawsItsPerHeadExponents() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        String layer = "01TransformerEncoderBlock_01selfAttention_02queryProjection";
+        Map<String, Object> step = Map.of("type", "step", "model", "encoder", "step", 10, "time", 1000.0,
+                "metrics", Map.of("loss", 0.5), "layers", Map.of(layer, Map.of("layer.neurons", 4.0, "layer.inputs", 4.0,
+                        "layer.weight.norm", 1.0)), "pairs", Map.of());
+        List<Map<String, Object>> heads = List.of(
+                Map.of("head", 0, "exponent", 3.0, "r2", 0.99, "log_lambda_g", List.of(-2.0, -1.0, 0.0),
+                        "log_lambda_h", List.of(-6.0, -3.0, 0.0)),
+                Map.of("head", 1, "exponent", 1.0, "r2", 0.98, "log_lambda_g", List.of(-1.0, 0.0, 1.0),
+                        "log_lambda_h", List.of(-1.0, 0.0, 1.0)));
+        Map<String, Object> analysis = new LinkedHashMap<>(step);
+        analysis.put("type", "analysis");
+        analysis.put("layers", Map.of(layer, Map.of("pah.exponent.b", 2.0)));
+        analysis.put("details", Map.of("layers", Map.of(layer, Map.of("pah", Map.of(
+                "heads", Map.of("block", "01TransformerEncoderBlock_01selfAttention", "side", "b", "heads", heads))))));
+        Path log = OUT.resolve("heads.jsonl");
+        Files.write(log, List.of(json.writeValueAsString(step), json.writeValueAsString(analysis)));
+        try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, 100, 1 << 20); AutoCloseable page = show(replay)) {
+            new WebDriverWait(browser, PAGE_DEADLINE).until(d -> chartPoints().getOrDefault("c-heads", 0L) == 6L);
+            List<String> names = (List<String>) js("return echarts.getInstanceByDom(document.getElementById('c-heads'))"
+                    + ".getOption().series.map(s => s.name);");
+            assertThat(names).contains("head 0: κ = 3", "head 1: κ = 1");
+            assertNoConsoleErrors();
+        }
+    }
+
     private static AutoCloseable show(ReplayServer replay) {
         browser.get(replay.url().toString());
         return PageBrowserTest::leaveThePage;

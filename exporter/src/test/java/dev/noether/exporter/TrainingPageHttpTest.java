@@ -143,6 +143,38 @@ class TrainingPageHttpTest {
         }
     }
 
+    /** An attention projection's per-head PAH (METRICS.md §12) reaches the page's layer detail from the event log. */
+    @Test
+    void theLayerDetailCarriesAnAttentionProjectionsPerHeadFits() throws Exception {
+        Path log = dir.resolve("heads.jsonl");
+        Map<String, Object> step = new LinkedHashMap<>();
+        step.put("type", "step");
+        step.put("model", "encoder");
+        step.put("step", 10);
+        step.put("time", 1000.0);
+        step.put("metrics", Map.of("loss", 0.5));
+        step.put("layers", Map.of("attn_query", Map.of("layer.neurons", 4.0, "layer.inputs", 4.0)));
+        step.put("pairs", Map.of());
+        Map<String, Object> analysis = new LinkedHashMap<>(step);
+        analysis.put("type", "analysis");
+        analysis.put("layers", Map.of("attn_query", Map.of("pah.exponent.b", 1.5)));
+        List<Map<String, Object>> heads = List.of(
+                Map.of("head", 0, "exponent", 2.0, "r2", 0.9, "log_lambda_g", List.of(-1.0, 0.0), "log_lambda_h", List.of(-2.0, 0.0)),
+                Map.of("head", 1, "exponent", 1.0, "r2", 0.8, "log_lambda_g", List.of(-3.0, 1.0), "log_lambda_h", List.of(-3.0, 1.0)));
+        analysis.put("details", Map.of("layers", Map.of("attn_query", Map.of("pah", Map.of(
+                "b", Map.of("log_lambda_g", List.of(-1.0, 0.0), "log_lambda_h", List.of(-1.0, 0.0)),
+                "heads", Map.of("block", "attn", "side", "b", "heads", heads))))));
+        Files.write(log, List.of(JSON.writeValueAsString(step), JSON.writeValueAsString(analysis)));
+        try (ReplayServer replay = ReplayServer.start(log, "127.0.0.1", 0, 1000, 1L << 30)) {
+            JsonNode detail = JSON.readTree(get(replay.url(), "/api/layer?name=attn_query").body());
+            assertThat(detail.path("heads").path("block").asText()).isEqualTo("attn");
+            assertThat(detail.path("heads").path("heads").size()).isEqualTo(2);
+            assertThat(detail.path("heads").path("heads").get(1).path("exponent").asDouble()).isEqualTo(1.0);
+            assertThat(detail.path("heads").path("heads").get(0).path("log_lambda_h").get(0).asDouble()).isEqualTo(-2.0);
+            assertThat(get(replay.url(), "/").body()).contains("c-heads");
+        }
+    }
+
     @Test
     void theUiCommandExplainsBadArguments() {
         var err = new java.io.ByteArrayOutputStream();

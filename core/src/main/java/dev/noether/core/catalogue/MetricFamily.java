@@ -112,6 +112,13 @@ public enum MetricFamily {
     NEURONS_INACTIVE("neurons.inactive", Type.GAUGE, Source.REPORT, "layer", "Neurons whose post-activation is zero on every probe sample"),
     NEURONS_DISTINCT("neurons.distinct", Type.GAUGE, Source.REPORT, "layer", "Clusters among live neurons joined when cos(w_i,w_j) > 0.99 and "
             + "cos(u_i,u_j) > 0.99: falls when neurons merge onto the permutation-symmetric state"),
+    // attention block (tag block)
+    HEADS_DEAD("heads.dead", Type.GAUGE, Source.REPORT, "block", "Attention heads with ||w_h||*||u_h|| <= 1e-6 or < 1e-3 of "
+            + "the median, w_h the head's stacked Q, K and V rows and u_h its columns of W_O: heads in the symmetric "
+            + "state w = u = 0"),
+    HEADS_DISTINCT("heads.distinct", Type.GAUGE, Source.REPORT, "block", "Clusters among live attention heads joined "
+            + "when cos(w_h, w_g) > 0.99 and cos(u_h, u_g) > 0.99 (w_h the head's stacked Q, K, V rows, u_h its W_O "
+            + "columns): falls when heads merge onto the permutation-symmetric state"),
     NEURON_BLOCKS("neuron.blocks", Type.GAUGE, Source.REPORT, "layer", "Groups of at least 2 neurons whose pre-activations correlate with |r| >= 0.9"),
     NEURON_BLOCK_MAX_SIZE("neuron.block.max.size", Type.GAUGE, Source.REPORT, "layer", "Size of the largest correlated neuron block (0 when none)"),
     NEURON_CORRELATION_MEAN_ABS("neuron.correlation.mean.abs", Type.GAUGE, Source.REPORT, "layer", "Mean |Pearson r| of pre-activations over neuron pairs"),

@@ -56,15 +56,17 @@ public final class NetworkDescription {
     private final List<DenseLayer> layers;
     private final List<SymmetryPair> pairs;
     private final List<UnsupportedLayer> unsupported;
+    private final List<AttentionBlock> attention;
     private final DenseLayer[] consumer;
     private final ChannelGrouping[] grouping;
     private final List<DenseLayer> longestChain;
     private final boolean[] hidden;
 
     private NetworkDescription(String model, List<DenseLayer> layers, List<SymmetryPair> pairs,
-                               List<UnsupportedLayer> unsupported, DenseLayer[] consumer, ChannelGrouping[] grouping,
-                               List<DenseLayer> longestChain, boolean[] hidden) {
+                               List<UnsupportedLayer> unsupported, List<AttentionBlock> attention, DenseLayer[] consumer,
+                               ChannelGrouping[] grouping, List<DenseLayer> longestChain, boolean[] hidden) {
         this.hidden = hidden;
+        this.attention = List.copyOf(attention);
         this.model = model;
         this.layers = List.copyOf(layers);
         this.pairs = List.copyOf(pairs);
@@ -94,6 +96,11 @@ public final class NetworkDescription {
     /** The layer pairs that carry a continuous symmetry. */
     public List<SymmetryPair> pairs() {
         return pairs;
+    }
+
+    /** The attention blocks (METRICS.md §12), whose projections are among {@link #layers()}, in the order declared. */
+    public List<AttentionBlock> attention() {
+        return attention;
     }
 
     /** Nodes the adapter could not map, with the reason, in the order they were added. */
@@ -218,6 +225,8 @@ public final class NetworkDescription {
         private final Map<String, Node> nodes = new LinkedHashMap<>();
         private final Set<String> graphInputs = new LinkedHashSet<>(List.of(INPUT));
         private final List<UnsupportedLayer> unsupported = new ArrayList<>();
+        private final List<String[]> attention = new ArrayList<>();
+        private final List<Integer> headSizes = new ArrayList<>();
         private String last = INPUT;
         private int anonymous;
 
@@ -382,6 +391,20 @@ public final class NetworkDescription {
             return add(n, false);
         }
 
+        /**
+         * Declares the dense layers {@code query}, {@code key}, {@code value} and {@code output} (added before or
+         * after, by name) as the projections of the multi-head attention block {@code name} with heads of size
+         * {@code headSize} (METRICS.md §12). The adapter also adds the node between them, a
+         * {@link Merge#ATTENTION} reading Q, K and V that O reads. Checked when the description is built.
+         */
+        public Builder attention(String name, String query, String key, String value, String output, int headSize) {
+            Objects.requireNonNull(name, "name");
+            attention.add(new String[] {name, Objects.requireNonNull(query, "query"), Objects.requireNonNull(key, "key"),
+                    Objects.requireNonNull(value, "value"), Objects.requireNonNull(output, "output")});
+            headSizes.add(headSize);
+            return this;
+        }
+
         public NetworkDescription build() {
             for (Node n : nodes.values()) {
                 for (String in : n.inputs) {
@@ -446,7 +469,22 @@ public final class NetworkDescription {
                     hidden[indexOf.get(n.name)] = feeds;
                 }
             }
-            return new NetworkDescription(model, layers, pairs, unsupported, consumer, grouping,
+            List<AttentionBlock> blocks = new ArrayList<>();
+            for (int b = 0; b < attention.size(); b++) {
+                String[] names = attention.get(b);
+                DenseLayer[] projections = new DenseLayer[4];
+                for (int k = 0; k < 4; k++) {
+                    Integer at = indexOf.get(names[k + 1]);
+                    if (at == null) {
+                        throw new IllegalArgumentException("Attention block '" + names[0] + "' names '" + names[k + 1]
+                                + "', which is not a dense layer of '" + model + "'");
+                    }
+                    projections[k] = layers.get(at);
+                }
+                blocks.add(new AttentionBlock(names[0], projections[0], projections[1], projections[2], projections[3],
+                        headSizes.get(b)));
+            }
+            return new NetworkDescription(model, layers, pairs, unsupported, blocks, consumer, grouping,
                     longestChain(order, layers, indexOf), hidden);
         }
 

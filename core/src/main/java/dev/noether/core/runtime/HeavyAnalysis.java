@@ -2,6 +2,7 @@ package dev.noether.core.runtime;
 
 import dev.noether.core.catalogue.MetricFamily;
 import dev.noether.core.linalg.LinearAlgebra;
+import dev.noether.core.model.AttentionBlock;
 import dev.noether.core.model.DenseLayer;
 import dev.noether.core.model.LayerProbe;
 import dev.noether.core.model.LayerSnapshot;
@@ -30,6 +31,7 @@ import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -114,6 +116,7 @@ final class HeavyAnalysis {
             }
         }
         rotationCharges(weights, out);
+        attentionHeads(snapshot, weights, out);
         out.detail("layers", layerDetails);
         out.detail("neuron.charges", neuronChargeDetails());
         if (!nonFiniteTensors.isEmpty()) {
@@ -252,6 +255,7 @@ final class HeavyAnalysis {
             alignments = CrhAlignments.fromMoments(ha, ga, za, hb, gb, zb);
             pah(layer, "a", PolynomialAlignment.fit(ha, ga, la), out, pah);
             pah(layer, "b", PolynomialAlignment.fit(hb, gb, la), out, pah);
+            headPah(layer, ha, ga, hb, gb, pah);
             fdt = FluctuationDissipation.residual(zb, gb, hb);
         }
         for (CrhSide side : CrhSide.values()) {
@@ -271,6 +275,84 @@ final class HeavyAnalysis {
         }
         detail.put("pah", pah);
         out.put(MetricFamily.FDT_RESIDUAL, fdt, "layer", layer.name(), "side", "b");
+    }
+
+    /**
+     * Per-head PAH of an attention projection (METRICS.md §12, the talk's Fig. 3): the fit on each head's diagonal
+     * block of H and G, on the side the heads split (b for Q, K, V: their rows; a for O: its columns). Into the
+     * event log only ({@code pah.heads}): per-head values never become series.
+     */
+    private void headPah(DenseLayer layer, DMatrixRMaj ha, DMatrixRMaj ga, DMatrixRMaj hb, DMatrixRMaj gb,
+                         Map<String, Object> detail) {
+        for (AttentionBlock block : description.attention()) {
+            boolean rows = layer == block.query() || layer == block.key() || layer == block.value();
+            if (!rows && layer != block.output()) {
+                continue;
+            }
+            DMatrixRMaj h = rows ? hb : ha;
+            DMatrixRMaj g = rows ? gb : ga;
+            int d = block.headSize();
+            List<Map<String, Object>> heads = new ArrayList<>();
+            for (int head = 0; head < h.numRows / d; head++) {
+                PahFit fit = PolynomialAlignment.fit(CommonOps_DDRM.extract(h, head * d, head * d + d, head * d, head * d + d),
+                        CommonOps_DDRM.extract(g, head * d, head * d + d, head * d, head * d + d), la);
+                Map<String, Object> one = new LinkedHashMap<>();
+                one.put("head", head);
+                one.put("exponent", fit.exponent());
+                one.put("r2", fit.r2());
+                one.put("log_lambda_g", fit.x());
+                one.put("log_lambda_h", fit.y());
+                heads.add(one);
+            }
+            Map<String, Object> byHead = new LinkedHashMap<>();
+            byHead.put("block", block.name());
+            byHead.put("side", rows ? "b" : "a");
+            byHead.put("heads", heads);
+            detail.put("heads", byHead);
+            return;
+        }
+    }
+
+    /**
+     * {@code heads.dead} and {@code heads.distinct} of every attention block (METRICS.md §12, §4): a head is a
+     * neuron whose incoming weights are its stacked Q, K and V rows and whose outgoing weights are its d_h columns
+     * of W_O; §4's dead and distinct rules as for any layer.
+     */
+    private void attentionHeads(StepSnapshot snapshot, DMatrixRMaj[] weights, NoetherReport.Builder out) {
+        for (AttentionBlock block : description.attention()) {
+            DenseLayer[] in = {block.query(), block.key(), block.value()};
+            DenseLayer o = block.output();
+            boolean finite = weights[o.index()] != null;
+            int width = 0;
+            for (DenseLayer l : in) {
+                finite &= weights[l.index()] != null;
+                width += block.headSize() * l.inputs();
+            }
+            if (!finite) {
+                continue;
+            }
+            int heads = block.heads();
+            float[] stacked = new float[heads * width];
+            for (int h = 0; h < heads; h++) {
+                int at = h * width;
+                for (DenseLayer l : in) {
+                    int span = block.headSize() * l.inputs(); // the head's rows, contiguous in row-major W
+                    System.arraycopy(snapshot.layer(l.index()).weight(), h * span, stacked, at, span);
+                    at += span;
+                }
+            }
+            float[] wo = snapshot.layer(o.index()).weight();
+            boolean[] dead = NeuronCensus.deadMask(stacked, null, heads, width, wo, o.outputs(), block.headSize(),
+                    config.deadAbsolute(), config.deadRelative());
+            int deadCount = 0;
+            for (boolean d : dead) {
+                deadCount += d ? 1 : 0;
+            }
+            String[] tag = {"block", block.name()};
+            out.put(MetricFamily.HEADS_DEAD, deadCount, tag);
+            out.put(MetricFamily.HEADS_DISTINCT, DistinctNeurons.count(stacked, heads, width, wo, o.outputs(),
+                    block.headSize(), dead, config.distinctCosine(), la), tag);
+        }
     }
 
     private static void pah(DenseLayer layer, String side, PahFit fit, NoetherReport.Builder out,

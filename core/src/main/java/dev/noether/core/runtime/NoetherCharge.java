@@ -274,8 +274,11 @@ final class NoetherCharge {
         return den > 0 ? num / den : 0;
     }
 
-    /** Accumulates the per-step rates observed in one window of {@code analysisEvery} training steps. */
-    private static final class Window {
+    /**
+     * Accumulates the per-step rates observed in one window of {@code analysisEvery} training steps (also the
+     * attention blocks' matrix charges, {@link AttentionCharge}, which bring their own residual).
+     */
+    static final class Window {
         int rates;
         double rateSum;
         int predictions;
@@ -289,12 +292,16 @@ final class NoetherCharge {
         double rotationSum;
 
         void add(double observed, double predicted) {
+            add(observed, predicted, Math.abs(observed - predicted));
+        }
+
+        /** A step whose residual is not |observed − predicted| (a matrix charge: ‖C − Ĉ‖_F / S). */
+        void add(double observed, double predicted, double residual) {
             rates++;
             rateSum += observed;
             if (!Double.isNaN(predicted)) {
                 predictions++;
                 predictedSum += predicted;
-                double residual = Math.abs(observed - predicted);
                 residualMax = Double.isNaN(residualMax) ? residual : Math.max(residualMax, residual);
             }
         }

@@ -1,6 +1,7 @@
 package dev.noether.core.runtime;
 
 import dev.noether.core.catalogue.MetricFamily;
+import dev.noether.core.model.AttentionBlock;
 import dev.noether.core.model.DenseLayer;
 import dev.noether.core.model.LayerSnapshot;
 import dev.noether.core.model.NetworkDescription;
@@ -29,6 +30,7 @@ import java.util.function.IntConsumer;
 final class StepTier {
     private final NetworkDescription description;
     private final List<NoetherCharge> charges = new ArrayList<>();
+    private final List<AttentionCharge> attention = new ArrayList<>();
     private final boolean[] firstOfPair;
     private final boolean[] secondOfPair;
     private final float[][] previousWeights;
@@ -50,6 +52,10 @@ final class StepTier {
             charges.add(new NoetherCharge(p, window));
             firstOfPair[p.first().index()] = true;
             secondOfPair[p.second().index()] = true;
+        }
+        for (AttentionBlock block : description.attention()) {
+            attention.add(new AttentionCharge(block, true, window));
+            attention.add(new AttentionCharge(block, false, window));
         }
         previousWeights = new float[layers][];
         previousLayers = new LayerSnapshot[layers];
@@ -139,6 +145,15 @@ final class StepTier {
             out.put(MetricFamily.PAIR_NORM_RATIO, Math.sqrt(first.weightSquared / second.weightSquared),
                     "pair", pair.tag(), "symmetry", pair.symmetry().tag());
         }
+        for (AttentionCharge charge : attention) {
+            int a = charge.first().index();
+            int b = charge.second().index();
+            if (moments[a] == null || moments[b] == null) {
+                charge.interrupt();
+            } else {
+                charge.observe(snapshot.step(), snapshot.layer(a), snapshot.layer(b), optimizer, out);
+            }
+        }
         out.put(MetricFamily.NORM_IMBALANCE, imbalance(alongLongestChain(moments)));
         out.put(MetricFamily.NORM_SPREAD, spread(alongLongestChain(moments)));
         if (!nonFiniteTensors.isEmpty()) {
@@ -175,6 +190,7 @@ final class StepTier {
     /** Restarts every pair's drift from the next step. */
     void resetDrift() {
         charges.forEach(NoetherCharge::resetDrift);
+        attention.forEach(AttentionCharge::resetDrift);
     }
 
     /** The moments of the layers on the description's longest chain, in forward order (METRICS.md §10). */

@@ -190,6 +190,10 @@ public final class TrainingPage {
             pah.put(side, s);
         }
         out.put("pah", pah);
+        // an attention projection's per-head fits (METRICS.md §12, the talk's Fig. 3): block, side, and per head its
+        // exponent, R² and points; never a Prometheus series
+        JsonNode heads = detail == null ? null : detail.path("pah").path("heads");
+        out.put("heads", heads == null || heads.isMissingNode() ? null : heads);
         Map<String, Object> distributions = new LinkedHashMap<>();
         for (String quantity : HistogramHistory.QUANTITIES) {
             Map<String, Object> heatmap = HistogramHeatmap.of(history.histograms(name, quantity, worker), HISTOGRAM_ROWS);

@@ -339,6 +339,7 @@ function renderPhysics() {
   if (state.detailDrawn !== state.detailFetches) {
     renderHeatmap();
     renderPah();
+    renderHeads();
     renderDistributions();
     state.detailDrawn = state.detailFetches;
   }
@@ -512,6 +513,38 @@ function renderPah() {
   });
   show('c-pah', {
     animation: false, grid: { left: 50, right: 14, top: 62, bottom: 30 }, legend: { top: 0, textStyle: { fontSize: 10 } },
+    tooltip: { trigger: 'item' }, xAxis: { type: 'value', name: 'log λG', scale: true, nameGap: 4 },
+    yAxis: { type: 'value', name: 'log λH', scale: true }, series,
+  }, n);
+}
+
+/**
+ * The talk's Fig. 3 for the detail layer, when it is an attention projection: each head's eigenvalue pairs
+ * (log λG, log λH) on the side the heads split, one colour per head, with its least-squares line and exponent κ.
+ */
+function renderHeads() {
+  const h = state.detail && state.detail.heads;
+  const series = [];
+  let n = 0;
+  (h && Array.isArray(h.heads) ? h.heads : []).forEach((head, k) => {
+    const xs = Array.isArray(head.log_lambda_g) ? head.log_lambda_g : [];
+    const pts = xs.map((x, i) => [x, head.log_lambda_h[i]]).filter(p => isFinite(p[0]) && isFinite(p[1]));
+    if (!pts.length) return;
+    n += pts.length;
+    const color = PALETTE[k % PALETTE.length];
+    const kappa = num(head.exponent);
+    const name = `head ${head.head}: κ = ${fmt(kappa)}`;
+    series.push({ name, type: 'scatter', symbolSize: 6, data: pts, itemStyle: { color } });
+    if (kappa !== null) {
+      const mx = pts.reduce((t, p) => t + p[0], 0) / pts.length, my = pts.reduce((t, p) => t + p[1], 0) / pts.length;
+      const lo = Math.min(...pts.map(p => p[0])), hi = Math.max(...pts.map(p => p[0]));
+      series.push({ name, type: 'line', showSymbol: false, itemStyle: { color }, lineStyle: { width: 1.5 },
+        data: [[lo, my + kappa * (lo - mx)], [hi, my + kappa * (hi - mx)]] });
+    }
+  });
+  show('c-heads', {
+    animation: false, grid: { left: 50, right: 14, top: 62, bottom: 30 }, legend: { top: 0, textStyle: { fontSize: 10 } },
+    title: h ? { text: `block ${h.block}, side ${h.side}`, bottom: 0, right: 0, textStyle: { fontSize: 10, fontWeight: 'normal' } } : undefined,
     tooltip: { trigger: 'item' }, xAxis: { type: 'value', name: 'log λG', scale: true, nameGap: 4 },
     yAxis: { type: 'value', name: 'log λH', scale: true }, series,
   }, n);

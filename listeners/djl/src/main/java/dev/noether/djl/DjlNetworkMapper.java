@@ -44,7 +44,7 @@ import java.util.function.Function;
  * probed. Layer names are DJL's child names, nested ones joined with '_' as in DJL's parameter names (e.g.
  * {@code 01Linear}, {@code 02ParallelBlock_01SequentialBlock_01Conv2d}).
  */
-final class DjlNetworkMapper {
+final class DjlNetworkMapper implements TransformerMapping.Layers {
     /** DJL 0.36's pooling LambdaBlock names ({@code ai.djl.nn.pooling.Pool}); Lp pooling is left unsupported. */
     private static final Map<String, Op> POOLS = Map.ofEntries(
             Map.entry("maxPool1d", Op.MAX_POOL), Map.entry("maxPool2d", Op.MAX_POOL), Map.entry("maxPool3d", Op.MAX_POOL),
@@ -90,6 +90,14 @@ final class DjlNetworkMapper {
             return parallel(name, p, input, in);
         }
         Shape out = outputShape(block, in);
+        if (TransformerMapping.maps(block)) {
+            // run whole by the probe; its layers are described inside (TransformerMapping)
+            Optional<String> node = new TransformerMapping(this).map(name, block, input);
+            return node.isPresent() ? new Mapped(node.get(), new MappedNetwork.Leaf(name, block,
+                    MappedNetwork.Role.OPAQUE, -1, null), out)
+                    : unsupported(name, block, input, block.getClass().getSimpleName() + " of a structure Noether does "
+                            + "not know (DJL 0.36's children expected)");
+        }
         if (block instanceof Linear linear) {
             return linear(name, linear, input, in, out);
         }
@@ -183,6 +191,26 @@ final class DjlNetworkMapper {
         }
         description.dense(name, Math.toIntExact(shape.get(0)), Math.toIntExact(shape.get(1)), bias != null, reads);
         return linearLeaf(name, linear, weight, bias, null, out);
+    }
+
+    @Override
+    public NetworkDescription.Builder description() {
+        return description;
+    }
+
+    @Override
+    public String tokenLinear(String name, Linear linear, String input) {
+        Parameter weight = linear.getParameters().get("weight");
+        Parameter bias = linear.getParameters().get("bias");
+        Shape shape = weight.getArray().getShape();
+        description.dense(name, Math.toIntExact(shape.get(0)), Math.toIntExact(shape.get(1)), bias != null, input);
+        dense.add(new MappedNetwork.DenseParameters(name, weight, bias));
+        return name;
+    }
+
+    @Override
+    public Optional<Activation> activation(LambdaBlock lambda) {
+        return ActivationRecognizer.recognize(lambda, manager);
     }
 
     private Mapped convolution(String name, Convolution conv, String input, Shape out) {

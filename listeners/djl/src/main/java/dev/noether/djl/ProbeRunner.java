@@ -56,6 +56,16 @@ final class ProbeRunner {
         this.positions = new int[network.dense().size()];
     }
 
+    /** The description's index of the linear layer whose weight is {@code weight}, or -1. */
+    private static int layerOf(MappedNetwork network, ai.djl.nn.Parameter weight) {
+        for (int i = 0; i < network.dense().size(); i++) {
+            if (network.dense().get(i).weight() == weight) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** The moments of every dense layer, as the core takes them, without a time limit. */
     List<LayerProbe> compute(Trainer trainer) {
         return compute(trainer, ProbeAllowance.unlimited()).layers();
@@ -153,6 +163,7 @@ final class ProbeRunner {
             NDList labels = batch.labels() == null ? null : firstRows(batch.labels(), samples);
             GradientCollector collector = labels == null ? null : openCollector(trainer);
             Pass pass = new Pass(layers, store, collector != null ? work : null, allowance, plan);
+            pass.network = network;
             try {
                 NDList x = run(network.plan(), firstRows(batch.inputs(), samples), pass, new int[] {-1});
                 if (collector != null) {
@@ -196,6 +207,8 @@ final class ProbeRunner {
                     probes.add(m.moments());
                 } else if (in.getShape().dimension() == 2) {
                     probes.add(moments(i, samples, in, pass.outputs[i], pass.post[i], pass.gradients[i]));
+                } else if (in.getShape().dimension() == 3 && pass.tokens[i]) {
+                    probes.add(tokenMoments(i, samples, in, pass.outputs[i], pass.post[i], pass.gradients[i]));
                 } else {
                     gaps.add(new ProbeGap(network.dense().get(i).name(), "a Linear over the last axis of a rank-"
                             + in.getShape().dimension() + " input is not measured"));
@@ -227,6 +240,9 @@ final class ProbeRunner {
         final NDManager gradientManager;
         final ProbeAllowance allowance;
         final ProbePlan plan;
+        MappedNetwork network;
+        /** Layers recorded inside an attention block: measured over (sequence, token) samples. */
+        final boolean[] tokens;
 
         Pass(int layers, DetachedParameterStore store, NDManager gradientManager, ProbeAllowance allowance,
              ProbePlan plan) {
@@ -236,6 +252,7 @@ final class ProbeRunner {
             perturbations = new NDArray[layers];
             gradients = new NDArray[layers];
             conv = new MappedNetwork.ConvGeometry[layers];
+            tokens = new boolean[layers];
             this.store = store;
             this.gradientManager = gradientManager;
             this.allowance = allowance;
@@ -273,6 +290,20 @@ final class ProbeRunner {
         }
         NDList y;
         try {
+            if (leaf.role() == MappedNetwork.Role.OPAQUE && TransformerProbe.handles(leaf.block())) {
+                // attention blocks run written out, their Linears measured as layers over tokens
+                NDList out = TransformerProbe.forward(leaf.block(), x, pass.store, (block, in) -> {
+                    int i = layerOf(pass.network, block.getParameters().get("weight"));
+                    NDList z = block.forward(pass.store, in, false);
+                    if (i < 0) {
+                        return z;
+                    }
+                    pass.tokens[i] = true;
+                    return record(i, null, in, z, pass);
+                });
+                open[0] = -1;
+                return out;
+            }
             y = leaf.block().forward(pass.store, x, false);
         } catch (RuntimeException e) {
             throw new Stopped(new ProbeGap(leaf.name(), "DJL could not run it on the probe batch (" + e
@@ -280,19 +311,8 @@ final class ProbeRunner {
         }
         switch (leaf.role()) {
             case LINEAR -> {
-                int i = leaf.layer();
-                pass.inputs[i] = x.singletonOrThrow();
-                pass.outputs[i] = y.singletonOrThrow();
-                pass.conv[i] = leaf.conv();
-                if (pass.gradientManager != null) {
-                    // ∂L/∂e of a zero e added to h_b is ∂L/∂h_b at every (sample, position)
-                    NDArray e = pass.gradientManager.zeros(pass.outputs[i].getShape(), pass.outputs[i].getDataType());
-                    e.setRequiresGradient(true);
-                    pass.perturbations[i] = e;
-                    y = new NDList(pass.outputs[i].add(e));
-                }
-                pass.post[i] = y.singletonOrThrow();
-                open[0] = i;
+                y = record(leaf.layer(), leaf.conv(), x, y, pass);
+                open[0] = leaf.layer();
             }
             case ACTIVATION -> {
                 if (open[0] >= 0 && y.singletonOrThrow().getShape().equals(pass.outputs[open[0]].getShape())) {
@@ -303,6 +323,43 @@ final class ProbeRunner {
             case PASS -> { }
         }
         return y;
+    }
+
+    /** Records linear layer i's input and output in the pass and hooks its G_b; returns what the next block reads. */
+    private static NDList record(int i, MappedNetwork.ConvGeometry conv, NDList x, NDList y, Pass pass) {
+        pass.inputs[i] = x.singletonOrThrow();
+        pass.outputs[i] = y.singletonOrThrow();
+        pass.conv[i] = conv;
+        if (pass.gradientManager != null) {
+            // ∂L/∂e of a zero e added to h_b is ∂L/∂h_b at every (sample, position)
+            NDArray e = pass.gradientManager.zeros(pass.outputs[i].getShape(), pass.outputs[i].getDataType());
+            e.setRequiresGradient(true);
+            pass.perturbations[i] = e;
+            y = new NDList(pass.outputs[i].add(e));
+        }
+        pass.post[i] = y.singletonOrThrow();
+        return y;
+    }
+
+    /**
+     * A Linear over the tokens of (B, T, d) inputs (METRICS.md §12): the moments over the B·T (sequence, token)
+     * samples, with g = B·∂L/∂h_b per token (the per-sequence gradient of the batch-mean loss).
+     */
+    private static Moments tokenMoments(int layer, int samples, NDArray ha, NDArray hb, NDArray post, NDArray gradient) {
+        long tokens = ha.getShape().get(1);
+        int rows = Math.toIntExact(samples * tokens);
+        NDArray a = ha.reshape(rows, ha.getShape().get(2));
+        NDArray b = hb.reshape(rows, hb.getShape().get(2));
+        NDArray p = post.reshape(rows, post.getShape().get(2));
+        NDArray g = gradient == null ? null : gradient.reshape(rows, gradient.getShape().get(2));
+        double sa = scaleOf(a, 1, rows);
+        double sb = scaleOf(b, 1, rows);
+        // E[g gᵀ] over rows with g = B·∂L/∂h: (B²/rows)·(∂L/∂h)ᵀ(∂L/∂h)
+        double sg = g == null ? 1 : scaleOf(g, samples, rows);
+        float[] gb = g == null ? null : secondMoment(g, sg, (double) samples * samples / rows);
+        return new Moments(layer, rows, secondMoment(a, sa, 1.0 / rows), secondMoment(b, sb, 1.0 / rows), gb,
+                floats(scaled(b, sb).mean(new int[] {0})),
+                floats(p.neq(0).toType(DataType.FLOAT32, false).mean(new int[] {0})), new double[] {sa, sb, sg});
     }
 
     private static Moments moments(int layer, int samples, NDArray ha, NDArray hb, NDArray post, NDArray meanLossGradient) {

@@ -68,6 +68,15 @@ final class Dl4jDescription {
                 case POOLING -> d.op(n.name(), pooling(n), in);
                 case ADD -> d.merge(n.name(), Merge.ADD, in);
                 case CONCAT -> d.merge(n.name(), Merge.CONCAT, in);
+                case QUERY, KEY, VALUE -> d.dense(n.name(), n.outputs(), n.inputs(), false, in);
+                case ATTENTION -> d.merge(n.name(), Merge.ATTENTION, in);
+                case ATTENTION_OUTPUT -> {
+                    String block = Dl4jAttention.block(n);
+                    d.dense(n.name(), n.outputs(), n.inputs(), false, in);
+                    d.attention(block, block + Dl4jAttention.QUERY, block + Dl4jAttention.KEY,
+                            block + Dl4jAttention.VALUE, n.name(), Dl4jAttention.headSize(n.conf()));
+                    output.put(block, n.name()); // the DL4J layer's readers read its output projection
+                }
                 case UNSUPPORTED, LAST_TIME_STEP, DUPLICATE_TO_TIME, PREPROCESSOR -> d.unsupported(n.name(), n.reason(), in);
             }
             output.put(n.name(), out);

@@ -80,7 +80,7 @@ final class Dl4jNetworkMapper {
                 names.add(name);
             }
             InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(i);
-            nodes.add(layerNode(name, List.of(previous), layers[i], null, pre, i + "_"));
+            nodes.addAll(layerNodes(name, List.of(previous), layers[i], null, pre, i + "_"));
             previous = name;
         }
         return nodes;
@@ -93,7 +93,7 @@ final class Dl4jNetworkMapper {
             GraphVertex vertex = graph.getVertex(name);
             List<String> inputs = conf.getVertexInputs().getOrDefault(name, List.of());
             if (vertex instanceof LayerVertex lv) {
-                nodes.add(layerNode(name, inputs, lv.getLayer(), vertex, lv.getLayerPreProcessor(), name + "_"));
+                nodes.addAll(layerNodes(name, inputs, lv.getLayer(), vertex, lv.getLayerPreProcessor(), name + "_"));
             } else {
                 nodes.add(vertexNode(name, inputs, vertex, conf.getVertices().get(name)));
             }
@@ -153,6 +153,13 @@ final class Dl4jNetworkMapper {
             throw new IllegalArgumentException("vertices on a cycle: " + cycle);
         }
         return order;
+    }
+
+    /** The node of one DL4J layer; the five of a self-attention layer ({@link Dl4jAttention}). */
+    private static List<Dl4jNode> layerNodes(String name, List<String> inputs, Layer layer, GraphVertex vertex,
+                                             InputPreProcessor pre, String prefix) {
+        return Dl4jAttention.maps(layer.conf().getLayer()) ? Dl4jAttention.nodes(name, inputs, layer, vertex, pre, prefix)
+                : List.of(layerNode(name, inputs, layer, vertex, pre, prefix));
     }
 
     private static Dl4jNode layerNode(String name, List<String> inputs, Layer layer, GraphVertex vertex,

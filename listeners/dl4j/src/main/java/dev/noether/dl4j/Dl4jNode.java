@@ -64,6 +64,16 @@ record Dl4jNode(String name, Kind kind, List<String> sources, Layer layer, Graph
         DUPLICATE_TO_TIME,
         /** PreprocessorVertex: DL4J's pre-processor on the probe's batch size; not modelled, probed. */
         PREPROCESSOR,
+        /** The query projection of a DL4J self-attention layer ({@link Dl4jAttention}): W = Wq, no bias. */
+        QUERY,
+        /** Its key projection, Wk. */
+        KEY,
+        /** Its value projection, Wv. */
+        VALUE,
+        /** Its attention heads, reading Q, K and V: not probed (DL4J runs them inside one SameDiff layer). */
+        ATTENTION,
+        /** Its output projection, Wo, reading the concatenated heads. */
+        ATTENTION_OUTPUT,
         /** Anything else: named, skipped; it breaks pairs and stops the probe's backward pass. */
         UNSUPPORTED
     }
@@ -77,9 +87,25 @@ record Dl4jNode(String name, Kind kind, List<String> sources, Layer layer, Graph
                 timeInput);
     }
 
-    /** A dense, output or convolution layer: one of the description's linear layers. */
+    /** A dense, output or convolution layer or an attention projection: one of the description's linear layers. */
     boolean isLinear() {
-        return kind == Kind.DENSE || kind == Kind.OUTPUT || kind == Kind.CONV;
+        return kind == Kind.DENSE || kind == Kind.OUTPUT || kind == Kind.CONV || isProjection();
+    }
+
+    /** One of the four projections of a self-attention layer. */
+    boolean isProjection() {
+        return kind == Kind.QUERY || kind == Kind.KEY || kind == Kind.VALUE || kind == Kind.ATTENTION_OUTPUT;
+    }
+
+    /** The key of W in the layer's parameter (and, after the prefix, gradient) table. */
+    String weightKey() {
+        return switch (kind) {
+            case QUERY -> "Wq";
+            case KEY -> "Wk";
+            case VALUE -> "Wv";
+            case ATTENTION_OUTPUT -> "Wo";
+            default -> "W";
+        };
     }
 
     org.deeplearning4j.nn.conf.layers.Layer conf() {
@@ -88,17 +114,25 @@ record Dl4jNode(String name, Kind kind, List<String> sources, Layer layer, Graph
 
     /** n: DL4J's nIn for a dense layer, C_in·∏k for a convolution. */
     int inputs() {
+        if (isProjection()) {
+            return kind == Kind.ATTENTION_OUTPUT ? Dl4jAttention.heads(conf()) * Dl4jAttention.headSize(conf())
+                    : Dl4jAttention.nIn(conf());
+        }
         long nIn = ((FeedForwardLayer) conf()).getNIn();
         return Math.toIntExact(conv == null ? nIn : nIn * conv.patchPositions());
     }
 
     /** m: DL4J's nOut (output channels of a convolution). */
     int outputs() {
+        if (isProjection()) {
+            return kind == Kind.ATTENTION_OUTPUT ? Dl4jAttention.nOut(conf())
+                    : Dl4jAttention.heads(conf()) * Dl4jAttention.headSize(conf());
+        }
         return Math.toIntExact(((FeedForwardLayer) conf()).getNOut());
     }
 
     boolean hasBias() {
-        return layer.paramTable().containsKey("b");
+        return !isProjection() && layer.paramTable().containsKey("b");
     }
 
     /**
@@ -111,6 +145,9 @@ record Dl4jNode(String name, Kind kind, List<String> sources, Layer layer, Graph
 
     /** Like {@link #weightRows(INDArray)}, into an array from {@code into} (a fresh one when null). */
     float[] weightRows(INDArray w, SnapshotArrays into) {
+        if (kind == Kind.QUERY || kind == Kind.KEY || kind == Kind.VALUE) {
+            return HostCopy.rowMajor(w, into); // (nHeads, headSize, nIn) in C order: the head-major rows
+        }
         if (conv == null) {
             return HostCopy.transposed(w, into);
         }
@@ -119,6 +156,9 @@ record Dl4jNode(String name, Kind kind, List<String> sources, Layer layer, Graph
 
     /** W (or its gradient) as core's m × n matrix on the engine: a view where the layout allows one. */
     INDArray weightMatrix(INDArray w) {
+        if (kind == Kind.QUERY || kind == Kind.KEY || kind == Kind.VALUE) {
+            return w.reshape('c', w.size(0) * w.size(1), w.size(2));
+        }
         if (conv == null) {
             return w.transpose();
         }

@@ -85,7 +85,7 @@ final class Dl4jOptimizerReader {
                 addOnce(breaks, "constraints");
             }
             List<Group> groups = new ArrayList<>();
-            groups.add(Group.of(c.getUpdaterByParam("W"), c.getRegularizationByParam("W"), iteration, epoch));
+            groups.add(Group.of(c.getUpdaterByParam(e.weightKey()), c.getRegularizationByParam(e.weightKey()), iteration, epoch));
             if (e.hasBias()) {
                 groups.add(Group.of(c.getUpdaterByParam("b"), c.getRegularizationByParam("b"), iteration, epoch));
             }

@@ -207,6 +207,8 @@ final class Dl4jProbe {
                     case LAST_TIME_STEP -> lastTimeStep(n, in[0]);
                     case DUPLICATE_TO_TIME -> duplicateToTime(n, in[0]);
                     case PREPROCESSOR -> n.preProcessor().preProcess(in[0].dup(), batch, mgr);
+                    case QUERY -> attention(n, in[0], mask);
+                    case KEY, VALUE, ATTENTION, ATTENTION_OUTPUT -> null;
                 };
             } catch (RuntimeException e) {
                 inputs.remove(n.name());
@@ -218,6 +220,20 @@ final class Dl4jProbe {
                 outputs.put(n.name(), out);
                 masks.put(n.name(), outputMask(n, out, mask));
             }
+        }
+
+        /**
+         * A self-attention layer runs whole in DL4J (one SameDiff graph): its output is the layer's, under the DL4J
+         * name its readers read; its projections get no moments (a gap says so) and no gradient passes back.
+         */
+        private INDArray attention(Dl4jNode n, INDArray in, INDArray mask) {
+            String block = Dl4jAttention.block(n);
+            INDArray out = layer(n, in, mask);
+            outputs.put(block, out);
+            masks.put(block, outputMask(n, out, mask));
+            gap(block, "the projections of a self-attention layer are not probed (DL4J runs the layer as one "
+                    + "SameDiff graph): no CRH/PAH/FDT for them, and the layers before it get no G_b");
+            return null;
         }
 
         /** The mask of a node's first input that has one. */
@@ -451,7 +467,7 @@ final class Dl4jProbe {
                     }
                     yield null;
                 }
-                case ADD, CONCAT -> null;
+                case ADD, CONCAT, QUERY, KEY, VALUE, ATTENTION, ATTENTION_OUTPUT -> null;
             };
             if (g != null && n.preProcessor() != null && !vertex) {
                 g = n.preProcessor().backprop(g, batch, mgr);

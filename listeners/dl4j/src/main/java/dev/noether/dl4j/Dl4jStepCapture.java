@@ -54,9 +54,9 @@ final class Dl4jStepCapture {
         List<Dl4jNode> linear = chain.linear();
         for (int i = 0; i < linear.size(); i++) {
             Dl4jNode e = linear.get(i);
-            INDArray w = e.layer().getParam("W");
+            INDArray w = e.layer().getParam(e.weightKey());
             INDArray b = e.hasBias() ? e.layer().getParam("b") : null;
-            INDArray gw = gradients.get(e.gradientPrefix() + "W");
+            INDArray gw = gradients.get(e.gradientPrefix() + e.weightKey());
             INDArray gb = b == null ? null : gradients.get(e.gradientPrefix() + "b");
             LayerReductions r = reductions.get(i).reduce(step, w, b, gw, gb, divisor);
             s.layer(weights ? LayerSnapshot.reduced(r, e.weightRows(w), b == null ? null : HostCopy.rowMajor(b))
@@ -99,9 +99,9 @@ final class Dl4jStepCapture {
             s.recycledTo(into);
         }
         for (Dl4jNode e : chain.linear()) {
-            INDArray w = e.layer().getParam("W");
+            INDArray w = e.layer().getParam(e.weightKey());
             INDArray b = e.hasBias() ? e.layer().getParam("b") : null;
-            INDArray gw = gradients.get(e.gradientPrefix() + "W");
+            INDArray gw = gradients.get(e.gradientPrefix() + e.weightKey());
             INDArray gb = b == null ? null : gradients.get(e.gradientPrefix() + "b");
             s.layer(LayerSnapshot.of(e.weightRows(w, into), b == null ? null : HostCopy.rowMajor(b, into),
                     gw == null ? null : e.weightRows(gw, into),
