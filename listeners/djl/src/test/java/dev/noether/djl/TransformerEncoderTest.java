@@ -98,6 +98,7 @@ class TransformerEncoderTest {
                 assertThat(scrape).contains("noether_layer_info{kind=\"dense\",layer=\"" + layer + "\"");
             }
             assertThat(scrape).contains("noether_heads_distinct{block=\"" + BLOCKS[0] + "\"");
+            assertThat(scrape).contains("noether_heads_dead{block=\"" + BLOCKS[0] + "\"");
             double moved = 0;
             for (NoetherReport r : steps.subList(1, steps.size())) {
                 for (String block : BLOCKS) {
