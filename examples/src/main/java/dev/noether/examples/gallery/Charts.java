@@ -6,15 +6,19 @@ import org.jfree.chart.axis.CategoryLabelPositions;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.DatasetRenderingOrder;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.SeriesRenderingOrder;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.PaintScale;
+import org.jfree.chart.renderer.xy.StackedXYBarRenderer;
+import org.jfree.chart.renderer.xy.StandardXYBarPainter;
 import org.jfree.chart.renderer.xy.XYBlockRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.PaintScaleLegend;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.data.category.DefaultCategoryDataset;
+import org.jfree.data.xy.DefaultTableXYDataset;
 import org.jfree.data.xy.DefaultXYZDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -70,8 +74,46 @@ final class Charts {
             LogAxis axis = new LogAxis(y);
             axis.setAutoRange(true);
             axis.setNumberFormatOverride(new DecimalFormat("0.##E0")); // the value, not "10^-0.5"
+            // the default minimum span, 1e-8, pushes the range of values all below it (round-off) under 0: nothing drawn
+            axis.setAutoRangeMinimumSize(1e-300);
             plot.setRangeAxis(axis);
         }
+        style(chart);
+        return chart;
+    }
+
+    /**
+     * Stacked bars over x, one stack per x of the {@code parts} (equal x values; positive parts stack up from 0,
+     * negative ones down), with {@code total} drawn over them as a line with markers: the parts against the whole
+     * they should sum to.
+     */
+    static JFreeChart stacked(String title, String x, String y, List<Series> parts, Series total) {
+        DefaultTableXYDataset bars = new DefaultTableXYDataset();
+        bars.setAutoWidth(true); // bars as wide as the x spacing, not the default 1
+        for (Series s : parts) {
+            XYSeries table = new XYSeries(s.name(), true, false); // what a DefaultTableXYDataset accepts
+            for (int i = 0; i < s.size(); i++) {
+                table.add(s.x()[i], s.y()[i]);
+            }
+            bars.addSeries(table);
+        }
+        NumberAxis xAxis = new NumberAxis(x);
+        xAxis.setAutoRangeIncludesZero(false);
+        NumberAxis yAxis = new NumberAxis(y);
+        yAxis.setNumberFormatOverride(new DecimalFormat("0.##E0"));
+        StackedXYBarRenderer stack = new StackedXYBarRenderer(0.15);
+        stack.setDrawBarOutline(false);
+        stack.setShadowVisible(false);
+        stack.setBarPainter(new StandardXYBarPainter());
+        XYPlot plot = new XYPlot(bars, xAxis, yAxis, stack);
+        XYSeriesCollection line = new XYSeriesCollection(xy(total, false));
+        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
+        r.setSeriesPaint(0, Color.BLACK);
+        r.setSeriesStroke(0, new BasicStroke(1.5f));
+        plot.setRenderer(1, r); // before its dataset: the stacked renderer cannot range a plain collection
+        plot.setDataset(1, line);
+        plot.setDatasetRenderingOrder(DatasetRenderingOrder.FORWARD); // the observed rate over the bars
+        JFreeChart chart = new JFreeChart(title, TITLE, plot, true);
         style(chart);
         return chart;
     }

@@ -24,8 +24,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * One DJL (PyTorch, CPU) training run of a figure: a model around {@code block}, plain SGD (optionally with
- * weight decay γ on every parameter), consecutive minibatches of the samples in a fixed order, and a Noether
- * listener whose every report goes to {@code reports}. The figure never reads the model: it reads what Noether
+ * weight decay γ on every parameter) or the optimizer given, consecutive minibatches of the samples in a fixed
+ * order, and a Noether listener whose every report goes to {@code reports}. The figure never reads the model: it reads what Noether
  * wrote. The probe batch is the first {@code probeRows} samples, fixed for the whole run.
  */
 final class DjlRun implements AutoCloseable {
@@ -42,6 +42,11 @@ final class DjlRun implements AutoCloseable {
 
     DjlRun(String name, Block block, Samples data, Shape sample, LossKind loss, double eta, double gamma, long seed,
            int probeRows, NoetherConfig config, MeterRegistry registry, NoetherReportListener reports) {
+        this(name, block, data, sample, loss, sgd(eta, gamma), seed, probeRows, config, registry, reports);
+    }
+
+    DjlRun(String name, Block block, Samples data, Shape sample, LossKind loss, Optimizer optimizer, long seed,
+           int probeRows, NoetherConfig config, MeterRegistry registry, NoetherReportListener reports) {
         if (sample.size() != data.inputs()) {
             throw new IllegalArgumentException("sample shape " + sample + " does not hold " + data.inputs() + " inputs");
         }
@@ -51,8 +56,6 @@ final class DjlRun implements AutoCloseable {
         keepEngineThreads();
         model = Model.newInstance(name);
         model.setBlock(block);
-        Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed((float) eta))
-                .optWeightDecays((float) gamma).build();
         NoetherTrainingListener.Builder b = NoetherTrainingListener.builder().registry(registry).modelName(name)
                 .config(config).addListener(reports);
         probeManager = NDManager.newBaseManager();
@@ -61,9 +64,14 @@ final class DjlRun implements AutoCloseable {
         NDList probeY = new NDList(labels(probeManager, data.yRows(0, rows), rows));
         noether = b.probe(probeX, probeY).probeSamples(rows).build();
         Loss l = loss == LossKind.L2 ? new ScalarFreeL2Loss() : Loss.softmaxCrossEntropyLoss();
-        DefaultTrainingConfig cfg = new DefaultTrainingConfig(l).optOptimizer(sgd).addTrainingListeners(noether);
+        DefaultTrainingConfig cfg = new DefaultTrainingConfig(l).optOptimizer(optimizer).addTrainingListeners(noether);
         trainer = model.newTrainer(cfg);
         trainer.initialize(batchShape(1));
+    }
+
+    /** Plain SGD with step η and L2 weight decay γ on every parameter (θ ← θ − η(ĝ + γθ)). */
+    static Optimizer sgd(double eta, double gamma) {
+        return Optimizer.sgd().setLearningRateTracker(Tracker.fixed((float) eta)).optWeightDecays((float) gamma).build();
     }
 
     /**

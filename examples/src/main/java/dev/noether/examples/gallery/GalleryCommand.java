@@ -193,8 +193,8 @@ public final class GalleryCommand implements Callable<Integer> {
         }
 
         @Command(name = "charge-forces", mixinStandardHelpOptions = true,
-                description = "Figure 8: what moves the charge (the four parts under SGD, momentum and Adam): a stub until "
-                        + "the metric charge.drift.rate.part exists (issue 22).")
+                description = "Figure 8: what moves the charge: the four parts of charge.drift.rate.part (decay, optimizer, "
+                        + "gradient, step) stacked against the observed rate under SGD, heavy-ball momentum and Adam.")
         static final class ChargeForces extends One {
             Figure figure() { return new ChargeForcesFigure(); }
         }

@@ -55,7 +55,7 @@ class GalleryTest {
         assertThat(figures.keySet()).containsExactly("1-threshold", "2-noether", "3-balance", "4-sgd-vs-gd", "5-blocks",
                 "6-crh", "7-pah", "8-charge-forces");
         assertThat(exit).as(printed).isZero();
-        assertThat(printed).containsPattern("gallery: (\\d+) of \\1 claims agree \\(figures: 7 drawn, 1 stubs\\)");
+        assertThat(printed).containsPattern("gallery: (\\d+) of \\1 claims agree \\(figures: 8 drawn, 0 stubs\\)");
     }
 
     /** Figure 1: the transition lands within 10 % of γ_c = E[xy] (DJL) and 2E[xy] (DL4J's MSE), E[xy] computed here. */
@@ -178,13 +178,80 @@ class GalleryTest {
         assertThat(checked).isEqualTo(3);
     }
 
+    /**
+     * Figure 8 (METRICS.md §11), recomputed here from its event log, every pair at every step: the four parts of
+     * {@code charge.drift.rate.part} sum to the observed rate; plain SGD's optimizer part is 0 and its decay part
+     * −2ηγ·Q/S of the step before; heavy ball's exact one-step law holds ({@code charge.residual} ≤ 1e-5 from the
+     * third step, where Δ⁻ exists); Adam's optimizer part is the largest and its gradient part 0 (the symmetry).
+     */
     @Test
-    void figureEightIsAStubThatSaysItNeedsIssue22() {
-        FigureResult f = figures.get("8-charge-forces");
-        assertThat(f.stub()).isTrue();
-        assertThat(f.pngs()).isEmpty();
-        assertThat(f.notes()).contains("issue 22").contains(ChargeForcesFigure.METRIC);
-        assertThat(ChargeForcesFigure.available()).isFalse(); // when it lands, build the figure (and drop this line)
+    void whatMovesTheChargeUnderSgdHeavyBallAndAdamIsWhatTheTheorySays() {
+        List<Map<String, Object>> records = EventLogReader.readAll(out.resolve("8-charge-forces.jsonl"));
+        int steps = ChargeForcesFigure.steps(true);
+        String[] parts = ChargeForcesFigure.PARTS;
+        for (String[] run : ChargeForcesFigure.RUNS) {
+            List<Map<String, Object>> observed = records.stream()
+                    .filter(r -> "step".equals(r.get("type")) && run[0].equals(r.get("model"))).toList();
+            assertThat(observed).as(run[0]).hasSize(steps + 1); // every step, and the state after the last update
+            double[] meanAbs = new double[parts.length];
+            double meanAbsRate = 0;
+            double maxResidual = 0;
+            int checked = 0;
+            for (int i = 1; i < observed.size(); i++) {
+                Map<String, Object> before = observed.get(i - 1);
+                Map<String, Object> now = observed.get(i);
+                long step = ((Number) now.get("step")).longValue();
+                assertThat(step).isEqualTo(((Number) before.get("step")).longValue() + 1);
+                Map<String, Object> pairs = Records.map(now, "pairs");
+                assertThat(pairs).as("%s step %d", run[0], step).hasSize(2);
+                for (String pair : pairs.keySet()) {
+                    double rate = Records.number(now, "pairs", pair, "charge.drift.rate");
+                    double[] v = new double[parts.length];
+                    double sum = 0;
+                    double abs = 0;
+                    for (int p = 0; p < parts.length; p++) {
+                        v[p] = Records.number(now, "pairs", pair, "charge.drift.rate.part." + parts[p]);
+                        assertThat(v[p]).as("%s %s %s at %d", run[0], pair, parts[p], step).isFinite();
+                        sum += v[p];
+                        abs += Math.abs(v[p]);
+                        meanAbs[p] += Math.abs(v[p]);
+                    }
+                    meanAbsRate += Math.abs(rate);
+                    assertThat(sum).as("%s %s: Σ parts at %d", run[0], pair, step).isCloseTo(rate, within(1e-9 * abs));
+                    double residual = Records.number(now, "pairs", pair, "charge.residual");
+                    switch (run[0]) {
+                        case "forces-sgd" -> {
+                            assertThat(Math.abs(v[1])).as("SGD optimizer part at %d", step).isLessThan(1e-7);
+                            double decay = -2.0 * ChargeForcesFigure.SGD_ETA * ChargeForcesFigure.SGD_GAMMA
+                                    * Records.number(before, "pairs", pair, "charge.relative");
+                            assertThat(v[0]).as("SGD decay part at %d", step).isCloseTo(decay, within(1e-6 * Math.abs(decay)));
+                        }
+                        case "forces-momentum" -> {
+                            if (step >= 2) {
+                                assertThat(residual).as("heavy-ball residual of %s at %d", pair, step).isLessThanOrEqualTo(1e-5);
+                                maxResidual = Math.max(maxResidual, residual);
+                            } else {
+                                assertThat(residual).as("no prediction without the update before").isNaN();
+                            }
+                        }
+                        default -> assertThat(residual).as("Adam has no closed prediction").isNaN();
+                    }
+                    checked++;
+                }
+            }
+            assertThat(checked).isEqualTo(2 * steps);
+            if (run[0].equals("forces-momentum")) {
+                assertThat(meanAbsRate / checked).as("the heavy-ball prediction is not trivially met")
+                        .isGreaterThan(100 * maxResidual);
+                assertThat(meanAbs[1]).as("momentum memory moves the charge").isGreaterThan(1e-3 * meanAbs[3]);
+            }
+            if (run[0].equals("forces-adam")) {
+                assertThat(meanAbs[1]).as("Adam: mean |optimizer|").isGreaterThan(meanAbs[0]).isGreaterThan(meanAbs[2])
+                        .isGreaterThan(meanAbs[3]);
+                assertThat(meanAbs[2]).as("Adam: mean |gradient|, the ReLU pairs keep the symmetry")
+                        .isLessThan(1e-6 * meanAbs[1]);
+            }
+        }
     }
 
     /** Each PNG is a real image of the size its panels make, with varied content (not a blank canvas). */
@@ -192,7 +259,7 @@ class GalleryTest {
     void everyPngIsARealImageOfTheExpectedSizeWithNonUniformContent() throws Exception {
         Map<String, int[]> panels = Map.of("1-threshold", new int[] {2, 1}, "2-noether", new int[] {3, 1}, "3-balance",
                 new int[] {2, 2}, "4-sgd-vs-gd", new int[] {1, 1}, "5-blocks", new int[] {3, 1}, "6-crh", new int[] {2, 1},
-                "7-pah", new int[] {3, 1});
+                "7-pah", new int[] {3, 1}, "8-charge-forces", new int[] {3, 2});
         for (Map.Entry<String, int[]> e : panels.entrySet()) {
             assertThat(figures.get(e.getKey()).pngs()).containsExactly(e.getKey() + ".png");
             BufferedImage image = ImageIO.read(out.resolve(e.getKey() + ".png").toFile());
@@ -231,7 +298,7 @@ class GalleryTest {
                 assertThat(html).contains(c.measured().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"));
             }
         }
-        assertThat(html).contains("needs issue 22").doesNotContain("<script").doesNotContain("src=\"http")
+        assertThat(html).doesNotContain("<script").doesNotContain("src=\"http")
                 .doesNotContain("href=\"http");
     }
 
