@@ -201,7 +201,7 @@ final class Dl4jProbe {
                 out = switch (n.kind()) {
                     case DENSE, OUTPUT -> dense(n, in[0]);
                     case CONV -> conv(n, in[0]);
-                    case ACTIVATION, BATCH_NORM, DROPOUT, POOLING, UNSUPPORTED -> n.layer() != null
+                    case ACTIVATION, BATCH_NORM, DROPOUT, POOLING, RECURRENT, UNSUPPORTED -> n.layer() != null
                             ? layer(n, in[0], mask) : vertex(n, in);
                     case ADD, CONCAT -> vertex(n, in);
                     case LAST_TIME_STEP -> lastTimeStep(n, in[0]);
@@ -448,6 +448,13 @@ final class Dl4jProbe {
                     if (reachesLinearLayer(n)) {
                         gap(n.name(), n.reason() + (output ? ": no per-sample loss gradient starts there"
                                 : ": no per-sample gradient passes back through it") + ", so the layers before it get no G_b");
+                    }
+                    yield null;
+                }
+                case RECURRENT -> {
+                    if (reachesLinearLayer(n) || output) {
+                        gap(n.name(), "a recurrent layer passes no per-sample gradient back in the probe yet, so the "
+                                + "layers before it get no G_b");
                     }
                     yield null;
                 }
