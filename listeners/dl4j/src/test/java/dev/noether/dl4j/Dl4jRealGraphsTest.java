@@ -132,9 +132,13 @@ class Dl4jRealGraphsTest {
                 + monitor.errors(Stage.ANALYSIS)).isZero();
         long probes = registry.find("noether.analysis").tag("tier", "probe").timer().count();
         assertThat(probes).isEqualTo(3); // iterations 0, 4 and 8
-        // the output is an RnnOutputLayer (mapped with the LSTMs in issue 23): no loss gradient starts there yet
+        // the LSTMs are recurrent layers and the RnnOutputLayer a dense layer over (sequence, step) samples
+        // (METRICS.md §12); the probe's gradient stops at the decoder, a named, counted part
         assertThat(monitor.skipped(SkipReason.PROBE_PART)).isEqualTo(probes);
-        assertThat(monitor.description().layers()).extracting(DenseLayer::name).containsExactly("bridge");
+        assertThat(monitor.description().layers()).extracting(DenseLayer::name)
+                .containsExactly("encoder", "bridge", "decoder", "out");
+        assertThat(monitor.value("crh.alignment", "layer", "out", "side", "b", "relation", "rga")).isPresent();
+        assertThat(monitor.value("neurons.distinct", "layer", "decoder")).isPresent();
         String[] bridge = {"layer", "bridge"};
         assertThat(monitor.value("layer.weight.norm", bridge)).isPresent();
         assertThat(monitor.value("layer.effective.rank", bridge)).isPresent();
@@ -142,8 +146,8 @@ class Dl4jRealGraphsTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> probe = (Map<String, Object>) ((Map<String, Object>) monitor.latestAnalysis().toRecord()
                 .get("details")).get("probe");
-        assertThat(probe.get("gaps")).asList().singleElement().asString().contains("node=out")
-                .contains("RnnOutputLayer is not modelled: no per-sample loss gradient starts there");
+        assertThat(probe.get("gaps")).asList().singleElement().asString().contains("node=decoder")
+                .contains("a recurrent layer passes no per-sample gradient back");
         listener.close();
     }
 
