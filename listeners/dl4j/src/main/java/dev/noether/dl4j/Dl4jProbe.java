@@ -127,6 +127,8 @@ final class Dl4jProbe {
         private final Map<String, int[]> lastSteps = new HashMap<>();
         /** A dense layer over a time series (RnnOutputLayer): its unmasked (sequence, step) rows of (B·T). */
         private final Map<String, TimeRows> timeRows = new HashMap<>();
+        /** The recurrent layers unrolled on the probe batch (their g_b needs the recurrence again). */
+        private final Map<String, RecurrentProbe> unrolled = new HashMap<>();
         private final Map<String, LayerProbe.Builder> probes = new HashMap<>();
         private final Map<String, ProbeGap> gaps = new LinkedHashMap<>();
         private boolean outOfTime;
@@ -168,8 +170,8 @@ final class Dl4jProbe {
                 backward();
             }
             List<LayerProbe> out = new ArrayList<>();
-            for (Dl4jNode n : graph.linear()) {
-                LayerProbe.Builder p = probes.get(n.name());
+            for (Dl4jNode n : graph.nodes()) {
+                LayerProbe.Builder p = n.linearIndex() >= 0 ? probes.get(n.name()) : null;
                 if (p != null) {
                     out.add(p.build());
                 }
@@ -203,7 +205,8 @@ final class Dl4jProbe {
                 out = switch (n.kind()) {
                     case DENSE, OUTPUT -> in[0].rank() == 3 ? denseOverTime(n, in[0], mask) : dense(n, in[0]);
                     case CONV -> conv(n, in[0]);
-                    case ACTIVATION, BATCH_NORM, DROPOUT, POOLING, RECURRENT, UNSUPPORTED -> n.layer() != null
+                    case RECURRENT -> recurrent(n, in[0], mask);
+                    case ACTIVATION, BATCH_NORM, DROPOUT, POOLING, UNSUPPORTED -> n.layer() != null
                             ? layer(n, in[0], mask) : vertex(n, in);
                     case ADD, CONCAT -> vertex(n, in);
                     case LAST_TIME_STEP -> lastTimeStep(n, in[0]);
@@ -363,6 +366,45 @@ final class Dl4jProbe {
             return a.reshape(b, steps, a.size(1)).permute(0, 2, 1).dup('c');
         }
 
+        /**
+         * A recurrent layer: DL4J's own pass gives what the layers above read; an LSTM or SimpleRnn is also
+         * unrolled ({@link RecurrentProbe}), checked against DL4J's h on the unmasked steps, and measured over its
+         * (sequence, step) rows (METRICS.md §12).
+         */
+        private INDArray recurrent(Dl4jNode n, INDArray in, INDArray mask) {
+            INDArray out = layer(n, in, mask);
+            String why = RecurrentProbe.unsupportedReason(n);
+            if (why != null || in.rank() != 3 || out.rank() != 3) {
+                gap(n.name(), (why != null ? why : "its input or output is not a time series") + ": no moments for it");
+                return out;
+            }
+            RecurrentProbe unroll = RecurrentProbe.of(n);
+            INDArray ours = unroll.forward(in);
+            long b = in.size(0);
+            long steps = in.size(2);
+            int[] kept = TimeRows.unmasked(mask, b, steps);
+            TimeRows t = new TimeRows(b, steps, kept, TimeRows.subset(kept.length, MAX_TIME_ROWS));
+            INDArray theirs = t.rows(out).castTo(DataType.DOUBLE);
+            double difference = theirs.sub(t.rows(ours).castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+            if (!(difference <= 1e-3 * Math.max(1, theirs.amaxNumber().doubleValue()))) {
+                gap(n.name(), "the probe's unrolled recurrence differs from DL4J's output (max |Δh| = " + difference
+                        + "): no moments for it");
+                return out;
+            }
+            INDArray xs = t.sample(unroll.inputRows().getRows(kept));
+            INDArray zs = t.sample(unroll.outputRows().getRows(kept));
+            double sa = scaleOf(xs);
+            double sb = scaleOf(zs);
+            probes.put(n.name(), LayerProbe.builder(n.linearIndex()).samples(Math.toIntExact(xs.size(0)))
+                    .inputMoment(HostCopy.rowMajor(moment(scaled(xs, sa), xs.size(0))))
+                    .outputMoment(HostCopy.rowMajor(moment(scaled(zs, sb), zs.size(0))))
+                    .outputMean(HostCopy.rowMajor(scaled(zs, sb).mean(0)))
+                    .scales(sa, sb, 1));
+            unrolled.put(n.name(), unroll);
+            timeRows.put(n.name(), t);
+            return out;
+        }
+
         /** Runs the convolution by DL4J and gathers the patch moments of the chosen positions, chunk by chunk. */
         private INDArray conv(Dl4jNode n, INDArray in) {
             INDArray out = n.layer().activate(in.dup(), false, mgr);
@@ -505,6 +547,16 @@ final class Dl4jProbe {
                     yield null;
                 }
                 case RECURRENT -> {
+                    RecurrentProbe unroll = unrolled.get(n.name());
+                    if (unroll != null && e != null && e.rank() == 3) {
+                        TimeRows t = timeRows.get(n.name());
+                        INDArray[] back = unroll.backward(e);
+                        INDArray gs = t.sample(back[0].getRows(t.kept()));
+                        double sg = scaleOf(gs);
+                        probes.get(n.name()).gradientScale(sg)
+                                .outputGradientMoment(HostCopy.rowMajor(moment(scaled(gs, sg), gs.size(0))));
+                        yield back[1];
+                    }
                     if (reachesLinearLayer(n) || output) {
                         gap(n.name(), "a recurrent layer passes no per-sample gradient back in the probe yet, so the "
                                 + "layers before it get no G_b");
