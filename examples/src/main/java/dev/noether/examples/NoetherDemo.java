@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "noether-examples", mixinStandardHelpOptions = true,
         versionProvider = NoetherDemo.Version.class,
         description = "Trains a small network with live Noether metrics at http://127.0.0.1:9464/metrics.",
-        subcommands = {DjlMlpCommand.class, DjlResNetDecayCommand.class, Dl4jMlpCommand.class, Dl4jIrisCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DjlMlpCommand.class, DjlResNetDecayCommand.class, Dl4jMlpCommand.class, Dl4jIrisCommand.class, Dl4jLstmCommand.class, CommandLine.HelpCommand.class})
 public final class NoetherDemo {
 
     public static void main(String[] args) {
