@@ -51,7 +51,7 @@ final class UnsupportedNotice implements NoetherReportListener {
             String named = nodes.stream().map(n -> n instanceof Map<?, ?> u ? u.get("name") + " (" + u.get("reason") + ")"
                     : String.valueOf(n)).collect(Collectors.joining("; "));
             AgentLog.sayOnce("unsupported:" + report.model(), "model '" + report.model() + "': " + nodes.size()
-                    + " node(s) not mapped, their weights get weight metrics only: " + named);
+                    + " node(s) not mapped (their weights, if any, get weight metrics only): " + named);
         }
     }
 }
