@@ -103,9 +103,12 @@ public final class MonitorSession {
         return config;
     }
 
-    /** The exporter's report listener: the event log (when one is configured) and the training page. */
+    /**
+     * The exporter's report listener (the event log, when one is configured, and the training page), which also
+     * says once per model which nodes were not mapped and why ({@link UnsupportedNotice}).
+     */
     public NoetherReportListener reports() {
-        return exporter.reportListener();
+        return new UnsupportedNotice(exporter.reportListener());
     }
 
     /**

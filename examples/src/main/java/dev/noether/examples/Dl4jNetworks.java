@@ -53,7 +53,7 @@ final class Dl4jNetworks {
         return net;
     }
 
-    private static IUpdater updater(TrainingOptions o) {
+    static IUpdater updater(TrainingOptions o) {
         return switch (o.optimizer) {
             case sgd -> new Sgd(o.lr);
             case momentum -> new Nesterovs(o.lr, 0.9);

@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
         versionProvider = NoetherDemo.Version.class,
         description = "Trains a small network with live Noether metrics at http://127.0.0.1:9464/metrics.",
         subcommands = {DjlMlpCommand.class, DjlResNetDecayCommand.class, DjlTransformerCommand.class, Dl4jMlpCommand.class,
-                Dl4jIrisCommand.class, OptimizersCommand.class, GalleryCommand.class, CommandLine.HelpCommand.class})
+                Dl4jIrisCommand.class, Dl4jLstmCommand.class, OptimizersCommand.class, GalleryCommand.class,
+                CommandLine.HelpCommand.class})
 public final class NoetherDemo {
 
     public static void main(String[] args) {

@@ -75,6 +75,16 @@ class DemoCommandsTest {
     }
 
     @Test
+    void theLstmDemoPrintsWhatNoetherSeesOfItsRecurrentLayer() throws Exception {
+        String out = captureStdout(() -> assertThat(NoetherDemo.run("dl4j-lstm", "--steps", "20", "--samples", "64",
+                "--batch", "16", "--width", "8", "--length", "6", "--every", "10", "--port", "0",
+                "--progress-every", "10")).isZero());
+        assertThat(out).contains("Training done after 20 steps").contains("What Noether sees:")
+                .containsPattern("lstm +lstm +32x11 +\\|W\\| [0-9.]+")
+                .containsPattern("out +dense +2x8 +\\|W\\| [0-9.]+");
+    }
+
+    @Test
     void badFlagsGiveAClearMessageAndExitCode2() throws Exception {
         PrintStream err = System.err;
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();

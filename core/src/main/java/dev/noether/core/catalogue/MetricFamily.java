@@ -39,8 +39,10 @@ public enum MetricFamily {
     INFO("info", Type.GAUGE, Source.MONITOR, "version engine optimizer unsupported",
             "Noether build and run information; the value is always 1"),
     LAYER_INFO("layer.info", Type.GAUGE, Source.MONITOR, "layer kind shape",
-            "Layer description, value always 1: kind (dense, conv1d, conv2d, conv3d) and the weight "
-            + "shape (outputs x inputs, or C_out x C_in x kernel for a convolution read as a dense layer over channels)"),
+            "Layer description, value always 1: kind (dense, conv1d, conv2d, conv3d; lstm, gru, rnn for recurrent "
+            + "layers, W = [W_x W_h]; embedding, other for weight-only layers the adapter could not place in the graph) "
+            + "and the weight shape (outputs x inputs, or C_out x C_in x kernel for a convolution read as a dense layer "
+            + "over channels, or first dimension x the rest for a weight-only layer)"),
 
     // model
     LOSS("loss", Type.GAUGE, Source.REPORT, "", "Minibatch training loss at the last step"),
@@ -138,7 +140,9 @@ public enum MetricFamily {
             + "(rga: H with G, rwa: H with Z, gwa: G with Z; side a = input, b = output); layers wider than "
             + "exactDimensionLimit (1024) use Nystrom sketches X^ <= X of rank sketchRank (at least the probe "
             + "batch + 8), within |alpha - alpha^| <= 2 delta_X/||X^_c||_F + 2 delta_Y/||Y^_c||_F, delta = tr(X - X^) "
-            + "the missed trace (X_c: X minus its entry mean); exact when both matrices have rank below the sketch, "
+            + "the missed trace (X_c: X minus its entry mean); recurrent layers (W used at every time step) give an "
+            + "empirical value, as [3]'s derivation assumes each weight is used once per sample; "
+            + "exact when both matrices have rank below the sketch, "
             + "as probe moments do (all to the float32 rounding of the moments, ~1e-7); the bounds are in the "
             + "analysis event's sketch details; convolutions: moments over (sample, position) pairs with h_a the "
             + "input patch, at most 1024 pairs, positions drawn with a fixed seed"),
@@ -149,13 +153,15 @@ public enum MetricFamily {
     CRH_PHASE("crh.phase", Type.GAUGE, Source.REPORT, "layer phase", "CRH phase of the layer (talk Table 1) as a state set: 1 for the current phase"),
     PAH_EXPONENT("pah.exponent", Type.GAUGE, Source.REPORT, "layer side", "Polynomial alignment exponent: least-squares slope of log lambda_H on log lambda_G "
             + "in the eigenbasis of G (wide layers: on the eigen-directions of the sketch G^, H's quadratic forms "
-            + "from H^; exact when both have rank below the sketch, otherwise no bound is stated)"),
+            + "from H^; exact when both have rank below the sketch, otherwise no bound is stated; empirical on "
+            + "recurrent layers, whose W is used at every time step)"),
     PAH_EXPONENT_PREDICTED("pah.exponent.predicted", Type.GAUGE, Source.REPORT, "layer side", "Exponent kappa_b the current CRH phase predicts (METRICS.md table: 0 for the H-flat phases 3 and 9; "
             + "absent for phases 1, 2, backward_crh, forward_crh and none)"),
     PAH_FIT_R2("pah.fit.r2", Type.GAUGE, Source.REPORT, "layer side", "R^2 of the polynomial alignment fit"),
     FDT_RESIDUAL("fdt.residual", Type.GAUGE, Source.REPORT, "layer side", "Fluctuation-dissipation residual min_{c1,c2>=0} ||W W^T + c1 G_b - c2 H_b||_F / "
             + "||W W^T||_F; 0 at equilibrium (wide layers: on the sketches, r <= r^ + (delta_Z + c1 delta_G + "
-            + "c2 delta_H) / ||Z^||_F, an upper bound only)");
+            + "c2 delta_H) / ||Z^||_F, an upper bound only; empirical on recurrent layers, whose W is used at every "
+            + "time step)");
 
     /** The kind of meter. */
     public enum Type {

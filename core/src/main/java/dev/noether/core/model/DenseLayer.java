@@ -21,9 +21,20 @@ public final class DenseLayer {
     private final Normalization normalization;
     private final LayerKind kind;
     private final int[] kernel;
+    private final int gates;
+    private final int hiddenStart;
+    private final int hiddenColumns;
 
     DenseLayer(int index, String name, LayerKind kind, int outputs, int inputChannels, int[] kernel, boolean hasBias,
                Activation activation, Normalization normalization) {
+        this(index, name, kind, outputs, inputChannels, kernel, hasBias, activation, normalization, 1, 0, 0);
+    }
+
+    DenseLayer(int index, String name, LayerKind kind, int outputs, int inputChannels, int[] kernel, boolean hasBias,
+               Activation activation, Normalization normalization, int gates, int hiddenStart, int hiddenColumns) {
+        this.gates = gates;
+        this.hiddenStart = hiddenStart;
+        this.hiddenColumns = hiddenColumns;
         this.index = index;
         this.name = Objects.requireNonNull(name, "name");
         this.kind = kind;
@@ -93,6 +104,34 @@ public final class DenseLayer {
             k *= d;
         }
         return k;
+    }
+
+    /**
+     * The gate blocks of a recurrent layer (LSTM 4, GRU 3, simple RNN 1; 1 for any other layer): rows
+     * {@code g·units() .. (g+1)·units() − 1} are gate g, and unit k owns row k of every block (METRICS.md §12).
+     */
+    public int gates() {
+        return gates;
+    }
+
+    /** The recurrent units H = outputs / gates (the neurons of any other layer). */
+    public int units() {
+        return outputs / gates;
+    }
+
+    /** The first column of W that reads h_{t−1} (the columns {@code [hiddenStart, hiddenStart + units)}), or −1. */
+    public int hiddenStart() {
+        return hiddenColumns > 0 ? hiddenStart : -1;
+    }
+
+    /** True for a recurrent layer (LSTM, GRU, RNN), read over (sequence, time step) samples. */
+    public boolean isRecurrent() {
+        return kind.isRecurrent();
+    }
+
+    /** True for a weight outside the graph: only its weight metrics (METRICS.md §12). */
+    public boolean isWeightOnly() {
+        return kind.isWeightOnly();
     }
 
     public boolean hasBias() {

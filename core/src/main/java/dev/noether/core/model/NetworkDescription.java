@@ -179,6 +179,11 @@ public final class NetworkDescription {
         int inputChannels;
         int[] kernel;
         boolean hasBias;
+        // a recurrent layer: its gate blocks and h_{t−1} columns; a barrier in the graph (no pairs across it)
+        boolean recurrent;
+        int gates = 1;
+        int hiddenStart;
+        int hiddenColumns;
         // ACTIVATION / OP / FLATTEN / NORMALIZATION / UNSUPPORTED
         Activation activation;
         Op op;
@@ -227,6 +232,8 @@ public final class NetworkDescription {
         private final List<UnsupportedLayer> unsupported = new ArrayList<>();
         private final List<String[]> attention = new ArrayList<>();
         private final List<Integer> headSizes = new ArrayList<>();
+        /** Weights outside the graph (METRICS.md §12), listed after the graph's linear layers. */
+        private final Map<String, Node> weightOnly = new LinkedHashMap<>();
         private String last = INPUT;
         private int anonymous;
 
@@ -266,6 +273,15 @@ public final class NetworkDescription {
          */
         public Builder linear(String name, LayerKind kind, int outputs, int inputChannels, boolean hasBias,
                               int[] kernel, String... inputNodes) {
+            if (kind != null && (kind.isRecurrent() || kind.isWeightOnly())) {
+                throw new IllegalArgumentException("Layer '" + name + "' is " + kind.tag() + ": add it with "
+                        + (kind.isRecurrent() ? "recurrent(...)" : "weightOnly(...)"));
+            }
+            return addLinear(linearNode(name, kind, outputs, inputChannels, hasBias, kernel, inputNodes));
+        }
+
+        private Node linearNode(String name, LayerKind kind, int outputs, int inputChannels, boolean hasBias,
+                                int[] kernel, String... inputNodes) {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(kernel, "kernel");
@@ -294,7 +310,15 @@ public final class NetworkDescription {
             n.inputChannels = inputChannels;
             n.kernel = kernel.clone();
             n.hasBias = hasBias;
+            return n;
+        }
+
+        private Builder addLinear(Node n) {
+            String name = n.name;
             Node existing = nodes.get(name);
+            if (existing == null && weightOnly.containsKey(name)) {
+                existing = weightOnly.get(name);
+            }
             if (existing != null) {
                 throw new IllegalArgumentException("Two " + (existing.type == Type.LINEAR ? "dense layers" : "nodes")
                         + " are named '" + name + "'; layer names must be unique (they become the 'layer' tag)");
@@ -304,6 +328,69 @@ public final class NetworkDescription {
             if (back != null) {
                 grouping(back.producer, back.path, n); // throws on a shape that does not fit
             }
+            return this;
+        }
+
+        /**
+         * A recurrent layer read as a dense layer over (sequence, time step) samples (METRICS.md §12):
+         * W = [W_x W_h] of shape {@code gates·units × (inputColumns + hiddenColumns)}, h_a = [x_t; h_{t−1}], h_b the
+         * gate pre-activations z_t. Rows are gate-major (gate g's block is rows {@code g·units ..}). A GRU is two
+         * such layers, one with {@code hiddenColumns = 0} (W_x) and one with {@code inputColumns = 0} (W_h). The
+         * layer gets every layer metric and its unit census; sigmoid/tanh gates carry no continuous symmetry, so it
+         * is a barrier in the graph: no pair and no shape check across it. Reads {@code inputNodes} or the previous
+         * node; its output is h_t (what the next node reads).
+         */
+        public Builder recurrent(String name, LayerKind kind, int units, int gates, int inputColumns, int hiddenColumns,
+                                 boolean hasBias, String... inputNodes) {
+            Objects.requireNonNull(kind, "kind");
+            if (!kind.isRecurrent()) {
+                throw new IllegalArgumentException("Layer '" + name + "' is " + kind.tag() + ", not a recurrent kind");
+            }
+            if (units <= 0 || gates <= 0 || inputColumns < 0 || hiddenColumns < 0 || inputColumns + hiddenColumns <= 0
+                    || (hiddenColumns != 0 && hiddenColumns != units)) {
+                throw new IllegalArgumentException("Recurrent layer '" + name + "' has " + units + " units, " + gates
+                        + " gates, " + inputColumns + " input and " + hiddenColumns + " hidden columns; h_{t-1} has one "
+                        + "column per unit");
+            }
+            Node n = linearNode(name, kind, Math.multiplyExact(units, gates), inputColumns + hiddenColumns, hasBias,
+                    new int[0], inputNodes);
+            n.recurrent = true;
+            n.gates = gates;
+            n.hiddenStart = inputColumns;
+            n.hiddenColumns = hiddenColumns;
+            return addLinear(n);
+        }
+
+        /**
+         * A weight the adapter cannot place in the graph (an embedding, a custom or opaque block; METRICS.md §12),
+         * as its matricization {@code rows × columns} (first dimension × the rest). It is no node of the graph
+         * (the chain form's previous node stays what it was): it gets {@code layer.weight.norm},
+         * {@code layer.update.ratio}, the effective and stable ranks and {@code layer.info{kind}}, nothing that needs
+         * the graph or a probe. Weight-only layers come after every graph layer in {@link NetworkDescription#layers()}
+         * and in the snapshots, in the order added. Name the block that holds it with {@link #unsupported} too
+         * when the graph cannot pass through it.
+         */
+        public Builder weightOnly(String name, LayerKind kind, int rows, int columns) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(kind, "kind");
+            if (!kind.isWeightOnly()) {
+                throw new IllegalArgumentException("Layer '" + name + "' is " + kind.tag() + ", not a weight-only kind");
+            }
+            if (rows <= 0 || columns <= 0) {
+                throw new IllegalArgumentException("Weight '" + name + "' has shape " + rows + "x" + columns
+                        + "; both must be positive");
+            }
+            Node existing = nodes.get(name);
+            if ((existing != null && existing.type == Type.LINEAR) || weightOnly.containsKey(name)) {
+                throw new IllegalArgumentException("Two layers are named '" + name
+                        + "'; layer names must be unique (they become the 'layer' tag)");
+            }
+            Node n = new Node(name, Type.LINEAR, List.of());
+            n.kind = kind;
+            n.outputs = rows;
+            n.inputChannels = columns;
+            n.kernel = new int[0];
+            weightOnly.put(name, n);
             return this;
         }
 
@@ -421,7 +508,9 @@ public final class NetworkDescription {
                     readers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
                 }
             }
-            List<Node> linear = nodes.values().stream().filter(n -> n.type == Type.LINEAR).toList();
+            List<Node> linear = new ArrayList<>(nodes.values().stream().filter(n -> n.type == Type.LINEAR).toList());
+            int graphLinear = linear.size();
+            linear.addAll(weightOnly.values());
             Map<String, Integer> indexOf = new HashMap<>();
             for (int i = 0; i < linear.size(); i++) {
                 indexOf.put(linear.get(i).name, i);
@@ -430,10 +519,17 @@ public final class NetworkDescription {
             List<Walk> walks = new ArrayList<>();
             for (int i = 0; i < linear.size(); i++) {
                 Node n = linear.get(i);
+                if (i >= graphLinear) { // weight-only: outside the graph
+                    walks.add(new Walk(n, List.of(), null));
+                    layers.add(new DenseLayer(i, n.name, n.kind, n.outputs, n.inputChannels, n.kernel, false,
+                            Activation.IDENTITY, null));
+                    continue;
+                }
                 Walk walk = walkForward(n, readers);
                 walks.add(walk);
                 layers.add(new DenseLayer(i, n.name, n.kind, n.outputs, n.inputChannels, n.kernel, n.hasBias,
-                        composedActivation(walk.path), scaleInvariance(n, readers)));
+                        n.recurrent ? Activation.IDENTITY : composedActivation(walk.path),
+                        n.recurrent ? null : scaleInvariance(n, readers), n.gates, n.hiddenStart, n.hiddenColumns));
             }
             DenseLayer[] consumer = new DenseLayer[layers.size()];
             ChannelGrouping[] grouping = new ChannelGrouping[layers.size()];
@@ -457,6 +553,9 @@ public final class NetworkDescription {
                 }
             }
             boolean[] hidden = new boolean[layers.size()];
+            for (int i = 0; i < graphLinear; i++) {
+                hidden[i] = linear.get(i).recurrent; // its gates feed h_t, which the layer itself reads at t + 1
+            }
             Map<String, Boolean> feedsLinear = new HashMap<>();
             for (int k = order.size() - 1; k >= 0; k--) { // reverse topological order: readers first
                 Node n = order.get(k);
@@ -466,7 +565,7 @@ public final class NetworkDescription {
                 }
                 feedsLinear.put(n.name, feeds);
                 if (n.type == Type.LINEAR) {
-                    hidden[indexOf.get(n.name)] = feeds;
+                    hidden[indexOf.get(n.name)] |= feeds;
                 }
             }
             List<AttentionBlock> blocks = new ArrayList<>();
@@ -496,6 +595,9 @@ public final class NetworkDescription {
 
         private static Walk walkForward(Node layer, Map<String, List<Node>> readers) {
             List<Node> path = new ArrayList<>();
+            if (layer.recurrent) {
+                return new Walk(layer, path, null); // its output is h_t, not its gate rows: no consumer's u_i
+            }
             Node cur = layer;
             Set<String> seen = new HashSet<>();
             while (seen.add(cur.name)) {
@@ -505,7 +607,7 @@ public final class NetworkDescription {
                 }
                 Node c = r.get(0);
                 if (c.type == Type.LINEAR) {
-                    return new Walk(layer, path, c);
+                    return new Walk(layer, path, c.recurrent ? null : c);
                 }
                 if (!c.passesChannels()) {
                     return new Walk(layer, path, null);
@@ -524,7 +626,8 @@ public final class NetworkDescription {
                 path.addFirst(cur);
                 cur = nodes.get(cur.inputs.get(0));
             }
-            return cur != null && cur.type == Type.LINEAR ? new Walk(cur, new ArrayList<>(path), layer) : null;
+            return cur != null && cur.type == Type.LINEAR && !cur.recurrent && !layer.recurrent
+                    ? new Walk(cur, new ArrayList<>(path), layer) : null;
         }
 
         /** u_i grouping of {@code consumer}'s columns by {@code producer}'s channels; throws when shapes do not fit. */
@@ -646,7 +749,7 @@ public final class NetworkDescription {
                         bestLast = lastLinear.get(in);
                     }
                 }
-                if (n.type == Type.LINEAR) {
+                if (n.type == Type.LINEAR && !n.recurrent) {
                     previous.put(n.name, bestLast);
                     best++;
                     bestLast = n.name;
@@ -657,7 +760,7 @@ public final class NetworkDescription {
             String end = null;
             int best = 0;
             for (Node n : order) {
-                if (n.type == Type.LINEAR && length.get(n.name) > best) {
+                if (n.type == Type.LINEAR && !n.recurrent && length.get(n.name) > best) {
                     best = length.get(n.name);
                     end = n.name;
                 }
@@ -709,6 +812,10 @@ public final class NetworkDescription {
             c.inputChannels = n.inputChannels;
             c.kernel = n.kernel;
             c.hasBias = n.hasBias;
+            c.recurrent = n.recurrent;
+            c.gates = n.gates;
+            c.hiddenStart = n.hiddenStart;
+            c.hiddenColumns = n.hiddenColumns;
             c.activation = n.activation;
             c.op = n.op;
             c.positions = n.positions;

@@ -24,6 +24,7 @@ import dev.noether.core.physics.PolynomialAlignment;
 import dev.noether.core.physics.ProbeCensus;
 import dev.noether.core.physics.PsdSketch;
 import dev.noether.core.physics.RankQuadrature;
+import dev.noether.core.physics.RecurrentUnits;
 import dev.noether.core.physics.SketchedLayer;
 import dev.noether.core.physics.Spectrum;
 
@@ -144,6 +145,22 @@ final class HeavyAnalysis {
             spectralNorm2 = singular.length > 0 ? square(singular[0]) : 0;
         }
 
+        if (layer.isWeightOnly()) {
+            return; // a weight outside the graph: its ranks only (METRICS.md §12)
+        }
+        if (layer.isRecurrent() && layer.hiddenStart() >= 0) {
+            float[] wr = snapshot.layer(layer.index()).weight();
+            int h = layer.units();
+            boolean[] dead = RecurrentUnits.deadMask(wr, h, layer.gates(), layer.inputs(), layer.hiddenStart(),
+                    config.deadAbsolute(), config.deadRelative());
+            int deadCount = 0;
+            for (boolean d : dead) {
+                deadCount += d ? 1 : 0;
+            }
+            out.put(MetricFamily.NEURONS_DEAD, deadCount, tag);
+            out.put(MetricFamily.NEURONS_DISTINCT, RecurrentUnits.distinct(wr, h, layer.gates(), layer.inputs(),
+                    layer.hiddenStart(), dead, config.distinctCosine(), la), tag);
+        }
         DenseLayer next = description.next(layer);
         boolean hidden = next != null && weights[next.index()] != null;
         if (hidden) {

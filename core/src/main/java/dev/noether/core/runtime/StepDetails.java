@@ -6,7 +6,9 @@ import dev.noether.core.model.NetworkDescription;
 import dev.noether.core.model.OptimizerSettings;
 import dev.noether.core.model.StepSnapshot;
 import dev.noether.core.model.SymmetryPair;
+import dev.noether.core.model.UnsupportedLayer;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +41,8 @@ final class StepDetails {
     private final Ticker ticker;
     private final Consumer<Throwable> errors;
     private final Map<String, Object> layerInfo;
+    private final List<Map<String, Object>> unsupported;
+    private boolean unsupportedSent;
     private long nextStep = Long.MIN_VALUE;
     private long lastNanos;
     private boolean taken;
@@ -54,6 +58,7 @@ final class StepDetails {
                 description.layers().size() * PER_LAYER_INTERVAL_NANOS);
         this.ticker = ticker;
         this.layerInfo = layerInfo(description);
+        this.unsupported = unsupported(description);
     }
 
     /**
@@ -84,6 +89,10 @@ final class StepDetails {
             Map<String, Object> model = new LinkedHashMap<>();
             model.put("optimizer", describe(current.optimizer()));
             model.put("layers", layerInfo);
+            if (!unsupported.isEmpty() && !unsupportedSent) {
+                model.put("unsupported", unsupported); // once: the reasons do not change during a run
+                unsupportedSent = true;
+            }
             details.put("model", model);
             return report.withDetails(details);
         } catch (RuntimeException e) {
@@ -175,6 +184,15 @@ final class StepDetails {
             }
         }
         return norms;
+    }
+
+    /** The nodes Noether could not map, with the reason (METRICS.md §12): for the event log and the page's model table. */
+    private static List<Map<String, Object>> unsupported(NetworkDescription description) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (UnsupportedLayer u : description.unsupported()) {
+            out.add(Map.of("name", u.name(), "reason", u.reason()));
+        }
+        return List.copyOf(out);
     }
 
     private static Map<String, Object> layerInfo(NetworkDescription description) {

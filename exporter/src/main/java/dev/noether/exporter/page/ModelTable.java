@@ -11,10 +11,11 @@ import java.util.Set;
  * The model table derived from the records alone: layers in the order they first appear, their shapes
  * ({@code layer.neurons} × {@code layer.inputs}), what the {@code model} details of step records say about them
  * (kind, activation, normalization, the engine's weight shape) and the optimizer, any other string the records
- * carry about a layer, whether an analysis probed them, and the symmetry pairs with their symmetry.
+ * carry about a layer, whether an analysis probed them, the symmetry pairs with their symmetry, and the nodes
+ * Noether could not map with the reason ({@code model.unsupported}, METRICS.md §12).
  */
 record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Map<String, Object>> pairs,
-                  boolean hasEffectiveLearningRate, String optimizer) {
+                  boolean hasEffectiveLearningRate, String optimizer, List<Map<String, Object>> unsupported) {
 
     static ModelTable of(List<Map<String, Object>> records) {
         Accumulator a = new Accumulator();
@@ -32,6 +33,7 @@ record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Ma
         private final Map<String, Map<String, Object>> pairs = new LinkedHashMap<>();
         private boolean effectiveLr;
         private String optimizer;
+        private final Map<String, Map<String, Object>> unsupported = new LinkedHashMap<>();
 
         void add(Map<String, Object> r) {
             add(RecordValues.of(r));
@@ -76,6 +78,16 @@ record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Ma
          */
         void addDescription(Map<?, ?> description) {
             if (description.get("optimizer") instanceof String o) optimizer = o;
+            if (description.get("unsupported") instanceof List<?> nodes) {
+                for (Object node : nodes) {
+                    if (node instanceof Map<?, ?> u && u.get("name") instanceof String name) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("name", name);
+                        row.put("reason", String.valueOf(u.get("reason")));
+                        unsupported.putIfAbsent(name, row);
+                    }
+                }
+            }
             if (!(description.get("layers") instanceof Map<?, ?> byLayer)) return;
             for (Map.Entry<?, ?> e : byLayer.entrySet()) {
                 if (!(e.getValue() instanceof Map<?, ?> info)) continue;
@@ -114,7 +126,9 @@ record ModelTable(List<String> models, List<Map<String, Object>> layers, List<Ma
             }
             List<Map<String, Object>> pairRows = new ArrayList<>();
             for (Map<String, Object> p : pairs.values()) pairRows.add(new LinkedHashMap<>(p));
-            return new ModelTable(new ArrayList<>(models), rows, pairRows, effectiveLr, optimizer);
+            List<Map<String, Object>> skipped = new ArrayList<>();
+            for (Map<String, Object> u : unsupported.values()) skipped.add(new LinkedHashMap<>(u));
+            return new ModelTable(new ArrayList<>(models), rows, pairRows, effectiveLr, optimizer, skipped);
         }
     }
 

@@ -98,6 +98,7 @@ public final class TrainingPage {
         out.put("optimizer", table.optimizer());
         out.put("layers", table.layers());
         out.put("pairs", table.pairs());
+        out.put("unsupported", table.unsupported());
         out.put("hasEffectiveLearningRate", table.hasEffectiveLearningRate());
         double now = replay == null ? System.currentTimeMillis() / 1000.0 : lastTime();
         out.put("now", now);

@@ -609,6 +609,13 @@ function renderModelTable() {
   const parts = [];
   if (state.run.optimizer) parts.push(text('p', `Optimizer: ${state.run.optimizer}`, 'note optimizer'));
   parts.push(table);
+  const skipped = state.run.unsupported || [];
+  if (skipped.length) {
+    parts.push(text('p', `Not mapped (weight metrics only where they hold weights): ${skipped.length}`, 'note unsupported'));
+    const list = text('ul', undefined, 'unsupported');
+    for (const u of skipped) list.appendChild(text('li', `${u.name}: ${u.reason}`));
+    parts.push(list);
+  }
   if (pages > 1) {
     const pager = text('div', undefined, 'pager');
     const prev = text('button', '‹ previous'), next = text('button', 'next ›');

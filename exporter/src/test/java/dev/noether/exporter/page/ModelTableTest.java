@@ -34,6 +34,19 @@ class ModelTableTest {
     }
 
     @Test
+    void theNodesNotMappedComeWithTheirReasonOnce() {
+        ModelTable.Accumulator a = new ModelTable.Accumulator();
+        Map<String, Object> model = Map.of("optimizer", "sgd", "layers", Map.of("emb", Map.of("kind", "embedding", "shape", "6x12")),
+                "unsupported", List.of(Map.of("name", "emb", "reason", "EmbeddingLayer is not modelled; weight metrics only for emb")));
+        a.addDescription(model);
+        a.addDescription(model); // a later details record: no second row
+        ModelTable t = a.table();
+        assertThat(t.unsupported()).containsExactly(
+                Map.of("name", "emb", "reason", "EmbeddingLayer is not modelled; weight metrics only for emb"));
+        assertThat(t.layers().get(0)).containsEntry("kind", "embedding").containsEntry("shape", "6 × 12");
+    }
+
+    @Test
     void zeroLayersIsAnEmptyTable() {
         ModelTable t = ModelTable.of(List.of(Records.step(0, 0).metric("loss", 1.0).build()));
         assertThat(t.layers()).isEmpty();

@@ -13,11 +13,13 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.convolutional.Conv3d;
 import ai.djl.nn.convolutional.Convolution;
 import ai.djl.nn.convolutional.Deconvolution;
+import ai.djl.nn.core.AbstractEmbedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.core.Prelu;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
+import ai.djl.nn.recurrent.RecurrentBlock;
 import ai.djl.util.Pair;
 import dev.noether.core.model.Activation;
 import dev.noether.core.model.LayerKind;
@@ -56,6 +58,7 @@ final class DjlNetworkMapper implements TransformerMapping.Layers {
     private final NDManager manager;
     private NetworkDescription.Builder description;
     private List<MappedNetwork.DenseParameters> dense;
+    private List<MappedNetwork.DenseParameters> weightOnly;
 
     /** @param manager where the activation and join recognizers may run a lambda once on a small test array */
     DjlNetworkMapper(NDManager manager) {
@@ -65,6 +68,7 @@ final class DjlNetworkMapper implements TransformerMapping.Layers {
     MappedNetwork map(String model, Block root) {
         description = NetworkDescription.builder(model);
         dense = new ArrayList<>();
+        weightOnly = new ArrayList<>();
         Shape input = null;
         try {
             Shape[] shapes = root.getInputShapes();
@@ -73,7 +77,9 @@ final class DjlNetworkMapper implements TransformerMapping.Layers {
             // shapes only help to count flatten positions; the graph is described without them
         }
         Mapped top = map(root.getClass().getSimpleName(), root, NetworkDescription.INPUT, input, true);
-        return new MappedNetwork(description.build(), List.copyOf(dense), top.step);
+        List<MappedNetwork.DenseParameters> all = new ArrayList<>(dense);
+        all.addAll(weightOnly); // core lists weight-only layers after the graph's
+        return new MappedNetwork(description.build(), List.copyOf(all), top.step);
     }
 
     /** A mapped block: the description node that holds its output, its probe step and its output shape. */
@@ -103,6 +109,9 @@ final class DjlNetworkMapper implements TransformerMapping.Layers {
         }
         if (block instanceof Convolution conv) {
             return convolution(name, conv, input, out);
+        }
+        if (block instanceof RecurrentBlock recurrent) {
+            return recurrent(name, recurrent, input, out);
         }
         if (block instanceof Deconvolution) {
             return unsupported(name, block, input, block.getClass().getSimpleName() + " (a transposed convolution "
@@ -266,6 +275,62 @@ final class DjlNetworkMapper implements TransformerMapping.Layers {
                 + "Noether recognises");
     }
 
+    /** A recurrent direction and layer of a {@link RecurrentBlock}: its i2h and h2h weights. */
+    private record Cell(String key, Parameter i2h, Parameter h2h) {}
+
+    /**
+     * DJL's LSTM, GRU and RNN as recurrent layers over (sequence, time step) samples (METRICS.md §12): per layer
+     * and direction ({@code l_0_...}, {@code r_0_...} when bidirectional) W = [W_i2h W_h2h]; a GRU is two layers
+     * (its candidate gate reads r ⊙ (W_hn h)): {@code _x} (W_i2h) and {@code _h} (W_h2h). Biases (DJL keeps two,
+     * i2h and h2h) are left out: the census and ranks read W. The probe runs the block whole (no moments yet).
+     */
+    private Mapped recurrent(String name, RecurrentBlock block, String input, Shape out) {
+        Map<String, Parameter[]> cells = new java.util.LinkedHashMap<>();
+        for (Pair<String, Parameter> p : block.getDirectParameters()) {
+            String[] part = p.getKey().split("_");
+            if (part.length != 4 || !(part[2].equals("i2h") || part[2].equals("h2h"))) {
+                return unsupported(name, block, input, block.getClass().getSimpleName() + " parameter '" + p.getKey()
+                        + "' is not DJL's {l|r}_<layer>_{i2h|h2h}_{WEIGHT|BIAS}");
+            }
+            if (part[3].equals("WEIGHT")) {
+                cells.computeIfAbsent(part[0] + "_" + part[1], k -> new Parameter[2])[part[2].equals("i2h") ? 0 : 1] =
+                        p.getValue();
+            }
+        }
+        List<Cell> list = new ArrayList<>();
+        for (Map.Entry<String, Parameter[]> e : cells.entrySet()) {
+            if (e.getValue()[0] == null || e.getValue()[1] == null) {
+                return unsupported(name, block, input, "recurrent cell " + e.getKey() + " lacks its i2h or h2h weight");
+            }
+            list.add(new Cell(e.getKey(), e.getValue()[0], e.getValue()[1]));
+        }
+        LayerKind kind = block instanceof ai.djl.nn.recurrent.LSTM ? LayerKind.LSTM
+                : block instanceof ai.djl.nn.recurrent.GRU ? LayerKind.GRU : LayerKind.RNN;
+        String node = input;
+        for (Cell c : list) {
+            String layer = list.size() == 1 ? name : name + "_" + c.key;
+            Shape x = c.i2h.getArray().getShape();
+            Shape h = c.h2h.getArray().getShape();
+            int units = Math.toIntExact(h.get(1));
+            int rows = Math.toIntExact(x.get(0));
+            int gates = rows / units;
+            int nIn = Math.toIntExact(x.get(1));
+            // every cell reads the block's input: the cells are barriers in the graph, so their wiring has no effect
+            if (kind == LayerKind.GRU) {
+                description.recurrent(layer + "_x", kind, units, gates, nIn, 0, false, input);
+                dense.add(new MappedNetwork.DenseParameters(layer + "_x", c.i2h, null));
+                description.recurrent(layer + "_h", kind, units, gates, 0, units, false, layer + "_x");
+                dense.add(new MappedNetwork.DenseParameters(layer + "_h", c.h2h, null));
+                node = layer + "_h";
+            } else {
+                description.recurrent(layer, kind, units, gates, nIn, units, false, input);
+                dense.add(new MappedNetwork.DenseParameters(layer, c.i2h, null, c.h2h));
+                node = layer;
+            }
+        }
+        return new Mapped(node, new MappedNetwork.Leaf(name, block, MappedNetwork.Role.OPAQUE, -1, null), out);
+    }
+
     private Mapped linearLeaf(String name, Block block, Parameter weight, Parameter bias,
                               MappedNetwork.ConvGeometry geometry, Shape out) {
         MappedNetwork.Leaf leaf = new MappedNetwork.Leaf(name, block, MappedNetwork.Role.LINEAR, dense.size(), geometry);
@@ -273,9 +338,59 @@ final class DjlNetworkMapper implements TransformerMapping.Layers {
         return new Mapped(name, leaf, out);
     }
 
+    /**
+     * A block Noether cannot read as a whole: named once with the reason, run whole by the probe, and still
+     * measured inside (METRICS.md §12). Its children are mapped on their own ({@link #children}), and every
+     * weight of rank ≥ 2 it holds directly becomes a weight-only layer ({@link #weightOnly}). A weight is
+     * <em>claimed</em> by the mapping of the block that holds it directly (a Linear, a convolution, a recurrent
+     * block...): map a new block kind before this fallback and its weights leave the weight-only path.
+     */
     private Mapped unsupported(String name, Block block, String input, String reason) {
-        description.unsupported(name, reason, input);
+        List<String> weights = weightOnly(name, block);
+        int children = children(name, block);
+        String full = reason
+                + (children > 0 ? "; its " + children + " children are mapped on their own, no pairs across it" : "")
+                + (weights.isEmpty() ? "" : "; weight metrics only for " + String.join(", ", weights));
+        description.unsupported(name, full, input);
         return leaf(name, block, MappedNetwork.Role.OPAQUE, null);
+    }
+
+    /** The weights of rank ≥ 2 that {@code block} holds itself, as weight-only layers; returns their layer names. */
+    private List<String> weightOnly(String name, Block block) {
+        List<Pair<String, Parameter>> matrices = new ArrayList<>();
+        for (Pair<String, Parameter> p : block.getDirectParameters()) {
+            Parameter param = p.getValue();
+            if (param.isInitialized() && param.getArray().getShape().dimension() >= 2) {
+                matrices.add(p);
+            }
+        }
+        LayerKind kind = block instanceof AbstractEmbedding<?> ? LayerKind.EMBEDDING : LayerKind.OTHER;
+        List<String> names = new ArrayList<>();
+        for (Pair<String, Parameter> p : matrices) {
+            String layer = matrices.size() == 1 ? name : name + "_" + p.getKey();
+            Shape shape = p.getValue().getArray().getShape();
+            int rows = Math.toIntExact(shape.get(0));
+            description.weightOnly(layer, kind, rows, Math.toIntExact(shape.size() / rows)); // first dim × the rest
+            weightOnly.add(new MappedNetwork.DenseParameters(layer, p.getValue(), null));
+            names.add(layer);
+        }
+        return names;
+    }
+
+    /**
+     * Maps each child of a block whose own forward Noether cannot read as a graph of its own, reading an input of
+     * its own (no pair crosses the parent's boundary); the probe runs the parent whole, so these layers get
+     * step-tier and weight analyses but no probe moments. Returns the number of children.
+     */
+    private int children(String name, Block block) {
+        int count = 0;
+        for (Pair<String, Block> child : block.getChildren()) {
+            String in = name + "_" + child.getKey() + "/input";
+            description.input(in);
+            map(name + "_" + child.getKey(), child.getValue(), in, null, false);
+            count++;
+        }
+        return count;
     }
 
     private static Mapped leaf(String name, Block block, MappedNetwork.Role role, Shape out) {

@@ -20,12 +20,14 @@ import java.util.Arrays;
 final class EngineReductions implements AutoCloseable {
     private final Parameter weight;
     private final Parameter bias;
+    private final Parameter hidden; // a recurrent layer's W_h, joined to W_x column-wise
     private NDArray previous;
     private long previousStep = Long.MIN_VALUE;
 
     EngineReductions(MappedNetwork.DenseParameters layer) {
         this.weight = layer.weight();
         this.bias = layer.bias();
+        this.hidden = layer.hiddenWeight();
     }
 
     /** The sums of step {@code step}, with ‖ΔW‖² when the previous call was for step − 1. */
@@ -35,8 +37,13 @@ final class EngineReductions implements AutoCloseable {
             NDArray raw = weight.getArray();
             long m = raw.getShape().get(0);
             NDArray w = raw.toType(DataType.FLOAT64, true).reshape(m, -1);
-            int n = Math.toIntExact(w.getShape().get(1));
             NDArray gw = gradient(weight, m, -1);
+            if (hidden != null) {
+                w = w.concat(hidden.getArray().toType(DataType.FLOAT64, true).reshape(m, -1), 1);
+                NDArray gh = gradient(hidden, m, -1);
+                gw = gw == null || gh == null ? null : gw.concat(gh, 1);
+            }
+            int n = Math.toIntExact(w.getShape().get(1));
             NDArray b = bias == null ? null : bias.getArray().toType(DataType.FLOAT64, true).reshape(m);
             NDArray gb = bias == null || gw == null ? null : gradient(bias, m);
             boolean grads = gw != null && (bias == null || gb != null);

@@ -19,8 +19,16 @@ import java.util.function.Function;
  */
 record MappedNetwork(NetworkDescription description, List<DenseParameters> dense, Step plan) {
 
-    /** The weight (m × n, or a convolution's (C_out, C_in, k…)) and optional bias (m) of one linear layer. */
-    record DenseParameters(String name, Parameter weight, Parameter bias) {}
+    /**
+     * The weight (m × n, or a convolution's (C_out, C_in, k…), or a weight-only layer's (d0, d1, …) read as
+     * d0 × the rest) and optional bias (m) of one layer. A recurrent layer's W = [W_x W_h] is two parameters:
+     * {@code weight} (W_x, m × n_in) and {@code hiddenWeight} (W_h, m × H), joined row by row.
+     */
+    record DenseParameters(String name, Parameter weight, Parameter bias, Parameter hiddenWeight) {
+        DenseParameters(String name, Parameter weight, Parameter bias) {
+            this(name, weight, bias, null);
+        }
+    }
 
     /** What a leaf block means to the probe. */
     enum Role {

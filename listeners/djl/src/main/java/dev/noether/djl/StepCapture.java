@@ -78,7 +78,7 @@ final class StepCapture implements AutoCloseable {
             MappedNetwork.DenseParameters d = dense.get(i);
             LayerReductions r = reductions.get(i).reduce(step);
             if (weights) {
-                s.layer(LayerSnapshot.reduced(r, values(d.weight().getArray()),
+                s.layer(LayerSnapshot.reduced(r, weightRows(d, null),
                         d.bias() == null ? null : values(d.bias().getArray())));
             } else {
                 s.layer(LayerSnapshot.reduced(r, null, null));
@@ -107,9 +107,8 @@ final class StepCapture implements AutoCloseable {
             s.recycledTo(into);
         }
         for (MappedNetwork.DenseParameters d : dense) {
-            NDArray w = d.weight().getArray();
             NDArray b = d.bias() == null ? null : d.bias().getArray();
-            s.layer(LayerSnapshot.of(values(w, into), b == null ? null : values(b, into), gradient(d.weight(), into),
+            s.layer(LayerSnapshot.of(weightRows(d, into), b == null ? null : values(b, into), gradientRows(d, into),
                     d.bias() == null ? null : gradient(d.bias(), into)));
         }
         return s.build();
@@ -191,6 +190,37 @@ final class StepCapture implements AutoCloseable {
         }
         float[] out = into.take(Math.toIntExact(a.size()));
         a.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
+        return out;
+    }
+
+    /** W as m × n rows: the weight itself, or a recurrent layer's [W_x W_h] joined row by row. */
+    private static float[] weightRows(MappedNetwork.DenseParameters d, SnapshotArrays into) {
+        if (d.hiddenWeight() == null) {
+            return into == null ? values(d.weight().getArray()) : values(d.weight().getArray(), into);
+        }
+        NDArray x = d.weight().getArray();
+        NDArray h = d.hiddenWeight().getArray();
+        return joinRows(values(x), values(h), Math.toIntExact(x.getShape().get(0)), into);
+    }
+
+    private static float[] gradientRows(MappedNetwork.DenseParameters d, SnapshotArrays into) {
+        if (d.hiddenWeight() == null) {
+            return gradient(d.weight(), into);
+        }
+        float[] gx = gradient(d.weight(), null);
+        float[] gh = gradient(d.hiddenWeight(), null);
+        return gx == null || gh == null ? null : joinRows(gx, gh, Math.toIntExact(d.weight().getArray().getShape().get(0)), into);
+    }
+
+    /** [A B] of two row-major matrices with {@code rows} rows each. */
+    static float[] joinRows(float[] a, float[] b, int rows, SnapshotArrays into) {
+        int na = a.length / rows;
+        int nb = b.length / rows;
+        float[] out = into == null ? new float[a.length + b.length] : into.take(a.length + b.length);
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(a, r * na, out, r * (na + nb), na);
+            System.arraycopy(b, r * nb, out, r * (na + nb) + na, nb);
+        }
         return out;
     }
 

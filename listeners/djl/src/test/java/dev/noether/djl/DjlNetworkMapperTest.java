@@ -178,7 +178,12 @@ class DjlNetworkMapperTest {
         assertThat(d.unsupported().get(1).reason()).contains("transposed convolution");
         assertThat(d.unsupported().get(2).reason()).contains("'padRightBottom'");
         // 9x9 → grouped 7x7 → transposed 8x8 → padded 9x9 → dilated 3x3: 5x5 → pool 2x2: 4 positions per channel
-        assertThat(d.layers()).extracting(DenseLayer::name).containsExactly("05Conv2d", "09Linear");
+        // the skipped convolutions' weights are weight-only layers, after the graph's (METRICS.md §12)
+        assertThat(d.layers()).extracting(DenseLayer::name)
+                .containsExactly("05Conv2d", "09Linear", "01Conv2d", "03Conv2dTranspose");
+        assertThat(d.layers().get(2).isWeightOnly()).isTrue();
+        assertThat(d.layers().get(2).shape()).isEqualTo("4x9"); // (4, 1, 3, 3): first dimension × the rest
+        assertThat(d.unsupported().get(1).reason()).contains("weight metrics only for 03Conv2dTranspose");
         assertThat(d.layers().get(0).shape()).isEqualTo("5x3x3x3");
         assertThat(d.layers().get(0).hasBias()).isFalse();
         assertThat(d.pairs()).singleElement().satisfies(p -> {

@@ -13,6 +13,8 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToRnnPreProcessor;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.deeplearning4j.nn.conf.preprocessor.RnnToFeedForwardPreProcessor;
 
 import java.util.HashMap;
@@ -66,6 +68,7 @@ final class Dl4jDescription {
                 case BATCH_NORM -> d.normalization(n.name(), Normalization.BATCH_NORM, in);
                 case DROPOUT -> d.op(n.name(), Op.DROPOUT, in);
                 case POOLING -> d.op(n.name(), pooling(n), in);
+                case RECURRENT -> out = recurrent(d, n, in);
                 case ADD -> d.merge(n.name(), Merge.ADD, in);
                 case CONCAT -> d.merge(n.name(), Merge.CONCAT, in);
                 case QUERY, KEY, VALUE -> d.dense(n.name(), n.outputs(), n.inputs(), false, in);
@@ -81,7 +84,29 @@ final class Dl4jDescription {
             }
             output.put(n.name(), out);
         }
+        for (Dl4jWeights w : Dl4jGraph.measured(nodes)) {
+            if (w.form() == Dl4jWeights.Form.WEIGHT_ONLY) {
+                INDArray p = w.weight();
+                d.weightOnly(w.name(), Dl4jNetworkMapper.isEmbedding(w.node().conf()) ? LayerKind.EMBEDDING
+                        : LayerKind.OTHER, Math.toIntExact(p.size(0)), Math.toIntExact(p.length() / p.size(0)));
+            }
+        }
         return d.build();
+    }
+
+    /**
+     * A recurrent layer's cells (two for a Bidirectional, named {@code L_f}, {@code L_b}), each reading the layer's
+     * input (the cells are barriers for pairs, so the wiring between them does not matter); returns the node holding
+     * the output.
+     */
+    private static String recurrent(NetworkDescription.Builder d, Dl4jNode n, String[] in) {
+        LayerKind kind = n.gates() == 1 ? LayerKind.RNN : LayerKind.LSTM;
+        String out = null;
+        for (Dl4jWeights w : Dl4jGraph.measured(List.of(n))) {
+            d.recurrent(w.name(), kind, n.units(), n.gates(), n.cellInputs(), n.units(), w.hasBias(), in);
+            out = w.name();
+        }
+        return out;
     }
 
     private static String activation(NetworkDescription.Builder d, Dl4jNode n, String input) {
@@ -98,6 +123,8 @@ final class Dl4jDescription {
             d.flatten(name, Math.toIntExact(flat.getInputHeight() * flat.getInputWidth()), input);
         } else if (pre instanceof RnnToFeedForwardPreProcessor rnn && rnn.getRnnDataFormat() == RNNFormat.NCW) {
             d.op(name, Op.RESHAPE, input); // (B, C, T) → (B·T, C): time joins the batch, channels stay columns
+        } else if (pre instanceof FeedForwardToRnnPreProcessor rnn && rnn.getRnnDataFormat() == RNNFormat.NCW) {
+            d.op(name, Op.RESHAPE, input); // (B·T, C) → (B, C, T): the channels stay what the next layer reads
         } else if (pre instanceof FeedForwardToCnnPreProcessor && !fromNode) {
             return input; // the network input read as images: nothing upstream to pair with
         } else {

@@ -27,6 +27,7 @@ final class Dl4jGraph {
     private final NetworkDescription description;
     private final List<Dl4jNode> nodes;
     private final List<Dl4jNode> linear;
+    private final List<Dl4jWeights> measured;
     private final Map<String, List<String>> consumers = new HashMap<>();
     private final List<String> inputs;
     private final List<String> outputs;
@@ -37,7 +38,7 @@ final class Dl4jGraph {
         this.nodes = List.copyOf(nodes);
         List<Dl4jNode> l = new ArrayList<>();
         for (Dl4jNode n : nodes) {
-            if (n.linearIndex() >= 0) {
+            if (n.isLinear()) {
                 l.add(n);
             }
             for (String in : n.sources()) {
@@ -45,6 +46,7 @@ final class Dl4jGraph {
             }
         }
         this.linear = List.copyOf(l);
+        this.measured = measured(nodes);
         if (model instanceof ComputationGraph graph) {
             this.inputs = List.copyOf(graph.getConfiguration().getNetworkInputs());
             this.outputs = List.copyOf(graph.getConfiguration().getNetworkOutputs());
@@ -86,6 +88,40 @@ final class Dl4jGraph {
     /** The linear layers, in the order of {@link NetworkDescription#layers()}. */
     List<Dl4jNode> linear() {
         return linear;
+    }
+
+    /**
+     * Every layer of the description, in its order: the linear layers and recurrent cells of the graph, then the
+     * weight-only parameters of the layers Noether cannot map (METRICS.md §12). The step capture reads these.
+     */
+    List<Dl4jWeights> measured() {
+        return measured;
+    }
+
+    /** {@link #measured()} of the nodes in topological order. */
+    static List<Dl4jWeights> measured(List<Dl4jNode> nodes) {
+        List<Dl4jWeights> out = new ArrayList<>();
+        for (Dl4jNode n : nodes) {
+            if (n.isLinear()) {
+                out.add(Dl4jWeights.linear(n));
+            } else if (n.kind() == Dl4jNode.Kind.RECURRENT) {
+                List<String> prefixes = n.cellPrefixes();
+                for (String prefix : prefixes) {
+                    String name = prefixes.size() == 1 ? n.name() : n.name() + "_" + prefix;
+                    out.add(new Dl4jWeights(name, n, Dl4jWeights.Form.RECURRENT, prefix, null));
+                }
+            }
+        }
+        for (Dl4jNode n : nodes) {
+            if (n.kind() == Dl4jNode.Kind.UNSUPPORTED && n.layer() != null) {
+                List<String> keys = Dl4jNetworkMapper.weightOnlyKeys(n.layer());
+                for (String key : keys) {
+                    out.add(new Dl4jWeights(Dl4jNetworkMapper.weightOnlyName(n.name(), key, keys.size()), n,
+                            Dl4jWeights.Form.WEIGHT_ONLY, "", key));
+                }
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** The names of the nodes that read {@code name}'s output. */

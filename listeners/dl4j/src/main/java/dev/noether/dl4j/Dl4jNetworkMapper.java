@@ -18,7 +18,10 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
+import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.Subsampling1DLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
@@ -26,6 +29,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -60,9 +64,16 @@ final class Dl4jNetworkMapper {
             return unsupported(model, modelName, what, "only MultiLayerNetwork and ComputationGraph are supported");
         }
         List<Dl4jNode> indexed = new ArrayList<>(nodes.size());
-        int linear = 0;
+        int linear = 0; // the description's index: a Bidirectional's two cells take two
         for (Dl4jNode n : nodes) {
-            indexed.add(n.isLinear() ? n.withLinearIndex(linear++) : n);
+            if (n.isLinear()) {
+                indexed.add(n.withLinearIndex(linear++));
+            } else if (n.kind() == Kind.RECURRENT) {
+                indexed.add(n.withLinearIndex(linear));
+                linear += n.cellPrefixes().size();
+            } else {
+                indexed.add(n);
+            }
         }
         return new Dl4jGraph(model, Dl4jDescription.describe(modelName, indexed), indexed);
     }
@@ -172,8 +183,10 @@ final class Dl4jNetworkMapper {
         if (type == DenseLayer.class) {
             kind = ((DenseLayer) conf).hasLayerNorm() ? Kind.UNSUPPORTED : Kind.DENSE;
             reason = kind == Kind.DENSE ? null : "DenseLayer with layer normalization";
-        } else if (type == OutputLayer.class) {
-            kind = Kind.OUTPUT;
+        } else if (type == OutputLayer.class || type == RnnOutputLayer.class) {
+            kind = Kind.OUTPUT; // RnnOutputLayer: a dense layer over (sequence, time step) samples
+        } else if (Dl4jNode.recurrentCell(conf) != null) {
+            kind = Kind.RECURRENT;
         } else if (conf instanceof ConvolutionLayer c) {
             reason = ConvGeometry.unsupportedReason(c);
             kind = reason == null ? Kind.CONV : Kind.UNSUPPORTED;
@@ -200,7 +213,37 @@ final class Dl4jNetworkMapper {
             kind = Kind.UNSUPPORTED;
             reason = type.getSimpleName() + " is not modelled";
         }
+        if (kind == Kind.UNSUPPORTED) {
+            List<String> weights = weightOnlyKeys(layer);
+            if (!weights.isEmpty()) {
+                reason += "; weight metrics only for " + String.join(", ", weights.stream()
+                        .map(k -> weightOnlyName(name, k, weights.size())).toList());
+            }
+        }
         return new Dl4jNode(name, kind, inputs, layer, vertex, pre, prefix, -1, conv, reason, null);
+    }
+
+    /** The parameters of rank ≥ 2 of a layer Noether cannot map: its weight-only layers (METRICS.md §12). */
+    static List<String> weightOnlyKeys(Layer layer) {
+        List<String> keys = new ArrayList<>();
+        for (Map.Entry<String, INDArray> e : layer.paramTable().entrySet()) {
+            INDArray p = e.getValue();
+            // a (1, n) parameter is DL4J's way to store a bias vector, not a matrix
+            if (p != null && p.rank() >= 2 && !(p.rank() == 2 && p.size(0) == 1)) {
+                keys.add(e.getKey());
+            }
+        }
+        return keys;
+    }
+
+    /** The layer tag of a weight-only parameter: the layer's name, or name_key when it holds several. */
+    static String weightOnlyName(String layer, String key, int count) {
+        return count == 1 ? layer : layer + "_" + key;
+    }
+
+    /** The embedding layers' weight-only kind; any other unmapped layer's is {@code other}. */
+    static boolean isEmbedding(org.deeplearning4j.nn.conf.layers.Layer conf) {
+        return conf instanceof EmbeddingLayer || conf instanceof EmbeddingSequenceLayer;
     }
 
     private static Dl4jNode vertexNode(String name, List<String> inputs, GraphVertex vertex,

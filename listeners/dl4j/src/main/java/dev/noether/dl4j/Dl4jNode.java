@@ -74,6 +74,11 @@ record Dl4jNode(String name, Kind kind, List<String> sources, Layer layer, Graph
         ATTENTION,
         /** Its output projection, Wo, reading the concatenated heads. */
         ATTENTION_OUTPUT,
+        /**
+         * LSTM, GravesLSTM, SimpleRnn, possibly inside Bidirectional (two cells) and/or LastTimeStep: recurrent
+         * layers over (sequence, time step) samples (METRICS.md §12), barriers for pairs; DL4J runs them in the probe.
+         */
+        RECURRENT,
         /** Anything else: named, skipped; it breaks pairs and stops the probe's backward pass. */
         UNSUPPORTED
     }
@@ -163,6 +168,57 @@ record Dl4jNode(String name, Kind kind, List<String> sources, Layer layer, Graph
             return w.transpose();
         }
         return conv.weightMatrix(w);
+    }
+
+    /** The recurrent cell inside the wrappers (LastTimeStep, Bidirectional), or null when there is none. */
+    static org.deeplearning4j.nn.conf.layers.Layer recurrentCell(org.deeplearning4j.nn.conf.layers.Layer conf) {
+        org.deeplearning4j.nn.conf.layers.Layer c = conf;
+        for (int depth = 0; depth < 4 && c != null; depth++) {
+            if (c instanceof org.deeplearning4j.nn.conf.layers.LSTM || c instanceof org.deeplearning4j.nn.conf.layers.GravesLSTM
+                    || c instanceof org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn) {
+                return c;
+            }
+            if (c instanceof org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional b) {
+                c = b.getFwd();
+            } else if (c instanceof org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer w) {
+                c = w.getUnderlying();
+            } else {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** True when a Bidirectional wraps the recurrent cell: two cells, parameter prefixes "f" and "b". */
+    boolean bidirectional() {
+        org.deeplearning4j.nn.conf.layers.Layer c = conf();
+        for (int depth = 0; depth < 4 && c != null; depth++) {
+            if (c instanceof org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional) {
+                return true;
+            }
+            c = c instanceof org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer w ? w.getUnderlying() : null;
+        }
+        return false;
+    }
+
+    /** The parameter key prefixes of the recurrent cells: "f", "b" for a Bidirectional, else "". */
+    List<String> cellPrefixes() {
+        return bidirectional() ? List.of("f", "b") : List.of("");
+    }
+
+    /** The gate blocks of the recurrent cell: 4 for LSTM and GravesLSTM, 1 for SimpleRnn. */
+    int gates() {
+        return recurrentCell(conf()) instanceof org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn ? 1 : 4;
+    }
+
+    /** H, the recurrent cell's units (its nOut). */
+    int units() {
+        return Math.toIntExact(((FeedForwardLayer) recurrentCell(conf())).getNOut());
+    }
+
+    /** The recurrent cell's nIn. */
+    int cellInputs() {
+        return Math.toIntExact(((FeedForwardLayer) recurrentCell(conf())).getNIn());
     }
 
     IActivation activation() {

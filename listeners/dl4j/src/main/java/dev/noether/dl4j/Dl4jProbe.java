@@ -125,6 +125,10 @@ final class Dl4jProbe {
         private final Map<String, ConvPatches> convPositions = new HashMap<>();
         /** The step each sample's last-step vertex took, by vertex. */
         private final Map<String, int[]> lastSteps = new HashMap<>();
+        /** A dense layer over a time series (RnnOutputLayer): its unmasked (sequence, step) rows of (B·T). */
+        private final Map<String, TimeRows> timeRows = new HashMap<>();
+        /** The recurrent layers unrolled on the probe batch (their g_b needs the recurrence again). */
+        private final Map<String, RecurrentProbe> unrolled = new HashMap<>();
         private final Map<String, LayerProbe.Builder> probes = new HashMap<>();
         private final Map<String, ProbeGap> gaps = new LinkedHashMap<>();
         private boolean outOfTime;
@@ -166,8 +170,8 @@ final class Dl4jProbe {
                 backward();
             }
             List<LayerProbe> out = new ArrayList<>();
-            for (Dl4jNode n : graph.linear()) {
-                LayerProbe.Builder p = probes.get(n.name());
+            for (Dl4jNode n : graph.nodes()) {
+                LayerProbe.Builder p = n.linearIndex() >= 0 ? probes.get(n.name()) : null;
                 if (p != null) {
                     out.add(p.build());
                 }
@@ -199,8 +203,9 @@ final class Dl4jProbe {
                 }
                 inputs.put(n.name(), in);
                 out = switch (n.kind()) {
-                    case DENSE, OUTPUT -> dense(n, in[0]);
+                    case DENSE, OUTPUT -> in[0].rank() == 3 ? denseOverTime(n, in[0], mask) : dense(n, in[0]);
                     case CONV -> conv(n, in[0]);
+                    case RECURRENT -> recurrent(n, in[0], mask);
                     case ACTIVATION, BATCH_NORM, DROPOUT, POOLING, UNSUPPORTED -> n.layer() != null
                             ? layer(n, in[0], mask) : vertex(n, in);
                     case ADD, CONCAT -> vertex(n, in);
@@ -338,6 +343,84 @@ final class Dl4jProbe {
             return a;
         }
 
+        /**
+         * A dense layer over (sequence, time step) samples (DL4J's RnnOutputLayer, METRICS.md §12): (B, C, T) read
+         * as B·T rows, masked steps excluded from the moments and the loss, a fixed random subset of
+         * {@value #MAX_TIME_ROWS} rows for the moments beyond that (as convolution positions, §10).
+         */
+        private INDArray denseOverTime(Dl4jNode n, INDArray in, INDArray mask) {
+            if (in.size(1) != n.inputs()) {
+                return null;
+            }
+            long b = in.size(0);
+            long steps = in.size(2);
+            INDArray w = n.layer().getParam("W");
+            INDArray rows = in.permute(0, 2, 1).dup('c').reshape(b * steps, in.size(1)).castTo(w.dataType());
+            int[] kept = TimeRows.unmasked(mask, b, steps);
+            INDArray x = rows.getRows(kept);
+            INDArray z = x.mmul(w);
+            if (n.hasBias()) {
+                z.addiRowVector(n.layer().getParam("b"));
+            }
+            TimeRows t = new TimeRows(b, steps, kept, TimeRows.subset(kept.length, MAX_TIME_ROWS));
+            timeRows.put(n.name(), t);
+            denseZ.put(n.name(), z);
+            INDArray xs = t.sample(x);
+            INDArray zs = t.sample(z);
+            double sa = scaleOf(xs);
+            double sb = scaleOf(zs);
+            probes.put(n.name(), LayerProbe.builder(n.linearIndex()).samples(Math.toIntExact(xs.size(0)))
+                    .inputMoment(HostCopy.rowMajor(moment(scaled(xs, sa), xs.size(0))))
+                    .outputMoment(HostCopy.rowMajor(moment(scaled(zs, sb), zs.size(0))))
+                    .outputMean(HostCopy.rowMajor(scaled(zs, sb).mean(0)))
+                    .scales(sa, sb, 1));
+            INDArray all = rows.mmul(w);
+            if (n.hasBias()) {
+                all.addiRowVector(n.layer().getParam("b"));
+            }
+            INDArray a = n.activation().getActivation(all, false);
+            return a.reshape(b, steps, a.size(1)).permute(0, 2, 1).dup('c');
+        }
+
+        /**
+         * A recurrent layer: DL4J's own pass gives what the layers above read; an LSTM or SimpleRnn is also
+         * unrolled ({@link RecurrentProbe}), checked against DL4J's h on the unmasked steps, and measured over its
+         * (sequence, step) rows (METRICS.md §12).
+         */
+        private INDArray recurrent(Dl4jNode n, INDArray in, INDArray mask) {
+            INDArray out = layer(n, in, mask);
+            String why = RecurrentProbe.unsupportedReason(n);
+            if (why != null || in.rank() != 3 || out.rank() != 3) {
+                gap(n.name(), (why != null ? why : "its input or output is not a time series") + ": no moments for it");
+                return out;
+            }
+            RecurrentProbe unroll = RecurrentProbe.of(n);
+            INDArray ours = unroll.forward(in);
+            long b = in.size(0);
+            long steps = in.size(2);
+            int[] kept = TimeRows.unmasked(mask, b, steps);
+            TimeRows t = new TimeRows(b, steps, kept, TimeRows.subset(kept.length, MAX_TIME_ROWS));
+            INDArray theirs = t.rows(out).castTo(DataType.DOUBLE);
+            double difference = theirs.sub(t.rows(ours).castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+            if (!(difference <= 1e-3 * Math.max(1, theirs.amaxNumber().doubleValue()))) {
+                gap(n.name(), "the probe's unrolled recurrence differs from DL4J's output (max |Δh| = " + difference
+                        + "): no moments for it");
+                return out;
+            }
+            INDArray xs = t.sample(unroll.inputRows().getRows(kept));
+            INDArray zs = t.sample(unroll.outputRows().getRows(kept));
+            double sa = scaleOf(xs);
+            double sb = scaleOf(zs);
+            probes.put(n.name(), LayerProbe.builder(n.linearIndex()).samples(Math.toIntExact(xs.size(0)))
+                    .inputMoment(HostCopy.rowMajor(moment(scaled(xs, sa), xs.size(0))))
+                    .outputMoment(HostCopy.rowMajor(moment(scaled(zs, sb), zs.size(0))))
+                    .outputMean(HostCopy.rowMajor(scaled(zs, sb).mean(0)))
+                    .scales(sa, sb, 1));
+            unrolled.put(n.name(), unroll);
+            timeRows.put(n.name(), t);
+            return out;
+        }
+
         /** Runs the convolution by DL4J and gathers the patch moments of the chosen positions, chunk by chunk. */
         private INDArray conv(Dl4jNode n, INDArray in) {
             INDArray out = n.layer().activate(in.dup(), false, mgr);
@@ -437,14 +520,26 @@ final class Dl4jProbe {
                 case OUTPUT -> {
                     INDArray z = denseZ.get(n.name());
                     INDArray y = labels.get(n.name());
+                    TimeRows t = timeRows.get(n.name());
                     if (y == null) {
                         gap(n.name(), "the probe batch has no labels for this output: no loss gradient starts here");
                     }
-                    yield z == null || y == null ? null : denseBackward(n,
+                    if (z == null || y == null) {
+                        yield null;
+                    }
+                    if (t != null) { // masked steps are already left out of the rows
+                        yield t.scatter(denseBackward(n, t, n.lossFunction().computeGradient(t.rows(y).castTo(z.dataType()),
+                                z.dup(), n.activation(), null)));
+                    }
+                    yield denseBackward(n,
                             n.lossFunction().computeGradient(y, z.dup(), n.activation(), labelMasks.get(n.name())));
                 }
                 case DENSE -> {
                     INDArray z = denseZ.get(n.name());
+                    TimeRows t = timeRows.get(n.name());
+                    if (z != null && t != null) {
+                        yield t.scatter(denseBackward(n, t, n.activation().backprop(z.dup(), t.rows(e).castTo(z.dataType())).getFirst()));
+                    }
                     yield z == null ? null : denseBackward(n, n.activation().backprop(z.dup(), e).getFirst());
                 }
                 case CONV -> convBackward(n, e);
@@ -464,6 +559,23 @@ final class Dl4jProbe {
                     if (reachesLinearLayer(n)) {
                         gap(n.name(), n.reason() + (output ? ": no per-sample loss gradient starts there"
                                 : ": no per-sample gradient passes back through it") + ", so the layers before it get no G_b");
+                    }
+                    yield null;
+                }
+                case RECURRENT -> {
+                    RecurrentProbe unroll = unrolled.get(n.name());
+                    if (unroll != null && e != null && e.rank() == 3) {
+                        TimeRows t = timeRows.get(n.name());
+                        INDArray[] back = unroll.backward(e);
+                        INDArray gs = t.sample(back[0].getRows(t.kept()));
+                        double sg = scaleOf(gs);
+                        probes.get(n.name()).gradientScale(sg)
+                                .outputGradientMoment(HostCopy.rowMajor(moment(scaled(gs, sg), gs.size(0))));
+                        yield back[1];
+                    }
+                    if (reachesLinearLayer(n) || output) {
+                        gap(n.name(), "a recurrent layer passes no per-sample gradient back in the probe yet, so the "
+                                + "layers before it get no G_b");
                     }
                     yield null;
                 }
@@ -504,6 +616,14 @@ final class Dl4jProbe {
         }
 
         /** G_b from g_b (B × m); then g_a = Wᵀ g_b per sample, i.e. g_b Wᵀ in DL4J's (nIn, nOut) layout. */
+        /** {@link #denseBackward(Dl4jNode, INDArray)} with G_b over the time rows' moment subset. */
+        private INDArray denseBackward(Dl4jNode n, TimeRows t, INDArray gb) {
+            INDArray gs = t.sample(gb);
+            double sg = scaleOf(gs);
+            probes.get(n.name()).gradientScale(sg).outputGradientMoment(HostCopy.rowMajor(moment(scaled(gs, sg), gs.size(0))));
+            return gb.mmul(n.layer().getParam("W").transpose());
+        }
+
         private INDArray denseBackward(Dl4jNode n, INDArray gb) {
             double sg = scaleOf(gb);
             probes.get(n.name()).gradientScale(sg).outputGradientMoment(HostCopy.rowMajor(moment(scaled(gb, sg), gb.size(0))));
@@ -598,6 +718,58 @@ final class Dl4jProbe {
     }
 
     /** The power of two that keeps the float32 moment of the rows of {@code v} finite ({@link MomentScale}). */
+    /** Rows of the time rows beyond which the moments take a fixed random subset (METRICS.md §10, §12). */
+    static final int MAX_TIME_ROWS = 1024;
+
+    /**
+     * The (sequence, time step) rows of a (B, C, T) series: row s·T + t of its (B·T, C) reading, the unmasked ones
+     * ({@code kept}), and the positions among them the moments use ({@code sample}, null for all).
+     */
+    record TimeRows(long batch, long steps, int[] kept, int[] sample) {
+        static int[] unmasked(INDArray mask, long batch, long steps) {
+            java.util.List<Integer> rows = new java.util.ArrayList<>();
+            boolean fits = mask != null && mask.length() == batch * steps;
+            INDArray flat = fits ? mask.reshape(batch * steps) : null;
+            for (int r = 0; r < batch * steps; r++) {
+                if (flat == null || flat.getDouble(r) != 0) {
+                    rows.add(r);
+                }
+            }
+            return rows.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        /** A fixed random subset of {@code max} of {@code count} positions (seeded: the same rows every pass), or null. */
+        static int[] subset(int count, int max) {
+            if (count <= max) {
+                return null;
+            }
+            java.util.List<Integer> all = new java.util.ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                all.add(i);
+            }
+            java.util.Collections.shuffle(all, new java.util.Random(0x5eed));
+            return all.subList(0, max).stream().mapToInt(Integer::intValue).sorted().toArray();
+        }
+
+        /** A (B, C, T) series as its kept rows (k, C). */
+        INDArray rows(INDArray series) {
+            return series.permute(0, 2, 1).dup('c').reshape(batch * steps, series.size(1)).getRows(kept);
+        }
+
+        INDArray sample(INDArray keptRows) {
+            return sample == null ? keptRows : keptRows.getRows(sample);
+        }
+
+        /** Kept rows (k, C) back to a (B, C, T) series, zero at the masked steps. */
+        INDArray scatter(INDArray keptRows) {
+            INDArray full = Nd4j.zeros(keptRows.dataType(), batch * steps, keptRows.size(1));
+            for (int i = 0; i < kept.length; i++) {
+                full.putRow(kept[i], keptRows.getRow(i));
+            }
+            return full.reshape(batch, steps, keptRows.size(1)).permute(0, 2, 1).dup('c');
+        }
+    }
+
     private static double scaleOf(INDArray v) {
         return MomentScale.of(v.amaxNumber().doubleValue(), v.size(0));
     }

@@ -29,7 +29,7 @@ final class Dl4jStepCapture {
 
     Dl4jStepCapture(Dl4jGraph chain) {
         this.chain = chain;
-        this.reductions = chain.linear().stream().map(EngineReductions::new).toList();
+        this.reductions = chain.measured().stream().map(EngineReductions::new).toList();
     }
 
     /**
@@ -51,15 +51,15 @@ final class Dl4jStepCapture {
         float divisor = divisor(model);
         long step = chain.iteration();
         StepSnapshot.Builder s = StepSnapshot.builder(step).loss(model.score()).optimizer(optimizer);
-        List<Dl4jNode> linear = chain.linear();
-        for (int i = 0; i < linear.size(); i++) {
-            Dl4jNode e = linear.get(i);
-            INDArray w = e.layer().getParam(e.weightKey());
-            INDArray b = e.hasBias() ? e.layer().getParam("b") : null;
-            INDArray gw = gradients.get(e.gradientPrefix() + e.weightKey());
-            INDArray gb = b == null ? null : gradients.get(e.gradientPrefix() + "b");
+        List<Dl4jWeights> measured = chain.measured();
+        for (int i = 0; i < measured.size(); i++) {
+            Dl4jWeights e = measured.get(i);
+            INDArray w = e.raw();
+            INDArray b = e.bias();
+            INDArray gw = e.rawGradient(gradients);
+            INDArray gb = b == null ? null : e.biasGradient(gradients);
             LayerReductions r = reductions.get(i).reduce(step, w, b, gw, gb, divisor);
-            s.layer(weights ? LayerSnapshot.reduced(r, e.weightRows(w), b == null ? null : HostCopy.rowMajor(b))
+            s.layer(weights ? LayerSnapshot.reduced(r, e.rows(w, null), b == null ? null : HostCopy.rowMajor(b))
                     : LayerSnapshot.reduced(r, null, null));
         }
         return s.build();
@@ -98,13 +98,13 @@ final class Dl4jStepCapture {
         if (into != null) {
             s.recycledTo(into);
         }
-        for (Dl4jNode e : chain.linear()) {
-            INDArray w = e.layer().getParam(e.weightKey());
-            INDArray b = e.hasBias() ? e.layer().getParam("b") : null;
-            INDArray gw = gradients.get(e.gradientPrefix() + e.weightKey());
-            INDArray gb = b == null ? null : gradients.get(e.gradientPrefix() + "b");
-            s.layer(LayerSnapshot.of(e.weightRows(w, into), b == null ? null : HostCopy.rowMajor(b, into),
-                    gw == null ? null : e.weightRows(gw, into),
+        for (Dl4jWeights e : chain.measured()) {
+            INDArray w = e.raw();
+            INDArray b = e.bias();
+            INDArray gw = e.rawGradient(gradients);
+            INDArray gb = b == null ? null : e.biasGradient(gradients);
+            s.layer(LayerSnapshot.of(e.rows(w, into), b == null ? null : HostCopy.rowMajor(b, into),
+                    gw == null ? null : e.rows(gw, into),
                     gb == null ? null : HostCopy.rowMajor(gb, into), scale));
         }
         return s.build();

@@ -17,12 +17,12 @@ import java.util.List;
  * float64 copy outside any workspace) that ‖ΔW‖² needs. Not thread-safe.
  */
 final class EngineReductions {
-    private final Dl4jNode node;
+    private final Dl4jWeights layer;
     private INDArray previous;
     private long previousStep = Long.MIN_VALUE;
 
-    EngineReductions(Dl4jNode node) {
-        this.node = node;
+    EngineReductions(Dl4jWeights layer) {
+        this.layer = layer;
     }
 
     /**
@@ -34,11 +34,11 @@ final class EngineReductions {
      */
     LayerReductions reduce(long step, INDArray w, INDArray b, INDArray gw, INDArray gb, float divisor) {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray w64 = float64Copy(node.weightMatrix(w));
+            INDArray w64 = float64Copy(matrix(w));
             int m = (int) w64.size(0);
             int n = (int) w64.size(1);
             boolean grads = gw != null && (b == null || gb != null);
-            INDArray g64 = grads ? mean(node.weightMatrix(gw), divisor) : null;
+            INDArray g64 = grads ? mean(matrix(gw), divisor) : null;
             INDArray b64 = b == null ? null : float64Copy(b).reshape(m);
             INDArray gb64 = b != null && grads ? mean(gb, divisor).reshape(m) : null;
 
@@ -74,6 +74,11 @@ final class EngineReductions {
             previousStep = step;
             return LayerReductions.unpack(all, m, n, b64 != null, grads, consecutive);
         }
+    }
+
+    /** {@link Dl4jWeights#raw()} as the m × n matrix: a linear layer's view, the others' matrix as it is. */
+    private INDArray matrix(INDArray raw) {
+        return layer.form() == Dl4jWeights.Form.LINEAR ? layer.node().weightMatrix(raw) : raw;
     }
 
     /**

@@ -76,7 +76,16 @@ class Dl4jBadInputTest {
         net.init();
         List<String> expected = kind.equals("channelsLast") ? List.of("fc", "out") : List.of("conv1", "fc", "out");
         NoetherMonitor monitor = train(net, GeneratedImages.of(32, 1, 10, 3, 5, false), format);
-        assertThat(monitor.description().layers()).extracting(DenseLayer::name).containsExactlyElementsOf(expected);
+        assertThat(monitor.description().layers().stream().filter(l -> !l.isWeightOnly()))
+                .extracting(DenseLayer::name).containsExactlyElementsOf(expected);
+        // the unread convolutions' weights are weight-only layers (METRICS.md §12), with their layer metrics
+        List<DenseLayer> weightOnly = monitor.description().layers().stream().filter(DenseLayer::isWeightOnly).toList();
+        assertThat(weightOnly).isNotEmpty().allSatisfy(l -> assertThat(l.name()).startsWith(
+                kind.equals("channelsLast") && l.name().startsWith("conv1") ? "conv1" : "odd"));
+        for (DenseLayer l : weightOnly) {
+            assertThat(monitor.value("layer.weight.norm", "layer", l.name())).as(l.name()).isPresent();
+            assertThat(monitor.value("layer.effective.rank", "layer", l.name())).as(l.name()).isPresent();
+        }
         assertThat(monitor.description().unsupported()).extracting(UnsupportedLayer::name).contains("odd");
         assertThat(monitor.description().pairs()).extracting(Object::toString).containsExactly("fc:out(rescaling)");
         for (String layer : expected) {

@@ -40,7 +40,9 @@ class Dl4jPrometheusExpositionTest {
     static final Set<String> CONDITIONAL = Set.of(
             "noether_layer_effective_learning_rate",   // only scale-invariant layers: see the batch-norm test
             "noether_pah_exponent_predicted",          // only in a phase that predicts an exponent
-            "noether_rotation_violation");             // only rotation pairs (identity, no bias): DJL's catalogue test
+            "noether_rotation_violation",              // only rotation pairs (identity, no bias): DJL's catalogue test
+            "noether_heads_dead",                      // only attention blocks: DJL's TransformerEncoderTest scrapes them
+            "noether_heads_distinct");
 
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})?\\s+\\S+");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
