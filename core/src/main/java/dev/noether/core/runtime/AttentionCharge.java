@@ -32,9 +32,8 @@ final class AttentionCharge {
     private double previousScale;
     private double[] predictedNext;
 
-    private final NoetherCharge.Window current = new NoetherCharge.Window();
-    private NoetherCharge.Window completed;
-    private long windowStart = Long.MIN_VALUE;
+    private final NoetherCharge.Windows windows = new NoetherCharge.Windows();
+    private final NoetherCharge.Window current = windows.current;
 
     AttentionCharge(AttentionBlock block, boolean queryKey, int window) {
         this.block = block;
@@ -109,16 +108,9 @@ final class AttentionCharge {
         previousStep = step;
         previousTrace = trace;
         previousScale = scale;
-        if (windowStart == Long.MIN_VALUE) {
-            windowStart = step;
-        }
-        if (step - windowStart + 1 >= window && current.rates > 0) {
-            completed = current.copy();
-            current.clear();
-            windowStart = step + 1;
-        }
+        windows.advance(step, window);
         String[] tags = {"pair", tag, "symmetry", Symmetry.DOUBLE_ROTATION.tag()};
-        NoetherCharge.Window shown = completed != null ? completed : current;
+        NoetherCharge.Window shown = windows.shown();
         out.put(MetricFamily.CHARGE, DoubleRotation.frobenius(c), tags);
         out.put(MetricFamily.CHARGE_RELATIVE, scale > 0 ? trace / scale : Double.NaN, tags);
         out.put(MetricFamily.CHARGE_DRIFT, initialScale > 0

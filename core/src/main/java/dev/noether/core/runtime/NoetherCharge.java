@@ -40,9 +40,8 @@ final class NoetherCharge {
     private ChargeBudget.Group[] previousGroups;
     private OptimizerSettings previousOptimizer;
 
-    private final Window current = new Window();
-    private Window completed;
-    private long windowStart = Long.MIN_VALUE;
+    private final Windows windows = new Windows();
+    private final Window current = windows.current;
 
     NoetherCharge(SymmetryPair pair, int window) {
         this.pair = pair;
@@ -133,18 +132,10 @@ final class NoetherCharge {
         previousStep = step;
         previousCharge = q;
         previousScale = scale;
-        if (windowStart == Long.MIN_VALUE) {
-            windowStart = step;
-        }
-        // a window closes after analysisEvery steps once it holds a rate: on sampled runs it spans several runs
-        if (step - windowStart + 1 >= window && current.rates > 0) {
-            completed = current.copy();
-            current.clear();
-            windowStart = step + 1;
-        }
+        windows.advance(step, window);
 
         String[] tags = {"pair", pair.tag(), "symmetry", pair.symmetry().tag()};
-        Window shown = completed != null ? completed : current;
+        Window shown = windows.shown();
         if (pair.symmetry() == Symmetry.RESCALING) {
             // rotation pairs get the matrix charge ‖C‖_F, its relative value and drift from the heavy tier (tr C
             // is not the charge there)
@@ -272,6 +263,36 @@ final class NoetherCharge {
             den += Math.abs(w) + Math.abs(b) + Math.abs(u);
         }
         return den > 0 ? num / den : 0;
+    }
+
+    /**
+     * The open window of per-step rates and the last completed one, which reports show (a pair's, and an attention
+     * block's matrix charge, {@link AttentionCharge}).
+     */
+    static final class Windows {
+        final Window current = new Window();
+        private Window completed;
+        private long start = Long.MIN_VALUE;
+
+        /**
+         * After the observation of {@code step}: closes the open window once it spans {@code length} steps and
+         * holds a rate (on sampled runs it spans several runs).
+         */
+        void advance(long step, int length) {
+            if (start == Long.MIN_VALUE) {
+                start = step;
+            }
+            if (step - start + 1 >= length && current.rates > 0) {
+                completed = current.copy();
+                current.clear();
+                start = step + 1;
+            }
+        }
+
+        /** The last completed window, or the open one before any has completed. */
+        Window shown() {
+            return completed != null ? completed : current;
+        }
     }
 
     /**
