@@ -38,12 +38,12 @@ class RealProgramsIT {
     @Test
     void aMaskedSeq2seqGraph(@TempDir Path tmp) throws Exception {
         Run run = run(tmp, FixtureJars.dl4jClassPath(), "fixture.dl4j", "fixture.dl4j.Seq2SeqTrain", "dl4j");
-        // the RnnOutputLayer starts no loss gradient until recurrent layers are mapped: one part per probe pass
+        // recurrent layers and the RnnOutputLayer are mapped (METRICS.md §12): every probe pass is whole
         assertThat(run.metrics.value("noether_analysis_skipped_total", "model", "dl4j", "reason", "probe_part"))
-                .isEqualTo(run.metrics.value("noether_analysis_seconds_count", "model", "dl4j", "tier", "probe"));
+                .isEqualTo(0.0);
+        assertThat(run.metrics.value("noether_analysis_seconds_count", "model", "dl4j", "tier", "probe")).isPositive();
         run.everyLayerHas("noether_representation_effective_rank");
-        assertThat(run.analyses()).allSatisfy(r -> assertThat(r.toString())
-                .contains("node=answer, reason=RnnOutputLayer is not modelled: no per-sample loss gradient starts there"));
+        assertThat(run.analyses()).allSatisfy(r -> assertThat(r.toString()).doesNotContain("gaps="));
     }
 
     @Test
@@ -83,8 +83,11 @@ class RealProgramsIT {
             run.metrics = Endpoint.afterAnalysis(port, RUN, model);
             assertThat(app.finish(RUN)).isZero();
             run.stderr = app.stderr();
-            assertThat(app.agentLines()).containsExactly("noether: metrics at http://127.0.0.1:" + port
+            // the agent's own lines: where the metrics are, then at most one line per model naming its unmapped nodes
+            assertThat(app.agentLines()).first().isEqualTo("noether: metrics at http://127.0.0.1:" + port
                     + "/metrics, events in " + events);
+            assertThat(app.agentLines().subList(1, app.agentLines().size()))
+                    .allMatch(l -> l.startsWith("noether: model '") && l.contains(" not mapped "));
         }
         run.records = EventLogReader.readAll(events);
         run.checkCommon();

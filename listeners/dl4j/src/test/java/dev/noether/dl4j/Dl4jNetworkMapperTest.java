@@ -53,10 +53,13 @@ class Dl4jNetworkMapperTest {
                 .layer(new DenseLayer.Builder().name("ln").nIn(8).nOut(8).hasLayerNorm(true).activation(Activation.RELU).build())
                 .layer(new DenseLayer.Builder().nIn(8).nOut(8).activation(Activation.IDENTITY).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(8).nOut(2).build()));
-        assertThat(d.layers()).extracting(l -> l.name()).containsExactly("fc1", "fc2", "layer4", "layer5");
+        // the layer-normed layer's W is still measured, as a weight-only layer after the graph's (METRICS.md §12)
+        assertThat(d.layers()).extracting(l -> l.name()).containsExactly("fc1", "fc2", "layer4", "layer5", "ln");
+        assertThat(d.layers().get(4).kind()).isEqualTo(dev.noether.core.model.LayerKind.OTHER);
         assertThat(d.pairs()).extracting(p -> p.toString()).containsExactly("layer4:layer5(rescaling)");
         assertThat(d.unsupported()).extracting(u -> u.toString()).containsExactly(
-                "scale (ElementWiseMultiplicationLayer is not modelled)", "ln (DenseLayer with layer normalization)");
+                "scale (ElementWiseMultiplicationLayer is not modelled)",
+                "ln (DenseLayer with layer normalization; weight metrics only for ln)");
     }
 
     @Test
