@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.recurrent.RecurrentBlock;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
@@ -125,8 +126,10 @@ final class ProbeRunner {
 
         LayerProbe toLayerProbe() {
             LayerProbe.Builder p = LayerProbe.builder(layer).samples(samples).inputMoment(inputMoment)
-                    .outputMoment(outputMoment).outputMean(outputMean).activeFraction(activeFraction)
-                    .scales(scales[0], scales[1], scales[2]);
+                    .outputMoment(outputMoment).outputMean(outputMean).scales(scales[0], scales[1], scales[2]);
+            if (activeFraction != null) {
+                p.activeFraction(activeFraction);
+            }
             if (outputGradientMoment != null) {
                 p.outputGradientMoment(outputGradientMoment);
             }
@@ -162,7 +165,7 @@ final class ProbeRunner {
             DetachedParameterStore store = new DetachedParameterStore(work);
             NDList labels = batch.labels() == null ? null : firstRows(batch.labels(), samples);
             GradientCollector collector = labels == null ? null : openCollector(trainer);
-            Pass pass = new Pass(layers, store, collector != null ? work : null, allowance, plan);
+            Pass pass = new Pass(layers, store, collector != null ? work : null, allowance, plan, gaps);
             pass.network = network;
             try {
                 NDList x = run(network.plan(), firstRows(batch.inputs(), samples), pass, new int[] {-1});
@@ -207,6 +210,10 @@ final class ProbeRunner {
                     probes.add(m.moments());
                 } else if (in.getShape().dimension() == 2) {
                     probes.add(moments(i, samples, in, pass.outputs[i], pass.post[i], pass.gradients[i]));
+                } else if (in.getShape().dimension() == 3 && pass.recurrent[i]) {
+                    int[] steps = plan.positions(Math.toIntExact(in.getShape().get(1)), i);
+                    probes.add(tokenMoments(i, samples, chosenSteps(in, steps), chosenSteps(pass.outputs[i], steps),
+                            null, chosenSteps(pass.gradients[i], steps)));
                 } else if (in.getShape().dimension() == 3 && pass.tokens[i]) {
                     probes.add(tokenMoments(i, samples, in, pass.outputs[i], pass.post[i], pass.gradients[i]));
                 } else {
@@ -216,6 +223,21 @@ final class ProbeRunner {
             }
             return probes;
         }
+    }
+
+    /**
+     * The chosen time steps of a recurrent layer's (B, T, d) rows: all when B·T is within the plan's rows, else a
+     * fixed seeded subset of steps (METRICS.md §10, §12), as convolution positions.
+     */
+    private static NDArray chosenSteps(NDArray a, int[] steps) {
+        if (a == null || steps.length == a.getShape().get(1)) {
+            return a;
+        }
+        NDList picked = new NDList(steps.length);
+        for (int t : steps) {
+            picked.add(a.get(new NDIndex(":, {}", t)));
+        }
+        return ai.djl.ndarray.NDArrays.stack(picked, 1);
     }
 
     /** The first {@code rows} rows of every array (the arrays themselves when they have no more). */
@@ -243,9 +265,13 @@ final class ProbeRunner {
         MappedNetwork network;
         /** Layers recorded inside an attention block: measured over (sequence, token) samples. */
         final boolean[] tokens;
+        /** Layers recorded inside a recurrent block: measured over (sequence, time step) samples. */
+        final boolean[] recurrent;
+        /** Parts of the pass left out while the forward pass goes on. */
+        final List<ProbeGap> gaps;
 
         Pass(int layers, DetachedParameterStore store, NDManager gradientManager, ProbeAllowance allowance,
-             ProbePlan plan) {
+             ProbePlan plan, List<ProbeGap> gaps) {
             inputs = new NDArray[layers];
             outputs = new NDArray[layers];
             post = new NDArray[layers];
@@ -253,6 +279,8 @@ final class ProbeRunner {
             gradients = new NDArray[layers];
             conv = new MappedNetwork.ConvGeometry[layers];
             tokens = new boolean[layers];
+            recurrent = new boolean[layers];
+            this.gaps = gaps;
             this.store = store;
             this.gradientManager = gradientManager;
             this.allowance = allowance;
@@ -304,6 +332,10 @@ final class ProbeRunner {
                 open[0] = -1;
                 return out;
             }
+            if (leaf.role() == MappedNetwork.Role.OPAQUE && leaf.block() instanceof RecurrentBlock recurrent) {
+                open[0] = -1;
+                return recurrent(leaf.name(), recurrent, x, pass);
+            }
             y = leaf.block().forward(pass.store, x, false);
         } catch (RuntimeException e) {
             throw new Stopped(new ProbeGap(leaf.name(), "DJL could not run it on the probe batch (" + e
@@ -325,6 +357,69 @@ final class ProbeRunner {
         return y;
     }
 
+    /**
+     * A recurrent block: DJL's own forward pass, and the written-out one ({@link RecurrentProbe}) checked against it
+     * (max |Δ| ≤ 1e-4 · max(1, max |y|)); when they agree the written-out pass goes on (its gate pre-activations
+     * carry the G_b hooks), else DJL's, with a named gap for the block's layers.
+     */
+    private static NDList recurrent(String name, RecurrentBlock block, NDList x, Pass pass) {
+        String why = RecurrentProbe.unsupportedReason(block);
+        if (why != null) {
+            pass.gaps.add(new ProbeGap(name, why + ": its layers get no moments"));
+            return block.forward(pass.store, x, false);
+        }
+        NDList theirs;
+        // DJL's function as in training: PyTorch's LSTM outside autograd takes another path (RecurrentProbe)
+        try (GradientCollector own = pass.gradientManager == null ? ownCollector() : null) {
+            theirs = block.forward(pass.store, x, false);
+        }
+        RecurrentProbe.Result ours;
+        double difference;
+        double largest = 0;
+        try {
+            ours = RecurrentProbe.forward(block, x, pass.store, pass.gradientManager);
+            difference = theirs.size() == ours.output().size() ? 0 : Double.NaN;
+            for (int k = 0; k < theirs.size() && difference == difference; k++) {
+                NDArray a = theirs.get(k);
+                NDArray b = ours.output().get(k);
+                if (!a.getShape().equals(b.getShape())) {
+                    difference = Double.NaN;
+                    break;
+                }
+                difference = Math.max(difference, a.sub(b).abs().max().toType(DataType.FLOAT64, false).getDouble());
+                largest = Math.max(largest, a.abs().max().toType(DataType.FLOAT64, false).getDouble());
+            }
+        } catch (RuntimeException e) {
+            pass.gaps.add(new ProbeGap(name, "the probe could not write out its recurrence (" + e
+                    + "): its layers get no moments"));
+            return theirs;
+        }
+        if (!(difference <= 1e-4 * Math.max(1, largest))) {
+            pass.gaps.add(new ProbeGap(name, "the probe's written-out recurrence differs from DJL's output (max |Δ| = "
+                    + difference + "): its layers get no moments"));
+            return theirs;
+        }
+        for (RecurrentProbe.Recorded r : ours.layers()) {
+            int i = layerOf(pass.network, r.weight());
+            if (i >= 0) {
+                pass.inputs[i] = r.input();
+                pass.outputs[i] = r.output();
+                pass.perturbations[i] = r.perturbation();
+                pass.recurrent[i] = true;
+            }
+        }
+        return ours.output();
+    }
+
+    /** A collector of the probe's own, so that DJL runs in autograd mode; null when one is already open. */
+    private static GradientCollector ownCollector() {
+        try {
+            return ai.djl.engine.Engine.getInstance().newGradientCollector();
+        } catch (IllegalStateException alreadyCollecting) {
+            return null; // the training loop's collector is open: autograd mode already
+        }
+    }
+
     /** Records linear layer i's input and output in the pass and hooks its G_b; returns what the next block reads. */
     private static NDList record(int i, MappedNetwork.ConvGeometry conv, NDList x, NDList y, Pass pass) {
         pass.inputs[i] = x.singletonOrThrow();
@@ -343,14 +438,15 @@ final class ProbeRunner {
 
     /**
      * A Linear over the tokens of (B, T, d) inputs (METRICS.md §12): the moments over the B·T (sequence, token)
-     * samples, with g = B·∂L/∂h_b per token (the per-sequence gradient of the batch-mean loss).
+     * samples, with g = B·∂L/∂h_b per token (the per-sequence gradient of the batch-mean loss); a recurrent layer's
+     * (sequence, time step) samples likewise, without a post-activation ({@code post} null: no active fraction).
      */
     private static Moments tokenMoments(int layer, int samples, NDArray ha, NDArray hb, NDArray post, NDArray gradient) {
         long tokens = ha.getShape().get(1);
         int rows = Math.toIntExact(samples * tokens);
         NDArray a = ha.reshape(rows, ha.getShape().get(2));
         NDArray b = hb.reshape(rows, hb.getShape().get(2));
-        NDArray p = post.reshape(rows, post.getShape().get(2));
+        NDArray p = post == null ? null : post.reshape(rows, post.getShape().get(2));
         NDArray g = gradient == null ? null : gradient.reshape(rows, gradient.getShape().get(2));
         double sa = scaleOf(a, 1, rows);
         double sb = scaleOf(b, 1, rows);
@@ -359,7 +455,8 @@ final class ProbeRunner {
         float[] gb = g == null ? null : secondMoment(g, sg, (double) samples * samples / rows);
         return new Moments(layer, rows, secondMoment(a, sa, 1.0 / rows), secondMoment(b, sb, 1.0 / rows), gb,
                 floats(scaled(b, sb).mean(new int[] {0})),
-                floats(p.neq(0).toType(DataType.FLOAT32, false).mean(new int[] {0})), new double[] {sa, sb, sg});
+                p == null ? null : floats(p.neq(0).toType(DataType.FLOAT32, false).mean(new int[] {0})),
+                new double[] {sa, sb, sg});
     }
 
     private static Moments moments(int layer, int samples, NDArray ha, NDArray hb, NDArray post, NDArray meanLossGradient) {
