@@ -32,7 +32,9 @@ import java.util.List;
  *       one {@link GradientCollector}, and B·∂L/∂e is the per-sample gradient of the batch-mean loss L (DJL's
  *       losses average over the batch).</li>
  * </ul>
- * and per convolution the same over (sample, position) pairs with h_a the input patch ({@link ConvPatches}).
+ * and per convolution the same over (sample, position) pairs with h_a the input patch ({@link ConvPatches}); per
+ * Linear inside an attention block over (sequence, token) pairs ({@link TransformerProbe}); per recurrent layer over
+ * (sequence, time step) pairs with h_b the gate pre-activations, its cell written out ({@link RecurrentProbe}).
  * Only the d×d matrices reach the heap. Every array lives in a sub-manager and an {@link NDScope} closed at the
  * end; the parameters are detached, so the training step's gradients are never touched; the collector is
  * always closed. If another collector is open (a loop that notifies listeners inside its own), G_b is left out.
@@ -47,7 +49,10 @@ final class ProbeRunner {
 
     private final MappedNetwork network;
     private final ProbeBatch batch;
-    /** Each convolution's output positions: from the mapper's shapes, else learned from the last pass. */
+    /**
+     * Each convolution's output positions: from the mapper's shapes, else learned from the last pass; each recurrent
+     * layer's time steps, learned from the last pass.
+     */
     private final int[] positions;
     private boolean warnedCollectorBusy;
 
@@ -95,7 +100,12 @@ final class ProbeRunner {
             ai.djl.ndarray.types.Shape shape = network.dense().get(i).weight().getArray().getShape();
             int m = Math.toIntExact(shape.get(0));
             int n = Math.toIntExact(shape.size() / m);
-            int known = geometry[i] == null ? 1 : Math.max(positions[i], geometry[i].outputPositions());
+            ai.djl.nn.Parameter hidden = network.dense().get(i).hiddenWeight();
+            if (hidden != null) { // a recurrent layer's W = [W_x W_h]
+                n += Math.toIntExact(hidden.getArray().getShape().get(1));
+            }
+            int known = geometry[i] == null ? Math.max(1, positions[i])
+                    : Math.max(positions[i], geometry[i].outputPositions());
             w.conv(m, n, known);
         }
         return w.build();
@@ -113,7 +123,8 @@ final class ProbeRunner {
 
     /**
      * One dense layer's probe moments, row-major; {@code outputGradientMoment} is null when no per-sample
-     * gradients could be taken.
+     * gradients could be taken, {@code activeFraction} for a recurrent layer (gate pre-activations have no
+     * post-activation of their own).
      */
     record Moments(int layer, int samples, float[] inputMoment, float[] outputMoment, float[] outputGradientMoment,
                    float[] outputMean, float[] activeFraction, double[] scales) {
@@ -211,7 +222,8 @@ final class ProbeRunner {
                 } else if (in.getShape().dimension() == 2) {
                     probes.add(moments(i, samples, in, pass.outputs[i], pass.post[i], pass.gradients[i]));
                 } else if (in.getShape().dimension() == 3 && pass.recurrent[i]) {
-                    int[] steps = plan.positions(Math.toIntExact(in.getShape().get(1)), i);
+                    positions[i] = Math.toIntExact(in.getShape().get(1)); // its time steps: the next plan's cost
+                    int[] steps = plan.positions(positions[i], i);
                     probes.add(tokenMoments(i, samples, chosenSteps(in, steps), chosenSteps(pass.outputs[i], steps),
                             null, chosenSteps(pass.gradients[i], steps)));
                 } else if (in.getShape().dimension() == 3 && pass.tokens[i]) {
@@ -365,8 +377,9 @@ final class ProbeRunner {
     private static NDList recurrent(String name, RecurrentBlock block, NDList x, Pass pass) {
         String why = RecurrentProbe.unsupportedReason(block);
         if (why != null) {
+            NDList y = block.forward(pass.store, x, false); // when DJL itself fails here, that is the gap
             pass.gaps.add(new ProbeGap(name, why + ": its layers get no moments"));
-            return block.forward(pass.store, x, false);
+            return y;
         }
         NDList theirs;
         // DJL's function as in training: PyTorch's LSTM outside autograd takes another path (RecurrentProbe)
@@ -442,8 +455,8 @@ final class ProbeRunner {
      * (sequence, time step) samples likewise, without a post-activation ({@code post} null: no active fraction).
      */
     private static Moments tokenMoments(int layer, int samples, NDArray ha, NDArray hb, NDArray post, NDArray gradient) {
-        long tokens = ha.getShape().get(1);
-        int rows = Math.toIntExact(samples * tokens);
+        // rows from the shape: a time-first recurrent block's sequences need not be the probe batch's first axis
+        int rows = Math.toIntExact(ha.getShape().get(0) * ha.getShape().get(1));
         NDArray a = ha.reshape(rows, ha.getShape().get(2));
         NDArray b = hb.reshape(rows, hb.getShape().get(2));
         NDArray p = post == null ? null : post.reshape(rows, post.getShape().get(2));
