@@ -209,6 +209,53 @@ class RecurrentProbeTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void beyond1024RowsAFixedSubsetOfStepsIsMeasured() {
+        int steps = 30;
+        int batch = 40; // 1200 (sequence, step) rows: the plan's 1024 keep 25 steps of every sequence
+        TeacherStudent data = TeacherStudent.generate(batch, steps * IN, OUT, 23);
+        Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).build();
+        SequentialBlock model = new SequentialBlock().add(cell("lstm", true, false)).add(Blocks.batchFlattenBlock())
+                .add(Linear.builder().setUnits(OUT).build());
+        try (DjlRun run = new DjlRun(model, data, new Shape(steps, IN), sgd, 5)) {
+            Reference ref = new Reference((RecurrentBlock) model.getChildren().get(0).getValue(),
+                    (Linear) model.getChildren().get(2).getValue(), "lstm", steps);
+            float[] xf = data.xRows(0, batch);
+            MappedNetwork net = new DjlNetworkMapper(run.trainer.getManager()).map("m", run.model.getBlock());
+            int layer = net.dense().stream().map(MappedNetwork.DenseParameters::name).toList().indexOf("01LSTM");
+            List<ProbeRunner.Moments> moments;
+            try (NDManager m = run.trainer.getManager().newSubManager();
+                 ProbeBatch probe = ProbeBatch.copyOf(new NDList(m.create(xf, new Shape(batch, steps, IN))),
+                         new NDList(m.create(data.yRows(0, batch), new Shape(batch, OUT))), 100,
+                         run.trainer.getManager(), Device.cpu())) {
+                moments = new ProbeRunner(net, probe).measure(run.trainer);
+            }
+            ProbeRunner.Moments lstm = moments.stream().filter(p -> p.layer() == layer).findFirst().orElseThrow();
+            int[] chosen = dev.noether.core.model.ProbePositions.forLayer(steps, batch, layer);
+            assertThat(chosen).hasSize(1024 / batch);
+            assertThat(lstm.samples()).isEqualTo(batch * chosen.length);
+            int n = IN + H;
+            double[] ha = new double[n * n];
+            for (int s = 0; s < batch; s++) {
+                double[][] xs = new double[steps][IN];
+                for (int t = 0; t < steps; t++) {
+                    for (int i = 0; i < IN; i++) {
+                        xs[t][i] = xf[(s * steps + t) * IN + i];
+                    }
+                }
+                double[][] before = new double[steps][];
+                ref.run(xs, 0, -1, -1, 0, before, new double[steps][]);
+                for (int t : chosen) {
+                    double[] a = new double[n];
+                    System.arraycopy(xs[t], 0, a, 0, IN);
+                    System.arraycopy(before[t], 0, a, IN, H);
+                    add(ha, a);
+                }
+            }
+            assertClose(lstm.inputMoment(), lstm.scales()[0], ha, batch * chosen.length, "H_a over the chosen steps");
+        }
+    }
+
     private static void add(double[] sum, double[] v) {
         for (int i = 0; i < v.length; i++) {
             for (int j = 0; j < v.length; j++) {
@@ -239,14 +286,21 @@ class RecurrentProbeTest {
         final double[][] wo; // (OUT, T·H)
         final double[] bo;
 
+        final int steps;
+
         Reference(RecurrentBlock cell, Linear out, String kind) {
+            this(cell, out, kind, T);
+        }
+
+        Reference(RecurrentBlock cell, Linear out, String kind, int steps) {
             this.kind = kind;
+            this.steps = steps;
             this.gates = kind.equals("lstm") ? 4 : kind.equals("gru") ? 3 : 1;
             wx = matrix(cell.getParameters().get("l_0_i2h_WEIGHT").getArray(), gates * H, IN);
             wh = matrix(cell.getParameters().get("l_0_h2h_WEIGHT").getArray(), gates * H, H);
             bx = vector(cell.getParameters().get("l_0_i2h_BIAS").getArray());
             bh = vector(cell.getParameters().get("l_0_h2h_BIAS").getArray());
-            wo = matrix(out.getParameters().get("weight").getArray(), OUT, T * H);
+            wo = matrix(out.getParameters().get("weight").getArray(), OUT, steps * H);
             bo = vector(out.getParameters().get("bias").getArray());
         }
 
@@ -272,11 +326,11 @@ class RecurrentProbeTest {
 
         /** The model's output ŷ for one sequence. */
         double[] predict(double[][] xs) {
-            double[] hidden = run(xs, 0, -1, -1, 0, new double[T][], new double[T][]);
+            double[] hidden = run(xs, 0, -1, -1, 0, new double[steps][], new double[steps][]);
             double[] out = new double[OUT];
             for (int j = 0; j < OUT; j++) {
                 out[j] = bo[j];
-                for (int i = 0; i < T * H; i++) {
+                for (int i = 0; i < steps * H; i++) {
                     out[j] += wo[j][i] * hidden[i];
                 }
             }
@@ -285,11 +339,11 @@ class RecurrentProbeTest {
 
         /** The sequence's loss ℓ_s = ½ mean_j (ŷ_j − y_j)² (DJL's L2Loss) with h_b[k] at step {@code at} shifted. */
         double loss(double[][] xs, double[] ys, int part, int at, int k, double delta) {
-            double[] hidden = run(xs, part, at, k, delta, new double[T][], new double[T][]);
+            double[] hidden = run(xs, part, at, k, delta, new double[steps][], new double[steps][]);
             double loss = 0;
             for (int j = 0; j < OUT; j++) {
                 double v = bo[j];
-                for (int i = 0; i < T * H; i++) {
+                for (int i = 0; i < steps * H; i++) {
                     v += wo[j][i] * hidden[i];
                 }
                 loss += 0.5 * (v - ys[j]) * (v - ys[j]) / OUT;
@@ -304,8 +358,8 @@ class RecurrentProbeTest {
         double[] run(double[][] xs, int part, int at, int k, double delta, double[][] before, double[][] pre) {
             double[] h = new double[H];
             double[] c = new double[H];
-            double[] flat = new double[T * H];
-            for (int t = 0; t < T; t++) {
+            double[] flat = new double[steps * H];
+            for (int t = 0; t < steps; t++) {
                 before[t] = h.clone();
                 double[] a = new double[gates * H];
                 double[] b = new double[gates * H];
