@@ -93,6 +93,37 @@ class RecurrentProbeTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"lstm", "gru", "relu"})
+    void givenInitialStatesAreUsedAsDjlUsesThem(String kind) {
+        Engine.getInstance().setRandomSeed(8);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            RecurrentBlock block = cell(kind, true, true);
+            block.initialize(m, DataType.FLOAT32, new Shape(B, T, IN));
+            NDList in = new NDList(m.randomNormal(new Shape(B, T, IN)), m.randomNormal(new Shape(1, B, H)));
+            if (kind.equals("lstm")) {
+                in.add(m.randomNormal(new Shape(1, B, H)));
+            }
+            ParameterStore store = new ParameterStore(m, false);
+            NDList djl;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                djl = block.forward(store, in, false);
+            }
+            NDList ours = RecurrentProbe.forward(block, in, store, null).output();
+            NDList zeroStates = RecurrentProbe.forward(block, new NDList(in.head()), store, null).output();
+            assertThat(ours.size()).isEqualTo(djl.size());
+            for (int k = 0; k < djl.size(); k++) {
+                float[] a = djl.get(k).toFloatArray();
+                float[] b = ours.get(k).toFloatArray();
+                for (int i = 0; i < a.length; i++) {
+                    assertThat((double) b[i]).as("output %d entry %d", k, i).isCloseTo(a[i], offset(1e-4));
+                }
+            }
+            assertThat(zeroStates.head().sub(djl.head()).abs().max().getFloat()).as("the states matter")
+                    .isGreaterThan(1e-3f);
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"lstm", "gru", "tanh"})
     void recurrentMomentsMatchAnUnrolledLoopAndFiniteDifferences(String kind) {
         TeacherStudent data = TeacherStudent.generate(64, T * IN, OUT, 21);
