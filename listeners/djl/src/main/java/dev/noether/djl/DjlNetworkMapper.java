@@ -282,7 +282,8 @@ final class DjlNetworkMapper implements TransformerMapping.Layers {
      * DJL's LSTM, GRU and RNN as recurrent layers over (sequence, time step) samples (METRICS.md §12): per layer
      * and direction ({@code l_0_...}, {@code r_0_...} when bidirectional) W = [W_i2h W_h2h]; a GRU is two layers
      * (its candidate gate reads r ⊙ (W_hn h)): {@code _x} (W_i2h) and {@code _h} (W_h2h). Biases (DJL keeps two,
-     * i2h and h2h) are left out: the census and ranks read W. The probe runs the block whole (no moments yet).
+     * i2h and h2h) are left out: the census and ranks read W. The probe writes a single-layer, unidirectional cell
+     * out ({@link RecurrentProbe}) and measures its layers over (sequence, step) samples.
      */
     private Mapped recurrent(String name, RecurrentBlock block, String input, Shape out) {
         Map<String, Parameter[]> cells = new java.util.LinkedHashMap<>();

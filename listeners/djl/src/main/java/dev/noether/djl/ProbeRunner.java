@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.recurrent.RecurrentBlock;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
@@ -31,7 +32,9 @@ import java.util.List;
  *       one {@link GradientCollector}, and B·∂L/∂e is the per-sample gradient of the batch-mean loss L (DJL's
  *       losses average over the batch).</li>
  * </ul>
- * and per convolution the same over (sample, position) pairs with h_a the input patch ({@link ConvPatches}).
+ * and per convolution the same over (sample, position) pairs with h_a the input patch ({@link ConvPatches}); per
+ * Linear inside an attention block over (sequence, token) pairs ({@link TransformerProbe}); per recurrent layer over
+ * (sequence, time step) pairs with h_b the gate pre-activations, its cell written out ({@link RecurrentProbe}).
  * Only the d×d matrices reach the heap. Every array lives in a sub-manager and an {@link NDScope} closed at the
  * end; the parameters are detached, so the training step's gradients are never touched; the collector is
  * always closed. If another collector is open (a loop that notifies listeners inside its own), G_b is left out.
@@ -46,7 +49,10 @@ final class ProbeRunner {
 
     private final MappedNetwork network;
     private final ProbeBatch batch;
-    /** Each convolution's output positions: from the mapper's shapes, else learned from the last pass. */
+    /**
+     * Each convolution's output positions: from the mapper's shapes, else learned from the last pass; each recurrent
+     * layer's time steps, learned from the last pass.
+     */
     private final int[] positions;
     private boolean warnedCollectorBusy;
 
@@ -94,7 +100,12 @@ final class ProbeRunner {
             ai.djl.ndarray.types.Shape shape = network.dense().get(i).weight().getArray().getShape();
             int m = Math.toIntExact(shape.get(0));
             int n = Math.toIntExact(shape.size() / m);
-            int known = geometry[i] == null ? 1 : Math.max(positions[i], geometry[i].outputPositions());
+            ai.djl.nn.Parameter hidden = network.dense().get(i).hiddenWeight();
+            if (hidden != null) { // a recurrent layer's W = [W_x W_h]
+                n += Math.toIntExact(hidden.getArray().getShape().get(1));
+            }
+            int known = geometry[i] == null ? Math.max(1, positions[i])
+                    : Math.max(positions[i], geometry[i].outputPositions());
             w.conv(m, n, known);
         }
         return w.build();
@@ -112,7 +123,8 @@ final class ProbeRunner {
 
     /**
      * One dense layer's probe moments, row-major; {@code outputGradientMoment} is null when no per-sample
-     * gradients could be taken.
+     * gradients could be taken, {@code activeFraction} for a recurrent layer (gate pre-activations have no
+     * post-activation of their own).
      */
     record Moments(int layer, int samples, float[] inputMoment, float[] outputMoment, float[] outputGradientMoment,
                    float[] outputMean, float[] activeFraction, double[] scales) {
@@ -125,8 +137,10 @@ final class ProbeRunner {
 
         LayerProbe toLayerProbe() {
             LayerProbe.Builder p = LayerProbe.builder(layer).samples(samples).inputMoment(inputMoment)
-                    .outputMoment(outputMoment).outputMean(outputMean).activeFraction(activeFraction)
-                    .scales(scales[0], scales[1], scales[2]);
+                    .outputMoment(outputMoment).outputMean(outputMean).scales(scales[0], scales[1], scales[2]);
+            if (activeFraction != null) {
+                p.activeFraction(activeFraction);
+            }
             if (outputGradientMoment != null) {
                 p.outputGradientMoment(outputGradientMoment);
             }
@@ -162,7 +176,7 @@ final class ProbeRunner {
             DetachedParameterStore store = new DetachedParameterStore(work);
             NDList labels = batch.labels() == null ? null : firstRows(batch.labels(), samples);
             GradientCollector collector = labels == null ? null : openCollector(trainer);
-            Pass pass = new Pass(layers, store, collector != null ? work : null, allowance, plan);
+            Pass pass = new Pass(layers, store, collector != null ? work : null, allowance, plan, gaps);
             pass.network = network;
             try {
                 NDList x = run(network.plan(), firstRows(batch.inputs(), samples), pass, new int[] {-1});
@@ -207,6 +221,11 @@ final class ProbeRunner {
                     probes.add(m.moments());
                 } else if (in.getShape().dimension() == 2) {
                     probes.add(moments(i, samples, in, pass.outputs[i], pass.post[i], pass.gradients[i]));
+                } else if (in.getShape().dimension() == 3 && pass.recurrent[i]) {
+                    positions[i] = Math.toIntExact(in.getShape().get(1)); // its time steps: the next plan's cost
+                    int[] steps = plan.positions(positions[i], i);
+                    probes.add(tokenMoments(i, samples, chosenSteps(in, steps), chosenSteps(pass.outputs[i], steps),
+                            null, chosenSteps(pass.gradients[i], steps)));
                 } else if (in.getShape().dimension() == 3 && pass.tokens[i]) {
                     probes.add(tokenMoments(i, samples, in, pass.outputs[i], pass.post[i], pass.gradients[i]));
                 } else {
@@ -216,6 +235,21 @@ final class ProbeRunner {
             }
             return probes;
         }
+    }
+
+    /**
+     * The chosen time steps of a recurrent layer's (B, T, d) rows: all when B·T is within the plan's rows, else a
+     * fixed seeded subset of steps (METRICS.md §10, §12), as convolution positions.
+     */
+    private static NDArray chosenSteps(NDArray a, int[] steps) {
+        if (a == null || steps.length == a.getShape().get(1)) {
+            return a;
+        }
+        NDList picked = new NDList(steps.length);
+        for (int t : steps) {
+            picked.add(a.get(new NDIndex(":, {}", t)));
+        }
+        return ai.djl.ndarray.NDArrays.stack(picked, 1);
     }
 
     /** The first {@code rows} rows of every array (the arrays themselves when they have no more). */
@@ -243,9 +277,13 @@ final class ProbeRunner {
         MappedNetwork network;
         /** Layers recorded inside an attention block: measured over (sequence, token) samples. */
         final boolean[] tokens;
+        /** Layers recorded inside a recurrent block: measured over (sequence, time step) samples. */
+        final boolean[] recurrent;
+        /** Parts of the pass left out while the forward pass goes on. */
+        final List<ProbeGap> gaps;
 
         Pass(int layers, DetachedParameterStore store, NDManager gradientManager, ProbeAllowance allowance,
-             ProbePlan plan) {
+             ProbePlan plan, List<ProbeGap> gaps) {
             inputs = new NDArray[layers];
             outputs = new NDArray[layers];
             post = new NDArray[layers];
@@ -253,6 +291,8 @@ final class ProbeRunner {
             gradients = new NDArray[layers];
             conv = new MappedNetwork.ConvGeometry[layers];
             tokens = new boolean[layers];
+            recurrent = new boolean[layers];
+            this.gaps = gaps;
             this.store = store;
             this.gradientManager = gradientManager;
             this.allowance = allowance;
@@ -304,6 +344,10 @@ final class ProbeRunner {
                 open[0] = -1;
                 return out;
             }
+            if (leaf.role() == MappedNetwork.Role.OPAQUE && leaf.block() instanceof RecurrentBlock recurrent) {
+                open[0] = -1;
+                return recurrent(leaf.name(), recurrent, x, pass);
+            }
             y = leaf.block().forward(pass.store, x, false);
         } catch (RuntimeException e) {
             throw new Stopped(new ProbeGap(leaf.name(), "DJL could not run it on the probe batch (" + e
@@ -325,6 +369,70 @@ final class ProbeRunner {
         return y;
     }
 
+    /**
+     * A recurrent block: DJL's own forward pass, and the written-out one ({@link RecurrentProbe}) checked against it
+     * (max |Δ| ≤ 1e-4 · max(1, max |y|)); when they agree the written-out pass goes on (its gate pre-activations
+     * carry the G_b hooks), else DJL's, with a named gap for the block's layers.
+     */
+    private static NDList recurrent(String name, RecurrentBlock block, NDList x, Pass pass) {
+        String why = RecurrentProbe.unsupportedReason(block);
+        if (why != null) {
+            NDList y = block.forward(pass.store, x, false); // when DJL itself fails here, that is the gap
+            pass.gaps.add(new ProbeGap(name, why + ": its layers get no moments"));
+            return y;
+        }
+        NDList theirs;
+        // DJL's function as in training: PyTorch's LSTM outside autograd takes another path (RecurrentProbe)
+        try (GradientCollector own = pass.gradientManager == null ? ownCollector() : null) {
+            theirs = block.forward(pass.store, x, false);
+        }
+        RecurrentProbe.Result ours;
+        double difference;
+        double largest = 0;
+        try {
+            ours = RecurrentProbe.forward(block, x, pass.store, pass.gradientManager);
+            difference = theirs.size() == ours.output().size() ? 0 : Double.NaN;
+            for (int k = 0; k < theirs.size() && difference == difference; k++) {
+                NDArray a = theirs.get(k);
+                NDArray b = ours.output().get(k);
+                if (!a.getShape().equals(b.getShape())) {
+                    difference = Double.NaN;
+                    break;
+                }
+                difference = Math.max(difference, a.sub(b).abs().max().toType(DataType.FLOAT64, false).getDouble());
+                largest = Math.max(largest, a.abs().max().toType(DataType.FLOAT64, false).getDouble());
+            }
+        } catch (RuntimeException e) {
+            pass.gaps.add(new ProbeGap(name, "the probe could not write out its recurrence (" + e
+                    + "): its layers get no moments"));
+            return theirs;
+        }
+        if (!(difference <= 1e-4 * Math.max(1, largest))) {
+            pass.gaps.add(new ProbeGap(name, "the probe's written-out recurrence differs from DJL's output (max |Δ| = "
+                    + difference + "): its layers get no moments"));
+            return theirs;
+        }
+        for (RecurrentProbe.Recorded r : ours.layers()) {
+            int i = layerOf(pass.network, r.weight());
+            if (i >= 0) {
+                pass.inputs[i] = r.input();
+                pass.outputs[i] = r.output();
+                pass.perturbations[i] = r.perturbation();
+                pass.recurrent[i] = true;
+            }
+        }
+        return ours.output();
+    }
+
+    /** A collector of the probe's own, so that DJL runs in autograd mode; null when one is already open. */
+    private static GradientCollector ownCollector() {
+        try {
+            return ai.djl.engine.Engine.getInstance().newGradientCollector();
+        } catch (IllegalStateException alreadyCollecting) {
+            return null; // the training loop's collector is open: autograd mode already
+        }
+    }
+
     /** Records linear layer i's input and output in the pass and hooks its G_b; returns what the next block reads. */
     private static NDList record(int i, MappedNetwork.ConvGeometry conv, NDList x, NDList y, Pass pass) {
         pass.inputs[i] = x.singletonOrThrow();
@@ -343,14 +451,15 @@ final class ProbeRunner {
 
     /**
      * A Linear over the tokens of (B, T, d) inputs (METRICS.md §12): the moments over the B·T (sequence, token)
-     * samples, with g = B·∂L/∂h_b per token (the per-sequence gradient of the batch-mean loss).
+     * samples, with g = B·∂L/∂h_b per token (the per-sequence gradient of the batch-mean loss); a recurrent layer's
+     * (sequence, time step) samples likewise, without a post-activation ({@code post} null: no active fraction).
      */
     private static Moments tokenMoments(int layer, int samples, NDArray ha, NDArray hb, NDArray post, NDArray gradient) {
-        long tokens = ha.getShape().get(1);
-        int rows = Math.toIntExact(samples * tokens);
+        // rows from the shape: a time-first recurrent block's sequences need not be the probe batch's first axis
+        int rows = Math.toIntExact(ha.getShape().get(0) * ha.getShape().get(1));
         NDArray a = ha.reshape(rows, ha.getShape().get(2));
         NDArray b = hb.reshape(rows, hb.getShape().get(2));
-        NDArray p = post.reshape(rows, post.getShape().get(2));
+        NDArray p = post == null ? null : post.reshape(rows, post.getShape().get(2));
         NDArray g = gradient == null ? null : gradient.reshape(rows, gradient.getShape().get(2));
         double sa = scaleOf(a, 1, rows);
         double sb = scaleOf(b, 1, rows);
@@ -359,7 +468,8 @@ final class ProbeRunner {
         float[] gb = g == null ? null : secondMoment(g, sg, (double) samples * samples / rows);
         return new Moments(layer, rows, secondMoment(a, sa, 1.0 / rows), secondMoment(b, sb, 1.0 / rows), gb,
                 floats(scaled(b, sb).mean(new int[] {0})),
-                floats(p.neq(0).toType(DataType.FLOAT32, false).mean(new int[] {0})), new double[] {sa, sb, sg});
+                p == null ? null : floats(p.neq(0).toType(DataType.FLOAT32, false).mean(new int[] {0})),
+                new double[] {sa, sb, sg});
     }
 
     private static Moments moments(int layer, int samples, NDArray ha, NDArray hb, NDArray post, NDArray meanLossGradient) {

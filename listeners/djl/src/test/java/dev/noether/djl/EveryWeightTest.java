@@ -207,6 +207,14 @@ class EveryWeightTest {
             assertThat(monitor.value("neurons.distinct", "layer", "01LSTM").orElseThrow()).isEqualTo(8);
             assertThat(monitor.description().pairs()).isEmpty(); // sigmoid/tanh gates: no continuous symmetry
             assertThat(registry.scrape()).contains("noether_layer_info{kind=\"lstm\",layer=\"01LSTM\",model=\"mlp\",shape=\"32x11\"} 1");
+            // the probe writes the cell out: CRH, PAH and FDT of the recurrent layer over (sequence, step) samples
+            for (String relation : List.of("rga", "rwa", "gwa")) {
+                assertThat(monitor.value("crh.alignment", "layer", "01LSTM", "side", "b", "relation", relation))
+                        .as(relation).isPresent();
+            }
+            assertThat(monitor.value("crh.alignment", "layer", "01LSTM", "side", "a", "relation", "rwa")).isPresent();
+            assertThat(monitor.value("pah.exponent", "layer", "01LSTM", "side", "b")).isPresent();
+            assertThat(monitor.value("fdt.residual", "layer", "01LSTM", "side", "b")).isPresent();
             run.backward(16);
             // the norm of W = [W_ih W_hh] is that of both parameters together
             double sq = 0;
@@ -240,6 +248,10 @@ class EveryWeightTest {
             }
             assertThat(monitor.value("neurons.distinct", "layer", "01GRU_h").orElseThrow()).isEqualTo(8);
             assertThat(registry.scrape()).contains("noether_layer_info{kind=\"gru\",layer=\"01GRU_x\"");
+            for (String name : List.of("01GRU_x", "01GRU_h")) { // both layers of the written-out cell
+                assertThat(monitor.value("crh.alignment", "layer", name, "side", "b", "relation", "rga")).as(name).isPresent();
+                assertThat(monitor.value("pah.exponent", "layer", name, "side", "a")).as(name).isPresent();
+            }
         }
     }
 }
