@@ -357,7 +357,7 @@ final class Dl4jProbe {
             INDArray w = n.layer().getParam("W");
             INDArray rows = in.permute(0, 2, 1).dup('c').reshape(b * steps, in.size(1)).castTo(w.dataType());
             int[] kept = TimeRows.unmasked(mask, b, steps);
-            INDArray x = rows.getRows(kept);
+            INDArray x = TimeRows.rowsAt(rows, kept);
             INDArray z = x.mmul(w);
             if (n.hasBias()) {
                 z.addiRowVector(n.layer().getParam("b"));
@@ -407,8 +407,8 @@ final class Dl4jProbe {
                         + "): no moments for it");
                 return out;
             }
-            INDArray xs = t.sample(unroll.inputRows().getRows(kept));
-            INDArray zs = t.sample(unroll.outputRows().getRows(kept));
+            INDArray xs = t.sample(TimeRows.rowsAt(unroll.inputRows(), kept));
+            INDArray zs = t.sample(TimeRows.rowsAt(unroll.outputRows(), kept));
             double sa = scaleOf(xs);
             double sb = scaleOf(zs);
             probes.put(n.name(), LayerProbe.builder(n.linearIndex()).samples(Math.toIntExact(xs.size(0)))
@@ -567,7 +567,7 @@ final class Dl4jProbe {
                     if (unroll != null && e != null && e.rank() == 3) {
                         TimeRows t = timeRows.get(n.name());
                         INDArray[] back = unroll.backward(e);
-                        INDArray gs = t.sample(back[0].getRows(t.kept()));
+                        INDArray gs = t.sample(TimeRows.rowsAt(back[0], t.kept()));
                         double sg = scaleOf(gs);
                         probes.get(n.name()).gradientScale(sg)
                                 .outputGradientMoment(HostCopy.rowMajor(moment(scaled(gs, sg), gs.size(0))));
@@ -723,19 +723,26 @@ final class Dl4jProbe {
 
     /**
      * The (sequence, time step) rows of a (B, C, T) series: row s·T + t of its (B·T, C) reading, the unmasked ones
-     * ({@code kept}), and the positions among them the moments use ({@code sample}, null for all).
+     * ({@code kept}), and the positions among them the moments use ({@code sample}, null for all). Rows move by one
+     * gather each ({@link #rowsAt}): a row-by-row copy costs an ND4J call per row, seconds for a few thousand rows.
      */
     record TimeRows(long batch, long steps, int[] kept, int[] sample) {
         static int[] unmasked(INDArray mask, long batch, long steps) {
-            java.util.List<Integer> rows = new java.util.ArrayList<>();
             boolean fits = mask != null && mask.length() == batch * steps;
-            INDArray flat = fits ? mask.reshape(batch * steps) : null;
-            for (int r = 0; r < batch * steps; r++) {
-                if (flat == null || flat.getDouble(r) != 0) {
-                    rows.add(r);
+            double[] flat = fits ? mask.reshape(batch * steps).toDoubleVector() : null;
+            int[] rows = new int[Math.toIntExact(batch * steps)];
+            int count = 0;
+            for (int r = 0; r < rows.length; r++) {
+                if (flat == null || flat[r] != 0) {
+                    rows[count++] = r;
                 }
             }
-            return rows.stream().mapToInt(Integer::intValue).toArray();
+            return java.util.Arrays.copyOf(rows, count);
+        }
+
+        /** The rows {@code rows} of the matrix {@code m}, in that order, as one gather (k, C). */
+        static INDArray rowsAt(INDArray m, int[] rows) {
+            return rows.length == 0 ? Nd4j.create(m.dataType(), 0, m.size(1)) : Nd4j.pullRows(m, 1, rows);
         }
 
         /** A fixed random subset of {@code max} of {@code count} positions (seeded: the same rows every pass), or null. */
@@ -753,20 +760,26 @@ final class Dl4jProbe {
 
         /** A (B, C, T) series as its kept rows (k, C). */
         INDArray rows(INDArray series) {
-            return series.permute(0, 2, 1).dup('c').reshape(batch * steps, series.size(1)).getRows(kept);
+            return rowsAt(series.permute(0, 2, 1).dup('c').reshape(batch * steps, series.size(1)), kept);
         }
 
         INDArray sample(INDArray keptRows) {
-            return sample == null ? keptRows : keptRows.getRows(sample);
+            return sample == null ? keptRows : rowsAt(keptRows, sample);
         }
 
-        /** Kept rows (k, C) back to a (B, C, T) series, zero at the masked steps. */
+        /** Kept rows (k, C) back to a (B, C, T) series, zero at the masked steps: a gather from them and a zero row. */
         INDArray scatter(INDArray keptRows) {
-            INDArray full = Nd4j.zeros(keptRows.dataType(), batch * steps, keptRows.size(1));
-            for (int i = 0; i < kept.length; i++) {
-                full.putRow(kept[i], keptRows.getRow(i));
+            if (kept.length == 0) {
+                return Nd4j.zeros(keptRows.dataType(), batch, keptRows.size(1), steps);
             }
-            return full.reshape(batch, steps, keptRows.size(1)).permute(0, 2, 1).dup('c');
+            int zero = kept.length;
+            int[] from = new int[Math.toIntExact(batch * steps)];
+            java.util.Arrays.fill(from, zero);
+            for (int i = 0; i < kept.length; i++) {
+                from[kept[i]] = i;
+            }
+            INDArray source = Nd4j.vstack(keptRows, Nd4j.zeros(keptRows.dataType(), 1, keptRows.size(1)));
+            return rowsAt(source, from).reshape(batch, steps, keptRows.size(1)).permute(0, 2, 1).dup('c');
         }
     }
 
