@@ -26,7 +26,9 @@ import java.util.concurrent.Callable;
  * sequence cut at a random length (masked steps). Noether reads the LSTM as a recurrent layer over (sequence, step)
  * samples: its layer metrics, unit census, correlation blocks and CRH/PAH/FDT (empirical for a recurrent layer), and
  * the output layer as a dense layer over the same samples. {@code --width} is the LSTM's units; {@code --depth},
- * {@code --norm} and {@code --activation} do not apply.
+ * {@code --norm} and {@code --activation} do not apply. Its own defaults make a run that ends by itself in a minute or
+ * two on a busy 2-core machine: DL4J runs an LSTM one time step at a time, about 10 steps/s at these sizes
+ * ({@code Dl4jRecurrentBench}), Noether's share of that within its budget.
  */
 @Command(name = "dl4j-lstm", mixinStandardHelpOptions = true,
         description = "Train a DL4J LSTM on a generated sequence task and print what Noether sees of it.")
@@ -34,10 +36,19 @@ final class Dl4jLstmCommand implements Callable<Integer> {
     static final int FEATURES = 3;
 
     @Mixin
-    TrainingOptions options = new TrainingOptions();
+    TrainingOptions options = lstmDefaults();
 
     @Option(names = "--length", description = "Time steps per sequence (default: ${DEFAULT-VALUE}).")
     int length = 20;
+
+    /** The shared flags with this demo's defaults: 600 steps over 1024 sequences, 32 units. */
+    private static TrainingOptions lstmDefaults() {
+        TrainingOptions o = new TrainingOptions();
+        o.steps = 600;
+        o.samples = 1024;
+        o.width = 32;
+        return o;
+    }
 
     @Override
     public Integer call() throws Exception {

@@ -84,6 +84,16 @@ class DemoCommandsTest {
                 .containsPattern("out +dense +2x8 +\\|W\\| [0-9.]+");
     }
 
+    /** The LSTM demo ends by itself (DL4J's LSTM is slow: its own, smaller defaults); the other demos keep theirs. */
+    @Test
+    void theLstmDemoHasItsOwnDefaultsThatEndTheRun() throws Exception {
+        String lstm = captureStdout(() -> assertThat(NoetherDemo.run("dl4j-lstm", "--help")).isZero());
+        assertThat(lstm.replaceAll("\\s+", " ")).contains("(default: 600)").contains("samples (default: 1024)")
+                .contains("width (default: 32)");
+        String mlp = captureStdout(() -> assertThat(NoetherDemo.run("dl4j-mlp", "--help")).isZero());
+        assertThat(mlp.replaceAll("\\s+", " ")).contains("Ctrl-C (default: 0)").contains("samples (default: 4096)");
+    }
+
     @Test
     void badFlagsGiveAClearMessageAndExitCode2() throws Exception {
         PrintStream err = System.err;

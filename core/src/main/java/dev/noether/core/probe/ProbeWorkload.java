@@ -7,18 +7,22 @@ import java.util.List;
 
 /**
  * The cost of one probe pass, estimated from the shapes of the linear layers it measures before it runs. Per
- * layer of m outputs and n inputs (a convolution: n = C_in·∏k, over P output positions), a pass over B samples
- * that keeps r (sample, position) rows of it costs about
+ * layer of m outputs and n inputs (a convolution: n = C_in·∏k, over P output positions; a layer over a time series:
+ * P = the time steps), a pass over B samples that keeps r (sample, position) rows of it costs about
  * <pre>
  *   3·B·P·m·n            the layer's own forward pass and its backward pass to its input and weights
  *   + r·(n + n² + 2m²)   the patch copy and the moments H_a (n × n), H_b and G_b (m × m)
  * </pre>
  * multiply-adds, with r = B for a dense layer and r = B·(positions kept, {@link dev.noether.core.model.ProbePositions})
- * for a convolution. Element-wise layers, pooling and normalization are left out: they are O(B·P·m), small
- * beside the products. Layers whose output positions are not known yet count as one position.
+ * for a convolution or a layer over a time series. Element-wise layers, pooling and normalization are left out: they
+ * are O(B·P·m), small beside the products. Layers whose output positions are not known yet count as one position.
  */
 public final class ProbeWorkload {
-    /** The forward product and the two backward products (to the input, and DL4J's to the weights). */
+    /**
+     * The forward product and the two backward products (to the input, and DL4J's to the weights); for a recurrent
+     * cell the engine's forward pass, the probe's own unrolled one, and its back-propagation through time to x_t and
+     * h_{t−1}.
+     */
     static final int PASSES = 3;
 
     private final int samples;
@@ -67,6 +71,17 @@ public final class ProbeWorkload {
         /** A dense layer (m × n). */
         public Builder dense(int outputs, int inputs) {
             return conv(outputs, inputs, 1);
+        }
+
+        /**
+         * A layer read over (sequence, time step) rows (METRICS.md §12): a recurrent cell with W = [W_x W_h]
+         * ({@code outputs} = gates·H, {@code inputs} = nIn + H) or a dense layer over a time series. Each sample
+         * brings {@code steps} rows, counted as a convolution's positions: every product runs over all of them,
+         * the moments over at most the plan's rows. A recurrent cell counted as a dense layer would miss a factor
+         * of its steps, and a pass over long sequences would then outrun its allowance.
+         */
+        public Builder sequence(int outputs, int inputs, int steps) {
+            return conv(outputs, inputs, steps);
         }
 
         /**

@@ -35,6 +35,24 @@ class ProbePlanTest {
     }
 
     @Test
+    void aRecurrentCellCostsEveryStepOfItsSequencesAndAPlanOverLongSequencesGivesSequencesUp() {
+        // an LSTM of 128 units on 3 channels: W = [W_x W_h] is (4·128) × (3 + 128), 64 sequences of 100 steps
+        int m = 512;
+        int n = 131;
+        double products = 3.0 * 64 * 100 * m * n;
+        double moments = 1024 * (n + (double) n * n + 2.0 * m * m); // 6400 rows, at most 1024 of them kept
+        ProbeWorkload lstm = ProbeWorkload.builder(64).sequence(m, n, 100).build();
+        assertThat(lstm.cost(64, 1024)).isEqualTo(products + moments);
+        // the same cell read as a dense layer (one row per sequence) would fit half a second at 1 GMAC/s whole
+        ProbeAllowance halfSecond = new ProbeAllowance(Duration.ofMillis(500), 1e9, System.nanoTime(), Duration.ofHours(1));
+        assertThat(halfSecond.plan(ProbeWorkload.builder(64).dense(m, n).build()).status()).isEqualTo(ProbePlan.Status.WHOLE);
+        ProbePlan plan = halfSecond.plan(lstm);
+        assertThat(plan.status()).isEqualTo(ProbePlan.Status.REDUCED);
+        assertThat(plan.samples()).isLessThan(64);
+        assertThat(plan.multiplyAdds()).isLessThanOrEqualTo(0.5e9);
+    }
+
+    @Test
     void aPassThatFitsIsPlannedWhole() {
         ProbeWorkload w = convNet(64);
         ProbePlan plan = allowance(w.cost(64, 1024) * 1.01).plan(w);

@@ -10,6 +10,7 @@ import dev.noether.core.probe.ProbeWorkload;
 import dev.noether.dl4j.Dl4jNode.Kind;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex;
 import org.deeplearning4j.nn.graph.vertex.impl.ScaleVertex;
@@ -87,7 +88,7 @@ final class Dl4jProbe {
         if (graph.nodes().isEmpty()) {
             return ProbeResult.unplanned(List.of());
         }
-        ProbePlan plan = allowance.plan(workload(graph, batch.samples(), positions));
+        ProbePlan plan = allowance.plan(workload(graph, batch.samples(), batch.steps(), positions));
         if (plan.skipped()) {
             return ProbeResult.skipped(plan);
         }
@@ -96,11 +97,27 @@ final class Dl4jProbe {
         }
     }
 
-    /** The cost of a pass over {@code samples} samples, from the layer shapes and the convolutions' positions. */
-    static ProbeWorkload workload(Dl4jGraph graph, int samples, Map<String, Integer> positions) {
+    /**
+     * The cost of a pass over {@code samples} samples of {@code steps} time steps, from the layer shapes and the
+     * convolutions' positions: each recurrent cell as W = [W_x W_h] over every step (also one the probe does not
+     * unroll: DL4J still runs it), and an RnnOutputLayer over every step.
+     */
+    static ProbeWorkload workload(Dl4jGraph graph, int samples, int steps, Map<String, Integer> positions) {
         ProbeWorkload.Builder work = ProbeWorkload.builder(samples);
-        for (Dl4jNode n : graph.linear()) {
-            work.conv(n.outputs(), n.inputs(), n.conv() == null ? 1 : positions.getOrDefault(n.name(), 0));
+        for (Dl4jNode n : graph.nodes()) {
+            if (n.kind() == Kind.RECURRENT) {
+                for (int cell = 0; cell < n.cellPrefixes().size(); cell++) {
+                    work.sequence(n.gates() * n.units(), n.cellInputs() + n.units(), steps);
+                }
+            } else if (n.isLinear() && n.conv() != null) {
+                work.conv(n.outputs(), n.inputs(), positions.getOrDefault(n.name(), 0));
+            } else if (n.isLinear()) {
+                if (n.conf() instanceof RnnOutputLayer) {
+                    work.sequence(n.outputs(), n.inputs(), steps);
+                } else {
+                    work.dense(n.outputs(), n.inputs());
+                }
+            }
         }
         return work.build();
     }
@@ -346,7 +363,7 @@ final class Dl4jProbe {
         /**
          * A dense layer over (sequence, time step) samples (DL4J's RnnOutputLayer, METRICS.md §12): (B, C, T) read
          * as B·T rows, masked steps excluded from the moments and the loss, a fixed random subset of
-         * {@value #MAX_TIME_ROWS} rows for the moments beyond that (as convolution positions, §10).
+         * the plan's rows per layer for the moments beyond that (as convolution positions, §10; {@link TimeRows}).
          */
         private INDArray denseOverTime(Dl4jNode n, INDArray in, INDArray mask) {
             if (in.size(1) != n.inputs()) {
@@ -357,12 +374,12 @@ final class Dl4jProbe {
             INDArray w = n.layer().getParam("W");
             INDArray rows = in.permute(0, 2, 1).dup('c').reshape(b * steps, in.size(1)).castTo(w.dataType());
             int[] kept = TimeRows.unmasked(mask, b, steps);
-            INDArray x = rows.getRows(kept);
+            INDArray x = TimeRows.rowsAt(rows, kept);
             INDArray z = x.mmul(w);
             if (n.hasBias()) {
                 z.addiRowVector(n.layer().getParam("b"));
             }
-            TimeRows t = new TimeRows(b, steps, kept, TimeRows.subset(kept.length, MAX_TIME_ROWS));
+            TimeRows t = new TimeRows(b, steps, kept, TimeRows.subset(kept.length, plan.maxRows()));
             timeRows.put(n.name(), t);
             denseZ.put(n.name(), z);
             INDArray xs = t.sample(x);
@@ -399,7 +416,7 @@ final class Dl4jProbe {
             long b = in.size(0);
             long steps = in.size(2);
             int[] kept = TimeRows.unmasked(mask, b, steps);
-            TimeRows t = new TimeRows(b, steps, kept, TimeRows.subset(kept.length, MAX_TIME_ROWS));
+            TimeRows t = new TimeRows(b, steps, kept, TimeRows.subset(kept.length, plan.maxRows()));
             INDArray theirs = t.rows(out).castTo(DataType.DOUBLE);
             double difference = theirs.sub(t.rows(ours).castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
             if (!(difference <= 1e-3 * Math.max(1, theirs.amaxNumber().doubleValue()))) {
@@ -407,8 +424,8 @@ final class Dl4jProbe {
                         + "): no moments for it");
                 return out;
             }
-            INDArray xs = t.sample(unroll.inputRows().getRows(kept));
-            INDArray zs = t.sample(unroll.outputRows().getRows(kept));
+            INDArray xs = t.sample(TimeRows.rowsAt(unroll.inputRows(), kept));
+            INDArray zs = t.sample(TimeRows.rowsAt(unroll.outputRows(), kept));
             double sa = scaleOf(xs);
             double sb = scaleOf(zs);
             probes.put(n.name(), LayerProbe.builder(n.linearIndex()).samples(Math.toIntExact(xs.size(0)))
@@ -567,7 +584,7 @@ final class Dl4jProbe {
                     if (unroll != null && e != null && e.rank() == 3) {
                         TimeRows t = timeRows.get(n.name());
                         INDArray[] back = unroll.backward(e);
-                        INDArray gs = t.sample(back[0].getRows(t.kept()));
+                        INDArray gs = t.sample(TimeRows.rowsAt(back[0], t.kept()));
                         double sg = scaleOf(gs);
                         probes.get(n.name()).gradientScale(sg)
                                 .outputGradientMoment(HostCopy.rowMajor(moment(scaled(gs, sg), gs.size(0))));
@@ -718,24 +735,30 @@ final class Dl4jProbe {
     }
 
     /** The power of two that keeps the float32 moment of the rows of {@code v} finite ({@link MomentScale}). */
-    /** Rows of the time rows beyond which the moments take a fixed random subset (METRICS.md §10, §12). */
-    static final int MAX_TIME_ROWS = 1024;
-
     /**
      * The (sequence, time step) rows of a (B, C, T) series: row s·T + t of its (B·T, C) reading, the unmasked ones
-     * ({@code kept}), and the positions among them the moments use ({@code sample}, null for all).
+     * ({@code kept}), and the positions among them the moments use ({@code sample}, null for all): beyond the plan's
+     * rows per layer ({@link ProbePlan#maxRows()}, {@link dev.noether.core.model.ProbePositions#MAX_ROWS} for a whole
+     * pass) a fixed random subset, as for a convolution's positions (METRICS.md §10, §12). Rows move by one gather
+     * each ({@link #rowsAt}): a row-by-row copy costs an ND4J call per row, seconds for a few thousand rows.
      */
     record TimeRows(long batch, long steps, int[] kept, int[] sample) {
         static int[] unmasked(INDArray mask, long batch, long steps) {
-            java.util.List<Integer> rows = new java.util.ArrayList<>();
             boolean fits = mask != null && mask.length() == batch * steps;
-            INDArray flat = fits ? mask.reshape(batch * steps) : null;
-            for (int r = 0; r < batch * steps; r++) {
-                if (flat == null || flat.getDouble(r) != 0) {
-                    rows.add(r);
+            double[] flat = fits ? mask.reshape(batch * steps).toDoubleVector() : null;
+            int[] rows = new int[Math.toIntExact(batch * steps)];
+            int count = 0;
+            for (int r = 0; r < rows.length; r++) {
+                if (flat == null || flat[r] != 0) {
+                    rows[count++] = r;
                 }
             }
-            return rows.stream().mapToInt(Integer::intValue).toArray();
+            return java.util.Arrays.copyOf(rows, count);
+        }
+
+        /** The rows {@code rows} of the matrix {@code m}, in that order, as one gather (k, C). */
+        static INDArray rowsAt(INDArray m, int[] rows) {
+            return rows.length == 0 ? Nd4j.create(m.dataType(), 0, m.size(1)) : Nd4j.pullRows(m, 1, rows);
         }
 
         /** A fixed random subset of {@code max} of {@code count} positions (seeded: the same rows every pass), or null. */
@@ -753,20 +776,26 @@ final class Dl4jProbe {
 
         /** A (B, C, T) series as its kept rows (k, C). */
         INDArray rows(INDArray series) {
-            return series.permute(0, 2, 1).dup('c').reshape(batch * steps, series.size(1)).getRows(kept);
+            return rowsAt(series.permute(0, 2, 1).dup('c').reshape(batch * steps, series.size(1)), kept);
         }
 
         INDArray sample(INDArray keptRows) {
-            return sample == null ? keptRows : keptRows.getRows(sample);
+            return sample == null ? keptRows : rowsAt(keptRows, sample);
         }
 
-        /** Kept rows (k, C) back to a (B, C, T) series, zero at the masked steps. */
+        /** Kept rows (k, C) back to a (B, C, T) series, zero at the masked steps: a gather from them and a zero row. */
         INDArray scatter(INDArray keptRows) {
-            INDArray full = Nd4j.zeros(keptRows.dataType(), batch * steps, keptRows.size(1));
-            for (int i = 0; i < kept.length; i++) {
-                full.putRow(kept[i], keptRows.getRow(i));
+            if (kept.length == 0) {
+                return Nd4j.zeros(keptRows.dataType(), batch, keptRows.size(1), steps);
             }
-            return full.reshape(batch, steps, keptRows.size(1)).permute(0, 2, 1).dup('c');
+            int zero = kept.length;
+            int[] from = new int[Math.toIntExact(batch * steps)];
+            java.util.Arrays.fill(from, zero);
+            for (int i = 0; i < kept.length; i++) {
+                from[kept[i]] = i;
+            }
+            INDArray source = Nd4j.vstack(keptRows, Nd4j.zeros(keptRows.dataType(), 1, keptRows.size(1)));
+            return rowsAt(source, from).reshape(batch, steps, keptRows.size(1)).permute(0, 2, 1).dup('c');
         }
     }
 

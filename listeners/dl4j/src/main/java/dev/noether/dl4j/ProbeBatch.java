@@ -39,6 +39,17 @@ record ProbeBatch(INDArray[] features, INDArray[] labels, INDArray[] featureMask
         return Math.toIntExact(features[0].size(0));
     }
 
+    /** The time steps of each sample: the longest time axis of a (B, C, T) feature array, 1 when none is a series. */
+    int steps() {
+        long steps = 1;
+        for (INDArray f : features) {
+            if (f != null && f.rank() == 3) {
+                steps = Math.max(steps, f.size(2));
+            }
+        }
+        return Math.toIntExact(steps);
+    }
+
     /** The first {@code rows} samples of every array (this batch when it has no more). */
     ProbeBatch first(int rows) {
         if (rows >= samples()) {

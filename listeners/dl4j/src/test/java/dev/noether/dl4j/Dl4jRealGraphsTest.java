@@ -190,7 +190,7 @@ class Dl4jRealGraphsTest {
         Map<String, Integer> positions = new java.util.HashMap<>();
         mapped.linear().stream().filter(n -> n.conv() != null).forEach(n -> positions.put(n.name(), 25));
         ProbeBatch batch = new ProbeBatch(data.getFeatures(), data.getLabels(), new INDArray[1], new INDArray[2]);
-        dev.noether.core.probe.ProbeWorkload work = Dl4jProbe.workload(mapped, 32, positions);
+        dev.noether.core.probe.ProbeWorkload work = Dl4jProbe.workload(mapped, 32, batch.steps(), positions);
         double throughput = 1e9;
         // a budget that fits 12 samples with one position each, not 13
         double budget = (work.cost(12, 12) + work.cost(13, 13)) / 2;

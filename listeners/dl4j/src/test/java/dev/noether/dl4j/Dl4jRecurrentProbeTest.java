@@ -113,6 +113,45 @@ class Dl4jRecurrentProbeTest {
         assertClose(probe.outputGradientMoment(), probe.gradientScale(), gb, samples, "G_b");
     }
 
+    /**
+     * The probe's plan counts a recurrent layer over every step of its sequences (W = [W_x W_h] over B·T rows): long
+     * sequences in a short allowance give up sequences, where a plan that counted the LSTM as a dense layer over B
+     * rows (or not at all) would run the whole pass, some twenty times over the allowance here.
+     */
+    @org.junit.jupiter.api.Test
+    void aProbeOverLongSequencesGivesUpSequencesToFitItsAllowance() {
+        int steps = 200;
+        int sequences = 32;
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(4).updater(new Sgd(0.1))
+                .weightInit(WeightInit.XAVIER).list()
+                .layer(new LSTM.Builder().name("cell").nIn(IN).nOut(32).activation(Activation.TANH).build())
+                .layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE).name("out").nIn(32).nOut(OUT)
+                        .activation(Activation.IDENTITY).build()).build());
+        net.init();
+        org.nd4j.linalg.dataset.DataSet data = SequenceTask.data(sequences, IN, steps, 5);
+        ProbeBatch batch = new ProbeBatch(new INDArray[] {data.getFeatures()}, new INDArray[] {data.getLabels()},
+                new INDArray[] {data.getFeaturesMaskArray()}, new INDArray[] {data.getLabelsMaskArray()});
+        Dl4jGraph mapped = Dl4jNetworkMapper.map(net, "long");
+        double throughput = 1e9;
+        // 20 ms at 1 GMAC/s; the whole pass is 3·32·200·128·35 multiply-adds for the LSTM's products alone (86 M)
+        ProbeAllowance allowance = new ProbeAllowance(java.time.Duration.ofMillis(20), throughput, System.nanoTime(),
+                java.time.Duration.ofHours(1));
+        assertThat(Dl4jProbe.workload(mapped, sequences, steps, Map.of()).cost(sequences, 1024))
+                .isGreaterThan(3.0 * sequences * steps * 128 * 35);
+
+        ProbeResult result = Dl4jProbe.compute(mapped, batch, allowance, Map.of());
+
+        assertThat(result.plan().status()).isEqualTo(dev.noether.core.probe.ProbePlan.Status.REDUCED);
+        assertThat(result.plan().samples()).isBetween(ProbeAllowance.MIN_SAMPLES, sequences - 1);
+        assertThat(result.plan().multiplyAdds()).isLessThanOrEqualTo(0.020 * throughput);
+        assertThat(result.gaps()).isEmpty();
+        LayerProbe lstm = result.layers().stream().filter(p -> p.layer() == 0).findFirst().orElseThrow();
+        // its (sequence, step) rows: at least half of each kept sequence's steps, at most the plan's rows
+        assertThat(lstm.samples()).isBetween(Math.min(result.plan().maxRows(), result.plan().samples() * steps / 2),
+                result.plan().maxRows());
+        assertThat(lstm.outputGradientMoment()).isNotNull();
+    }
+
     private static void assertClose(float[] actual, double scale, double[] sum, int samples, String what) {
         double max = 0;
         for (double v : sum) {
